@@ -1,0 +1,1 @@
+"""Aduan: complaint handling for public service providers."""

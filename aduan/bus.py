@@ -1,0 +1,122 @@
+"""NATS JetStream: the stream, publishing with retries, and durable pull consumers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import nats
+import structlog
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+
+from aduan.events import STREAM, SUBJECTS, Event
+
+log = structlog.get_logger(__name__)
+
+# Longer than any outbox retry, so a republished event is still recognised as a duplicate.
+DUPLICATE_WINDOW_S = 24 * 3600.0
+
+
+class RetryLater(Exception):
+    """A handler's effect could not be made durable now; redeliver after `delay` seconds."""
+
+    def __init__(self, reason: str, delay: float = 5.0) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+async def connect(servers: list[str], name: str) -> NATS:
+    """Connect, and keep reconnecting for as long as the process lives."""
+    return await nats.connect(
+        servers=servers, name=name, max_reconnect_attempts=-1, reconnect_time_wait=1,
+        allow_reconnect=True, connect_timeout=5,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create or update the event stream (file storage, long duplicate window)."""
+    config = StreamConfig(
+        name=STREAM, subjects=SUBJECTS, storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S, num_replicas=replicas,
+    )
+    try:
+        await js.stream_info(STREAM)
+        await js.update_stream(config)
+    except NotFoundError:
+        await js.add_stream(config)
+
+
+async def publish(js: JetStreamContext, event: Event, *, attempts: int = 5) -> bool:
+    """Publish with Nats-Msg-Id = event id, retrying (nats-py does not); True if a duplicate."""
+    payload = event.model_dump_json().encode()
+    for attempt in range(1, attempts + 1):
+        try:
+            ack = await js.publish(
+                event.subject, payload, headers={"Nats-Msg-Id": str(event.id)}, timeout=5
+            )
+            return bool(ack.duplicate)
+        except (NoRespondersError, NatsTimeoutError, asyncio.TimeoutError):
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(min(0.2 * 2**attempt, 3.0))
+    raise AssertionError("unreachable")
+
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+async def consume(
+    js: JetStreamContext, durable: str, subjects: list[str], handler: Handler,
+    stop: asyncio.Event, *, batch: int = 16,
+) -> None:
+    """Feed each event to `handler`; ack after it returns, redeliver if it raises."""
+    await js.add_consumer(
+        STREAM,
+        ConsumerConfig(durable_name=durable, filter_subjects=subjects,
+                       ack_policy=AckPolicy.EXPLICIT, ack_wait=60, max_ack_pending=1000),
+    )
+    subscription = await js.pull_subscribe_bind(durable=durable, stream=STREAM)
+    log.info("consumer.started", consumer=durable, subjects=subjects)
+    while not stop.is_set():
+        try:
+            messages = await subscription.fetch(batch, timeout=1)
+        except (NatsTimeoutError, asyncio.TimeoutError):
+            continue  # idle
+        except Exception as exc:  # connection lost: the client reconnects by itself
+            log.warning("consumer.fetch_failed", consumer=durable, error=str(exc))
+            await asyncio.sleep(1)
+            continue
+        for message in messages:
+            await _handle(message, handler, durable)
+    await subscription.unsubscribe()
+
+
+async def _handle(message: Msg, handler: Handler, durable: str) -> None:
+    try:
+        event = Event.model_validate_json(message.data)
+    except ValidationError:
+        log.error("consumer.poison_message", consumer=durable, subject=message.subject)
+        await message.term()
+        return
+    bound = structlog.contextvars.bound_contextvars(
+        event_id=str(event.id), complaint_id=str(event.complaint_id), event_type=event.type
+    )
+    with bound:
+        try:
+            await handler(event)
+        except RetryLater as exc:
+            log.warning("consumer.retry_later", consumer=durable, reason=str(exc))
+            await message.nak(delay=exc.delay)
+            return
+        except Exception:
+            log.exception("consumer.handler_failed", consumer=durable)
+            await message.nak(delay=5)
+            return
+        await message.ack_sync()

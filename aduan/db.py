@@ -1,0 +1,46 @@
+"""PostgreSQL: connection pools and migrations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """A pool whose connections read and write JSON columns as Python objects."""
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+    )
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the database named in `dsn` if the server does not have it yet."""
+    name = dsn.rsplit("/", 1)[-1].split("?", 1)[0]
+    admin = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/postgres")
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+def migrate(dsn: str) -> None:
+    """Apply every Alembic migration to the database at `dsn`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", dsn)
+    command.upgrade(config, "head")

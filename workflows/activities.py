@@ -1,0 +1,48 @@
+"""Activities of ComplaintLifecycle: all its I/O (PostgreSQL, the policy file, the calendar)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from aduan import complaints, transitions
+from aduan.calendar import WorkingCalendar
+from aduan.policy import load_policy
+from workflows.models import LifecycleInput, LifecycleStart, Schedule, ScheduleInput
+
+
+class LifecycleActivities:
+    """Holds the pool; each method is one idempotent activity."""
+
+    def __init__(self, pool: asyncpg.Pool, policy_path: Path) -> None:
+        self.pool = pool
+        self.policy_path = policy_path
+
+    @activity.defn
+    async def start_lifecycle(self, input: LifecycleInput) -> LifecycleStart:
+        """Load the complaint and the policy in force now; the complaint keeps that policy."""
+        row = await complaints.find(self.pool, input.complaint_id)
+        if row is None:
+            raise ApplicationError(
+                f"complaint {input.complaint_id} does not exist", non_retryable=True,
+                type="ComplaintNotFound",
+            )
+        return LifecycleStart(
+            received_at=row["received_at"], complaint_class=row["complaint_class"],
+            policy=load_policy(self.policy_path),
+        )
+
+    @activity.defn
+    async def schedule(self, input: ScheduleInput) -> Schedule:
+        """Compute a deadline and its escalation times on the working-day calendar."""
+        calendar = WorkingCalendar.from_config(input.calendar, input.timezone)
+        due = calendar.due(input.start, input.duration)
+        return Schedule(due=due, ladder=[calendar.due(due, after) for after in input.ladder])
+
+    @activity.defn
+    async def record_transition(self, transition: transitions.Transition) -> bool:
+        """Write status, timeline row, deadlines and event in one transaction (idempotent)."""
+        return await transitions.record(self.pool, transition)

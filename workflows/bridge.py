@@ -1,0 +1,56 @@
+"""The bridge: JetStream events start lifecycles and deliver routing decisions to them."""
+
+from __future__ import annotations
+
+import structlog
+from temporalio.client import Client
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from aduan import temporal as keys
+from aduan.bus import RetryLater
+from aduan.domain import Status
+from aduan.events import Event
+from workflows.lifecycle import ComplaintLifecycle
+from workflows.models import LifecycleInput, RoutingDecision
+
+log = structlog.get_logger(__name__)
+
+
+class Bridge:
+    """Signal-with-start, idempotent: events may arrive twice and in any order."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def handle(self, event: Event) -> None:
+        """Start the lifecycle on `received`; signal-with-start it on `routing.decided`."""
+        options: dict[str, object] = {}
+        if event.type == "routing.decided":
+            options = {"start_signal": "route",
+                       "start_signal_args": [RoutingDecision.model_validate(event.data)]}
+        elif event.type != "received":
+            return
+        try:
+            await self.client.start_workflow(
+                ComplaintLifecycle.run,
+                LifecycleInput(complaint_id=event.complaint_id),
+                id=keys.workflow_id(event.complaint_id),
+                task_queue=self.task_queue,
+                # A running lifecycle is reused; a finished one is never started again.
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=TypedSearchAttributes([keys.STATUS.value_set(Status.RECEIVED)]),
+                **options,  # type: ignore[arg-type]
+            )
+        except WorkflowAlreadyStartedError:
+            log.info("bridge.lifecycle_already_closed")
+        except RPCError as exc:
+            raise RetryLater(f"Temporal unavailable: {exc.message}") from exc
+        log.info("bridge.delivered")
