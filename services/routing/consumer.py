@@ -1,0 +1,45 @@
+"""Routing service: reads `complaint.received`, publishes `routing.decided`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime
+
+import structlog
+from nats.js import JetStreamContext
+
+from aduan import bus
+from aduan.config import Settings
+from aduan.events import RECEIVED, ROUTING_CONSUMER, Event, new_event
+from services.routing.rules import RuleSet, decide, load_rules
+
+log = structlog.get_logger(__name__)
+
+
+class Router:
+    """Applies the rules to each received complaint."""
+
+    def __init__(self, rules: RuleSet, js: JetStreamContext) -> None:
+        self.rules = rules
+        self.js = js
+
+    async def handle(self, event: Event) -> None:
+        """Decide and publish; the event id derives from the complaint, so retries dedupe."""
+        text = " ".join(filter(None, [event.data.get("subject"), event.data.get("description")]))
+        decision = decide(self.rules, text, category=event.data.get("category"),
+                          region_code=event.data.get("region_code"))
+        decided = new_event("routing.decided", event.complaint_id, datetime.now(UTC),
+                            dataclasses.asdict(decision), step="routing.decided")
+        await bus.publish(self.js, decided)
+        log.info("routing.decided", category=decision.category, unit=decision.unit,
+                 matched=decision.matched)
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Route complaints until `stop` is set."""
+    rules = load_rules(settings.routing_rules)
+    nc = await bus.connect(settings.nats_servers, "aduan-routing")
+    js = nc.jetstream()
+    await bus.consume(js, ROUTING_CONSUMER, [RECEIVED], Router(rules, js).handle, stop)
+    await nc.drain()

@@ -1,0 +1,89 @@
+"""Routing rules as data: keyword scoring that decides category, unit and class."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+
+class RulesError(ValueError):
+    """The rules file is unreadable or does not fit the schema."""
+
+
+class Target(BaseModel):
+    """Where a category goes: unit and complaint class."""
+
+    category: str
+    unit: str
+    complaint_class: str
+
+
+class Rule(Target):
+    """A category with the words that point to it and optional regional units."""
+
+    keywords: list[str] = Field(min_length=1)
+    regions: dict[str, str] = Field(default_factory=dict)
+
+
+class RuleSet(BaseModel):
+    """The whole rules file."""
+
+    default: Target
+    rules: list[Rule]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Routing's answer for one complaint."""
+
+    category: str
+    unit: str
+    complaint_class: str
+    matched: bool
+
+
+def parse_rules(text: str) -> RuleSet:
+    """Parse rules from YAML text; RulesError says what is wrong."""
+    try:
+        return RuleSet.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RulesError(f"routing rules are invalid: {exc}") from exc
+
+
+def load_rules(path: Path) -> RuleSet:
+    """Read and parse the rules file."""
+    try:
+        return parse_rules(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RulesError(f"cannot read routing rules {path}: {exc}") from exc
+
+
+def _hits(rule: Rule, text: str) -> int:
+    return sum(
+        1 for keyword in rule.keywords
+        if re.search(rf"(?<!\w){re.escape(keyword.lower())}(?!\w)", text)
+    )
+
+
+def decide(
+    rules: RuleSet, text: str, *, category: str | None = None, region_code: str | None = None
+) -> Decision:
+    """Pick the rule named by `category`, else the one with most keyword hits, else default."""
+    lowered = text.lower()
+    chosen = next((rule for rule in rules.rules if rule.category == category), None)
+    if chosen is None:
+        scored = [(_hits(rule, lowered), -i, rule) for i, rule in enumerate(rules.rules)]
+        best = max(scored, key=lambda item: (item[0], item[1]), default=None)
+        chosen = best[2] if best and best[0] > 0 else None
+    if chosen is None:
+        d = rules.default
+        return Decision(d.category, d.unit, d.complaint_class, matched=False)
+    unit = next(
+        (u for prefix, u in chosen.regions.items() if region_code and region_code.startswith(prefix)),
+        chosen.unit,
+    )
+    return Decision(chosen.category, unit, chosen.complaint_class, matched=True)
