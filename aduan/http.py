@@ -1,0 +1,85 @@
+"""What every Aduan HTTP process shares: body limit, health, readiness and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from prometheus_client import make_asgi_app
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aduan.problems import problem_response
+
+Check = Callable[[], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuse bodies over `max_bytes` with 413 before the application reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413, "Request too large", f"the body is over the limit of {self.max_bytes} bytes"
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def operations_router(checks: dict[str, Check]) -> APIRouter:
+    """`/healthz` (alive) and `/readyz` (each dependency answered its check)."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        failed = {}
+        for name, check in checks.items():
+            try:
+                await check()
+            except Exception as exc:
+                failed[name] = type(exc).__name__
+        if failed:
+            return problem_response(503, "Not ready", f"unreachable: {', '.join(failed)}",
+                                    checks=failed)
+        return JSONResponse({"status": "ready", "checks": {name: "ok" for name in checks}})
+
+    return router
+
+
+def add_operations(app: FastAPI, checks: dict[str, Check], max_body_bytes: int) -> None:
+    """Health, readiness, Prometheus metrics and the body limit, for any Aduan app."""
+    app.include_router(operations_router(checks))
+    app.mount("/metrics", make_asgi_app())
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
