@@ -62,7 +62,7 @@ async def publish(js: JetStreamContext, event: Event, *, attempts: int = 5) -> b
                 event.subject, payload, headers={"Nats-Msg-Id": str(event.id)}, timeout=5
             )
             return bool(ack.duplicate)
-        except (NoRespondersError, NatsTimeoutError, asyncio.TimeoutError):
+        except (TimeoutError, NoRespondersError, NatsTimeoutError):
             if attempt == attempts:
                 raise
             await asyncio.sleep(min(0.2 * 2**attempt, 3.0))
@@ -87,7 +87,7 @@ async def consume(
     while not stop.is_set():
         try:
             messages = await subscription.fetch(batch, timeout=1)
-        except (NatsTimeoutError, asyncio.TimeoutError):
+        except (TimeoutError, NatsTimeoutError):
             continue  # idle
         except Exception as exc:  # connection lost: the client reconnects by itself
             log.warning("consumer.fetch_failed", consumer=durable, error=str(exc))

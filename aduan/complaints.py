@@ -133,19 +133,21 @@ async def find(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> asyncpg.Record | 
 
 async def deadlines(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> list[asyncpg.Record]:
     """Every deadline of a complaint, earliest first."""
-    return await pool.fetch(
+    rows: list[asyncpg.Record] = await pool.fetch(
         "SELECT * FROM deadlines WHERE complaint_id = $1 ORDER BY due_at", complaint_id
     )
+    return rows
 
 
 async def timeline(
     pool: asyncpg.Pool, complaint_id: uuid.UUID, *, public_only: bool
 ) -> list[asyncpg.Record]:
     """The complaint's timeline in order; the public one leaves internal entries out."""
-    return await pool.fetch(
+    rows: list[asyncpg.Record] = await pool.fetch(
         "SELECT * FROM timeline WHERE complaint_id = $1 AND (public OR NOT $2) ORDER BY id",
         complaint_id, public_only,
     )
+    return rows
 
 
 async def list_for_staff(
@@ -153,7 +155,7 @@ async def list_for_staff(
     escalation_level: str | None = None, limit: int = 100,
 ) -> list[asyncpg.Record]:
     """Complaints filtered for the desk, soonest open deadline first."""
-    return await pool.fetch(
+    rows: list[asyncpg.Record] = await pool.fetch(
         """SELECT c.*, (SELECT min(d.due_at) FROM deadlines d WHERE d.complaint_id = c.id
                           AND d.met_at IS NULL) AS next_due
         FROM complaints c
@@ -162,3 +164,4 @@ async def list_for_staff(
         ORDER BY next_due NULLS LAST, c.received_at LIMIT $4""",
         status, unit, escalation_level, limit,
     )
+    return rows

@@ -24,7 +24,7 @@ def _die_with_parent() -> None:
 def spawn(argv: list[str], *, log: Path | None = None, env: dict[str, str] | None = None,
           user: str | None = None) -> subprocess.Popen[bytes]:
     """Start a child in its own session (Ctrl-C reaches only us), tied to our life."""
-    output = open(log, "ab") if log else None  # noqa: SIM115 - the child owns the handle
+    output = open(log, "ab") if log else None
     try:
         return subprocess.Popen(
             argv, stdout=output, stderr=subprocess.STDOUT if output else None,

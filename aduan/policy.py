@@ -6,11 +6,15 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DurationUnit = Literal["wd", "d", "h", "m", "s"]
+_SECONDS = {"wd": 86400 * 7 / 5, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_LONGEST_S = 20 * 365 * 86400
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|d|h|m|s)?\s*$")
 
 
@@ -32,6 +36,8 @@ class Duration(BaseModel):
             raise ValueError("a duration cannot be negative")
         if self.unit == "wd" and self.amount != int(self.amount):
             raise ValueError("working days must be a whole number")
+        if self.amount * _SECONDS[self.unit] > _LONGEST_S:
+            raise ValueError(f"{self} is longer than the law could mean (20 years)")
         return self
 
     def __str__(self) -> str:
@@ -50,7 +56,7 @@ def parse_duration(value: object, default_unit: DurationUnit = "wd") -> Duration
     match = _DURATION.match(str(value))
     if not match:
         raise ValueError(f"not a duration: {value!r} (expected e.g. 3wd, 24h, 30d, 10m, 5s)")
-    return Duration(amount=float(match.group(1)), unit=match.group(2) or default_unit)  # type: ignore[arg-type]
+    return Duration(amount=float(match.group(1)), unit=match.group(2) or default_unit)
 
 
 class ClassDeadlines(BaseModel):
@@ -149,7 +155,7 @@ def parse_policy(text: str) -> Policy:
     """Parse a policy from YAML text; raise PolicyError saying what is wrong."""
     try:
         raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except Exception as exc:  # PyYAML raises more than YAMLError (bad dates, bad tags)
         raise PolicyError(f"policy is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise PolicyError("policy must be a YAML mapping")
@@ -157,9 +163,23 @@ def parse_policy(text: str) -> Policy:
     if unit_name not in _UNIT_NAMES:
         raise PolicyError(f"unknown unit {unit_name!r}; use one of {sorted(_UNIT_NAMES)}")
     try:
-        return Policy.model_validate(_with_units(raw, _UNIT_NAMES[unit_name]))
-    except (ValidationError, ValueError) as exc:
+        policy = Policy.model_validate(_with_units(raw, _UNIT_NAMES[unit_name]))
+    except (ValidationError, ValueError, TypeError, RecursionError) as exc:
         raise PolicyError(f"policy is invalid: {exc}") from exc
+    _check_usable(policy)
+    return policy
+
+
+def _check_usable(policy: Policy) -> None:
+    # Checked when the file is read, not in the model: workflows deserialise Policy inside
+    # Temporal's sandbox, where zoneinfo's file reads and the holidays import are not allowed.
+    try:
+        ZoneInfo(policy.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PolicyError(f"policy is invalid: unknown time zone {policy.timezone!r}") from exc
+    if policy.calendar.country not in holidays.list_supported_countries():
+        raise PolicyError("policy is invalid: the holidays package has no calendar for"
+                          f" country {policy.calendar.country!r}")
 
 
 def load_policy(path: Path) -> Policy:

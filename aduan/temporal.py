@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -17,7 +19,7 @@ UNIT = SearchAttributeKey.for_keyword("AduanUnit")
 CLASS = SearchAttributeKey.for_keyword("AduanClass")
 ESCALATION = SearchAttributeKey.for_keyword("AduanEscalation")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("AduanNextDeadline")
-SEARCH_ATTRIBUTES = [STATUS, UNIT, CLASS, ESCALATION, NEXT_DEADLINE]
+SEARCH_ATTRIBUTES: list[SearchAttributeKey[Any]] = [STATUS, UNIT, CLASS, ESCALATION, NEXT_DEADLINE]
 
 
 def workflow_id(complaint_id: object) -> str:

@@ -83,7 +83,8 @@ async def insert_complaint(pool: asyncpg.Pool, **fields: object) -> uuid.UUID:
     values: dict[str, object] = {
         "description": "Tagihan air saya naik dua kali lipat bulan ini",
         "channel": "api", "received_at": datetime.now(UTC),
-        "request_hash": uuid.uuid4().hex, "complainant": {"name": "Siti", "email": "siti@example.id"},
+        "request_hash": uuid.uuid4().hex,
+        "complainant": {"name": "Siti", "email": "siti@example.id"},
     }
     values.update(fields)
     created = await complaints.create(pool, complaints.NewComplaint(**values))  # type: ignore[arg-type]

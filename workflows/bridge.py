@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from temporalio.client import Client
 from temporalio.common import (
+    SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
@@ -31,10 +34,10 @@ class Bridge:
 
     async def handle(self, event: Event) -> None:
         """Start the lifecycle on `received`; signal-with-start it on `routing.decided`."""
-        options: dict[str, object] = {}
+        signal: dict[str, Any] = {}
         if event.type == "routing.decided":
-            options = {"start_signal": "route",
-                       "start_signal_args": [RoutingDecision.model_validate(event.data)]}
+            signal = {"start_signal": "route",
+                      "start_signal_args": [RoutingDecision.model_validate(event.data)]}
         elif event.type != "received":
             return
         try:
@@ -46,8 +49,10 @@ class Bridge:
                 # A running lifecycle is reused; a finished one is never started again.
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=TypedSearchAttributes([keys.STATUS.value_set(Status.RECEIVED)]),
-                **options,  # type: ignore[arg-type]
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(keys.STATUS, Status.RECEIVED.value)]
+                ),
+                **signal,
             )
         except WorkflowAlreadyStartedError:
             log.info("bridge.lifecycle_already_closed")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -186,7 +186,7 @@ class ComplaintLifecycle:
 
     async def _schedule(self, kind: DeadlineKind, start: datetime, duration: Duration) -> Schedule:
         assert self.policy is not None
-        schedule = await workflow.execute_activity_method(
+        schedule: Schedule = await workflow.execute_activity_method(
             LifecycleActivities.schedule,
             ScheduleInput(timezone=self.policy.timezone, calendar=self.policy.calendar,
                           start=start, duration=duration,
@@ -212,7 +212,7 @@ class ComplaintLifecycle:
             return done()
         try:
             await workflow.wait_condition(done, timeout=remaining)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return done()
         return True
 
@@ -240,7 +240,9 @@ class ComplaintLifecycle:
         if not self.indexed:
             return
         open_deadlines = [d.due_at for d in self.deadlines.values() if not d.met]
-        updates = [keys.STATUS.value_set(self.status), keys.ESCALATION.value_set(self.level)]
+        updates: list[SearchAttributeUpdate[Any]] = [
+            keys.STATUS.value_set(self.status), keys.ESCALATION.value_set(self.level)
+        ]
         if self.decision is not None:
             updates += [keys.UNIT.value_set(self.decision.unit),
                         keys.CLASS.value_set(self.decision.complaint_class)]

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, StringConstraints
 
 
 class RulesError(ValueError):
     """The rules file is unreadable or does not fit the schema."""
+
+
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
 
 
 class Target(BaseModel):
@@ -25,7 +29,7 @@ class Target(BaseModel):
 class Rule(Target):
     """A category with the words that point to it and optional regional units."""
 
-    keywords: list[str] = Field(min_length=1)
+    keywords: list[Keyword] = Field(min_length=1)
     regions: dict[str, str] = Field(default_factory=dict)
 
 
@@ -50,7 +54,7 @@ def parse_rules(text: str) -> RuleSet:
     """Parse rules from YAML text; RulesError says what is wrong."""
     try:
         return RuleSet.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError) as exc:
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise RulesError(f"routing rules are invalid: {exc}") from exc
 
 
@@ -63,9 +67,10 @@ def load_rules(path: Path) -> RuleSet:
 
 
 def _hits(rule: Rule, text: str) -> int:
+    # Whole words, allowing the Indonesian possessive suffix: "tagihannya" is a "tagihan".
     return sum(
         1 for keyword in rule.keywords
-        if re.search(rf"(?<!\w){re.escape(keyword.lower())}(?!\w)", text)
+        if re.search(rf"(?<!\w){re.escape(keyword)}(?:-?nya)?(?!\w)", text)
     )
 
 
@@ -73,7 +78,7 @@ def decide(
     rules: RuleSet, text: str, *, category: str | None = None, region_code: str | None = None
 ) -> Decision:
     """Pick the rule named by `category`, else the one with most keyword hits, else default."""
-    lowered = text.lower()
+    lowered = " ".join(text.lower().split())
     chosen = next((rule for rule in rules.rules if rule.category == category), None)
     if chosen is None:
         scored = [(_hits(rule, lowered), -i, rule) for i, rule in enumerate(rules.rules)]
@@ -82,8 +87,7 @@ def decide(
     if chosen is None:
         d = rules.default
         return Decision(d.category, d.unit, d.complaint_class, matched=False)
-    unit = next(
-        (u for prefix, u in chosen.regions.items() if region_code and region_code.startswith(prefix)),
-        chosen.unit,
-    )
+    regional = [(prefix, unit) for prefix, unit in chosen.regions.items()
+                if region_code and region_code.startswith(prefix)]
+    unit = max(regional, key=lambda item: len(item[0]))[1] if regional else chosen.unit
     return Decision(chosen.category, unit, chosen.complaint_class, matched=True)

@@ -1,0 +1,5 @@
+"""`python -m aduan` is the `aduan` command."""
+
+from aduan.cli import app
+
+app()

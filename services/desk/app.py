@@ -1,0 +1,39 @@
+"""Desk: the staff API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from aduan import db, problems
+from aduan.config import Settings
+from aduan.http import add_operations
+from services.desk.lifecycles import Lifecycles
+from services.desk.routes import complaints
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The desk application; PostgreSQL and Temporal are reached lazily (503 while away)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await db.create_pool(settings.dsn, min_size=0)
+        yield
+        await app.state.pool.close()
+
+    app = FastAPI(title="Aduan desk", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.lifecycles = Lifecycles(settings)
+
+    async def database() -> None:
+        await app.state.pool.fetchval("SELECT 1")
+
+    async def temporal() -> None:
+        await (await app.state.lifecycles.client()).service_client.check_health()
+
+    problems.install(app)
+    add_operations(app, {"database": database, "temporal": temporal}, settings.max_body_bytes)
+    app.include_router(complaints.router)
+    return app

@@ -1,0 +1,69 @@
+"""Desk's HTTP models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ActionIn(BaseModel):
+    """Body of an action; `message` is required for `respond`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    officer: str = Field("petugas", max_length=100)
+    message: str | None = Field(None, max_length=20_000)
+
+
+class ComplaintSummary(BaseModel):
+    """A row of the staff queue."""
+
+    id: uuid.UUID
+    tracking_code: str
+    status: str
+    escalation_level: str
+    complaint_class: str | None
+    unit: str | None
+    officer: str | None
+    received_at: datetime
+    next_due: datetime | None
+
+
+class StaffTimelineEntry(BaseModel):
+    """Every step, internal ones included."""
+
+    step: str
+    event_type: str
+    status: str
+    escalation_level: str
+    public: bool
+    occurred_at: datetime
+    data: dict[str, Any]
+
+
+class StaffDeadline(BaseModel):
+    """A deadline with whether it was met or missed."""
+
+    kind: str
+    started_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    missed_at: datetime | None
+
+
+class ComplaintDetail(ComplaintSummary):
+    """One complaint for staff: text, complainant, deadlines, full timeline."""
+
+    subject: str | None
+    description: str
+    channel: str
+    category: str | None
+    outcome: str | None
+    language: str
+    complainant: dict[str, Any]
+    account_ref: str | None
+    deadlines: list[StaffDeadline]
+    timeline: list[StaffTimelineEntry]

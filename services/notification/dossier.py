@@ -1,0 +1,108 @@
+"""The Ombudsman dossier (DOMAIN.md "Escalation to the Ombudsman"): versioned JSON."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from aduan import complaints
+
+DOSSIER_VERSION = 1
+NO_SERVICE = "tidak_memberikan_pelayanan"
+UNDUE_DELAY = "penundaan_berlarut"
+
+Row = Mapping[str, Any]
+
+
+def build_dossier(
+    complaint: Row, timeline: Sequence[Row], deadlines: Sequence[Row], *, as_of: datetime
+) -> dict[str, Any]:
+    """Turn the complaint's rows into the dossier; `as_of` measures deadlines still unmet."""
+    return {
+        "dossier_version": DOSSIER_VERSION,
+        "complaint": {
+            "tracking_code": complaint["tracking_code"],
+            "received_at": _iso(complaint["received_at"]),
+            "channel": complaint["channel"],
+            "category": complaint["category"],
+            "complaint_class": complaint["complaint_class"],
+            "subject": complaint["subject"],
+            "description": complaint["description"],
+            "account_ref": complaint["account_ref"],
+            "attachments": [],
+        },
+        "complainant": _complainant(complaint["complainant"] or {}),
+        "provider": {"unit": complaint["unit"], "officer": complaint["officer"]},
+        "timeline": [_timeline_entry(row) for row in timeline],
+        "deadlines": [_deadline(row, as_of) for row in deadlines],
+        "reminders": [],  # reminders are not recorded yet; the key keeps the format stable
+        "escalations": [_escalation(row) for row in timeline if row["event_type"] == "escalated"],
+        "last_response": _last_response(timeline),
+        "dispute": None,
+        "maladministration": _maladministration(timeline),
+    }
+
+
+async def load_dossier(pool: asyncpg.Pool, complaint_id: uuid.UUID, *, as_of: datetime) -> (
+    dict[str, Any] | None
+):
+    """Read the complaint, its whole timeline and deadlines; None if it is not stored."""
+    complaint = await complaints.find(pool, complaint_id)
+    if complaint is None:
+        return None
+    timeline = await complaints.timeline(pool, complaint_id, public_only=False)
+    deadlines = await complaints.deadlines(pool, complaint_id)
+    return build_dossier(complaint, timeline, deadlines, as_of=as_of)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _complainant(person: Mapping[str, Any]) -> dict[str, Any] | None:
+    if person.get("anonymous"):
+        return None
+    return {
+        "name": person.get("name"), "email": person.get("email"), "phone": person.get("phone"),
+        "confidential": bool(person.get("confidential")),
+    }
+
+
+def _timeline_entry(row: Row) -> dict[str, Any]:
+    return {
+        "step": row["step"], "event_type": row["event_type"], "status": row["status"],
+        "escalation_level": row["escalation_level"], "occurred_at": _iso(row["occurred_at"]),
+        "data": row["data"] or {},
+    }
+
+
+def _deadline(row: Row, as_of: datetime) -> dict[str, Any]:
+    due: datetime = row["due_at"]
+    met: datetime | None = row["met_at"]
+    # A deadline met late is missed too; one still open is measured up to `as_of`.
+    late = max(((met or as_of) - due).total_seconds(), 0.0)
+    missed = row["missed_at"] is not None or (met is not None and met > due)
+    return {
+        "kind": row["kind"], "started_at": _iso(row["started_at"]), "due_at": _iso(due),
+        "met_at": _iso(met), "missed": missed, "late_by_seconds": int(late) if missed else 0,
+    }
+
+
+def _escalation(row: Row) -> dict[str, Any]:
+    data = row["data"] or {}
+    return {"level": data.get("level"), "deadline": data.get("deadline"),
+            "occurred_at": _iso(row["occurred_at"])}
+
+
+def _last_response(timeline: Sequence[Row]) -> str | None:
+    answers = [row for row in timeline if row["event_type"] == "responded"]
+    return (answers[-1]["data"] or {}).get("message") if answers else None
+
+
+def _maladministration(timeline: Sequence[Row]) -> str:
+    acknowledged = any(row["event_type"] == "acknowledged" for row in timeline)
+    return UNDUE_DELAY if acknowledged else NO_SERVICE

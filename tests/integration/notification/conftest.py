@@ -1,0 +1,232 @@
+"""A real SMTP sink, a stand-in Ombudsman endpoint, and helpers that write lifecycles."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from aiosmtpd.controller import Controller
+
+from aduan import devstack
+from aduan.config import Settings
+from aduan.events import Event, event_id_for
+from aduan.transitions import DeadlineChange, Transition, record
+from services.notification.consumer import Notifier
+from services.notification.mailer import Mailer
+
+SUPERVISOR = "atasan@penyelenggara.example"
+OMBUDSMAN = "pengaduan@ombudsman.example"
+
+
+@dataclass
+class Delivered:
+    """One message as the SMTP server accepted it."""
+
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def body(self) -> str:
+        part = self.message.get_body(("plain",))
+        assert part is not None
+        return cast(EmailMessage, part).get_content()  # type: ignore[no-any-return]
+
+
+@dataclass
+class SmtpSink:
+    """aiosmtpd handler keeping every message in memory; can refuse an address N times."""
+
+    port: int = 0
+    messages: list[Delivered] = field(default_factory=list)
+    refuse: dict[str, int] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if self.refuse.get(address, 0) > 0:
+            self.refuse[address] -= 1
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(Delivered(list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def about(self, tracking_code: str) -> list[Delivered]:
+        """Messages whose subject carries this tracking code."""
+        return [m for m in self.messages if tracking_code in m.subject]
+
+
+@dataclass
+class Submission:
+    """One request the stand-in Ombudsman received, and what it answered."""
+
+    idempotency_key: str
+    dossier: dict[str, Any]
+    status: int
+
+
+@dataclass
+class OmbudsmanStub:
+    """Records every POST; answers 500 to the next `fail_next` of them, then 200."""
+
+    url: str = ""
+    fail_next: int = 0
+    submissions: list[Submission] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, key: str, body: bytes) -> int:
+        with self.lock:
+            status = 500 if self.fail_next > 0 else 200
+            self.fail_next = max(self.fail_next - 1, 0)
+            self.submissions.append(Submission(key, json.loads(body), status))
+            return status
+
+    def for_key(self, key: uuid.UUID) -> list[Submission]:
+        return [s for s in self.submissions if s.idempotency_key == str(key)]
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(port=devstack.free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def ombudsman_stub() -> Iterator[OmbudsmanStub]:
+    stub = OmbudsmanStub()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            status = stub.answer(self.headers.get("Idempotency-Key", ""), body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep the test output quiet
+
+    server = ThreadingHTTPServer(("127.0.0.1", devstack.free_port()), Handler)
+    stub.url = f"http://127.0.0.1:{server.server_address[1]}/laporan"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield stub
+    server.shutdown()
+    server.server_close()
+
+
+def make_settings(pg_dsn: str, nats_url: str, smtp_port: int, ombudsman_url: str) -> Settings:
+    """Settings for the notifier under test, built here rather than from the environment."""
+    return Settings(
+        database_url=pg_dsn, nats_url=nats_url, smtp_host="127.0.0.1", smtp_port=smtp_port,
+        ombudsman_url=ombudsman_url, ombudsman_email=OMBUDSMAN, supervisor_email=SUPERVISOR,
+        mail_from="Aduan <aduan@penyelenggara.example>", secret_key="notification-test-secret",
+        host="aduan.example", intake_port=8000,
+    )
+
+
+@pytest.fixture
+def settings(
+    pg_dsn: str, nats_url: str, smtp_sink: SmtpSink, ombudsman_stub: OmbudsmanStub
+) -> Settings:
+    return make_settings(pg_dsn, nats_url, smtp_sink.port, ombudsman_stub.url)
+
+
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
+
+
+@pytest.fixture
+def notifier(settings: Settings, pool: asyncpg.Pool, http: httpx.AsyncClient) -> Notifier:
+    return Notifier(settings, pool, Mailer.from_settings(settings), http)
+
+
+async def outbox_event(pool: asyncpg.Pool, complaint_id: uuid.UUID, step: str) -> Event:
+    """The event a step wrote to the outbox: exactly what the relay would publish."""
+    payload = await pool.fetchval(
+        "SELECT payload FROM outbox WHERE event_id = $1", event_id_for(complaint_id, step)
+    )
+    assert payload is not None, f"no event for step {step}"
+    return Event.model_validate(payload)
+
+
+async def step(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, name: str, event_type: str, *,
+    at: datetime, status: str, level: str = "none", **fields: Any,
+) -> Event:
+    """Record one lifecycle transition as the workflow would, and return its event."""
+    await record(pool, Transition(
+        complaint_id=complaint_id, step=name, event_type=event_type, status=status,
+        escalation_level=level, occurred_at=at, **fields,
+    ))
+    return await outbox_event(pool, complaint_id, name)
+
+
+async def routed(pool: asyncpg.Pool, complaint_id: uuid.UUID, received: datetime) -> Event:
+    """Opened and routed to `penagihan`: routing met after an hour, other clocks running."""
+    await step(pool, complaint_id, "opened", "opened", at=received, status="received",
+               public=False, deadlines=[DeadlineChange(
+                   kind="routing", started_at=received, due_at=received + timedelta(days=3))])
+    return await step(
+        pool, complaint_id, "routed", "routed", at=received + timedelta(hours=1),
+        status="routed", unit="penagihan", officer="petugas-07", complaint_class="standard",
+        data={"category": "billing"},
+        deadlines=[
+            DeadlineChange(kind="routing", met_at=received + timedelta(hours=1)),
+            DeadlineChange(kind="first_response", started_at=received,
+                           due_at=received + timedelta(days=3)),
+            DeadlineChange(kind="resolution", started_at=received,
+                           due_at=received + timedelta(days=14)),
+        ],
+    )
+
+
+async def missed(pool: asyncpg.Pool, complaint_id: uuid.UUID, kind: str, due: datetime) -> Event:
+    """A deadline passed without the awaited action."""
+    return await step(pool, complaint_id, f"missed:{kind}", "deadline_missed", at=due,
+                      status="routed", data={"deadline": kind},
+                      deadlines=[DeadlineChange(kind=kind, missed_at=due)])
+
+
+async def escalated(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, level: str, kind: str, at: datetime,
+    status: str = "routed",
+) -> Event:
+    """One rung of the escalation ladder."""
+    return await step(pool, complaint_id, f"escalated:{level}", "escalated", at=at,
+                      status=status, level=level, data={"level": level, "deadline": kind})
+
+
+async def silent_provider(pool: asyncpg.Pool, complaint_id: uuid.UUID,
+                          received: datetime) -> dict[str, Event]:
+    """Routed, never acknowledged: first response missed, supervisor, then the Ombudsman."""
+    events = {"routed": await routed(pool, complaint_id, received)}
+    due = received + timedelta(days=3)
+    events["missed"] = await missed(pool, complaint_id, "first_response", due)
+    events["supervisor"] = await escalated(pool, complaint_id, "supervisor", "first_response", due)
+    events["ombudsman"] = await escalated(pool, complaint_id, "ombudsman", "first_response",
+                                          received + timedelta(days=10))
+    return events

@@ -1,0 +1,68 @@
+"""The Ombudsman dossier read from real PostgreSQL rows, and built from plain rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from aduan.transitions import DeadlineChange
+from services.notification.dossier import UNDUE_DELAY, build_dossier, load_dossier
+from tests.conftest import insert_complaint
+from tests.integration.notification.conftest import escalated, missed, routed, step
+
+
+async def test_acknowledged_then_answered_late_is_undue_delay(pool: asyncpg.Pool) -> None:
+    received = datetime.now(UTC) - timedelta(days=30)
+    complaint_id = await insert_complaint(
+        pool, received_at=received,
+        complainant={"name": "Dewi", "email": "dewi@example.id", "confidential": True},
+    )
+    await routed(pool, complaint_id, received)
+    await step(pool, complaint_id, "acknowledged", "acknowledged", status="in_progress",
+               at=received + timedelta(days=1), officer="petugas-07",
+               deadlines=[DeadlineChange(kind="first_response",
+                                         met_at=received + timedelta(days=1))])
+    due = received + timedelta(days=14)
+    await missed(pool, complaint_id, "resolution", due)
+    await escalated(pool, complaint_id, "supervisor", "resolution", due, status="in_progress")
+    answered = due + timedelta(days=2, hours=3)
+    await step(pool, complaint_id, "responded", "responded", status="responded", at=answered,
+               level="supervisor", data={"message": "Tagihan telah dikoreksi."},
+               deadlines=[DeadlineChange(kind="resolution", met_at=answered)])
+
+    dossier = await load_dossier(pool, complaint_id, as_of=answered + timedelta(days=1))
+
+    assert dossier is not None
+    assert dossier["maladministration"] == UNDUE_DELAY
+    assert dossier["last_response"] == "Tagihan telah dikoreksi."
+    assert dossier["complainant"] == {"name": "Dewi", "email": "dewi@example.id",
+                                      "phone": None, "confidential": True}
+    deadlines = {d["kind"]: d for d in dossier["deadlines"]}
+    assert deadlines["first_response"]["missed"] is False
+    assert deadlines["first_response"]["late_by_seconds"] == 0
+    assert deadlines["resolution"]["missed"] is True
+    assert deadlines["resolution"]["late_by_seconds"] == int((answered - due).total_seconds())
+    assert deadlines["resolution"]["met_at"] == answered.isoformat()
+    assert [e["event_type"] for e in dossier["timeline"]][-1] == "responded"
+
+
+def test_an_anonymous_complainant_stays_anonymous() -> None:
+    received = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    complaint = {
+        "tracking_code": "ADU-TEST-0001", "received_at": received, "channel": "sms",
+        "category": "no_water", "complaint_class": "urgent", "subject": None,
+        "description": "Air tidak mengalir tiga hari", "account_ref": None,
+        "complainant": {"anonymous": True, "name": "tidak dipakai"}, "unit": "distribusi",
+        "officer": None,
+    }
+    deadline = {"kind": "first_response", "started_at": received,
+                "due_at": received + timedelta(hours=24), "met_at": None,
+                "missed_at": received + timedelta(hours=24)}
+
+    dossier = build_dossier(complaint, [], [deadline], as_of=received + timedelta(hours=30))
+
+    assert dossier["complainant"] is None
+    assert dossier["deadlines"][0]["late_by_seconds"] == 6 * 3600
+    assert dossier["timeline"] == [] and dossier["escalations"] == []
+    assert dossier["maladministration"] == "tidak_memberikan_pelayanan"
