@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
@@ -11,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aduan.problems import problem_response
 
+log = structlog.get_logger(__name__)
 Check = Callable[[], Awaitable[None]]
 
 
@@ -54,6 +58,39 @@ class _TooLarge(Exception):
     pass
 
 
+class RequestLog:
+    """Bind a request id for every log line of a request, and log its outcome (no bodies)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = dict(scope["headers"]).get(b"x-request-id", b"").decode()[:64]
+        request_id = request_id or uuid.uuid4().hex
+        status = 500
+        began = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                route = scope.get("route")
+                log.info("http.request", method=scope["method"],
+                         route=getattr(route, "path", "unmatched"), status=status,
+                         duration_ms=round((time.perf_counter() - began) * 1000, 1))
+
+
 def operations_router(checks: dict[str, Check]) -> APIRouter:
     """`/healthz` (alive) and `/readyz` (each dependency answered its check)."""
     router = APIRouter(tags=["operations"])
@@ -83,3 +120,4 @@ def add_operations(app: FastAPI, checks: dict[str, Check], max_body_bytes: int) 
     app.include_router(operations_router(checks))
     app.mount("/metrics", make_asgi_app())
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestLog)

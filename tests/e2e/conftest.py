@@ -61,16 +61,35 @@ def ombudsman() -> Iterator[Ombudsman]:
 
 @dataclass
 class Stack:
-    """URLs of the running stack and where its mail lands."""
+    """The running stack as `make run` starts it: clients, mailboxes, restart."""
 
+    env: dict[str, str]
+    data: Path
     intake: httpx.Client
     desk: httpx.Client
-    mail_root: Path
-    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.data / "stack.log"
+
+    def start(self) -> None:
+        """`aduan run`, returning when intake and desk answer."""
+        with open(self.log, "ab") as output:
+            self.process = subprocess.Popen([sys.executable, "-m", "aduan", "run"], env=self.env,
+                                            stdout=output, stderr=subprocess.STDOUT)
+        for port in (self.env["ADUAN_INTAKE_PORT"], self.env["ADUAN_DESK_PORT"]):
+            devstack.wait_for_port(int(port), 120, self.process, "aduan run")
+
+    def stop(self) -> None:
+        """Ctrl-C, as a user would; everything it started must be gone."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(90)
 
     def mailbox(self, address: str) -> list[EmailMessage]:
         """Every mail the sink holds for `address`, oldest first."""
-        folder = mailbox_dir(self.mail_root, address)
+        folder = mailbox_dir(self.data / "mail", address)
         files = sorted(folder.glob("*.eml")) if folder.exists() else []
         return [message_from_bytes(f.read_bytes(), policy=policy.default)  # type: ignore[misc]
                 for f in files]
@@ -86,23 +105,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ombudsman: Ombudsman) -> Ite
            "ADUAN_DATA_DIR": str(data), "ADUAN_SLA_POLICY": str(POLICY),
            "ADUAN_OMBUDSMAN_URL": ombudsman.url, "ADUAN_STAFF_TOKEN": STAFF_TOKEN,
            "ADUAN_LOG_FORMAT": "json"}
-    log = data / "stack.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen([sys.executable, "-m", "aduan", "run"], env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    try:
-        devstack.wait_for_port(ports["INTAKE_PORT"], 120, process, "aduan run")
-        devstack.wait_for_port(ports["DESK_PORT"], 60, process, "aduan run")
-        with httpx.Client(base_url=f"http://127.0.0.1:{ports['INTAKE_PORT']}") as intake, \
-                httpx.Client(base_url=f"http://127.0.0.1:{ports['DESK_PORT']}",
-                             headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as desk:
-            yield Stack(intake, desk, data / "mail", log)
-    except BaseException:
-        sys.stderr.write(log.read_text(errors="replace")[-20000:])
-        raise
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(60)
+    with httpx.Client(base_url=f"http://127.0.0.1:{ports['INTAKE_PORT']}") as intake, \
+            httpx.Client(base_url=f"http://127.0.0.1:{ports['DESK_PORT']}",
+                         headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as desk:
+        running = Stack(env, data, intake, desk)
+        try:
+            running.start()
+            yield running
+        except BaseException:
+            sys.stderr.write(running.log.read_text(errors="replace")[-20000:])
+            raise
+        finally:
+            running.stop()
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 60, what: str = "condition") -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import pytest
@@ -89,3 +90,21 @@ def test_a_complaint_acknowledged_and_answered_in_time_never_escalates(stack: St
     assert any(entry.get("message") == "Meter sudah dikalibrasi." for entry in view["timeline"])
     unauthenticated = stack.desk.get("/v1/staff/complaints", headers={"Authorization": ""})
     assert unauthenticated.status_code == 401
+
+
+def test_after_a_restart_complaints_are_still_there_and_their_lifecycles_go_on(
+    stack: Stack,
+) -> None:
+    created = _submit(stack, email="rina@example.id", **{"class": "light"})
+    eventually(lambda: _view(stack, created)["status"] == "routed", what="routing")
+
+    stack.stop()
+    leftovers = subprocess.run(["pgrep", "-f", str(stack.data)], capture_output=True, text=True)
+    assert leftovers.stdout == "", "Ctrl-C left processes behind"
+    stack.start()
+
+    assert _view(stack, created)["status"] == "routed"
+    acted = stack.desk.post(f"/v1/staff/complaints/{created['id']}/actions/acknowledge",
+                            json={"officer": "ani"})
+    assert acted.status_code == 200, acted.text
+    assert _view(stack, created)["status"] == "in_progress"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Header, Request, Response
 from prometheus_client import Counter
 
@@ -19,6 +20,7 @@ from services.intake.schemas import (
 )
 from services.intake.submission import submit
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 ACCEPTED = Counter("aduan_complaints_accepted_total", "Complaints stored", ["channel"])
 NOT_FOUND = Problem(404, "Not found", "no complaint with this tracking code and access token")
@@ -37,6 +39,8 @@ async def create_complaint(
         ACCEPTED.labels(channel=body.channel).inc()
     else:
         response.headers["Idempotent-Replayed"] = "true"
+    log.info("complaint.accepted", complaint_id=str(created.id), channel=body.channel,
+             replayed=not is_new)
     return created
 
 
