@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -37,14 +38,19 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
 
-async def _validation(_: Request, exc: Exception) -> JSONResponse:
+def invalid(errors: Sequence[Mapping[str, Any]]) -> Problem:
+    """A 422 problem listing each invalid field (pydantic's error list)."""
+    fields = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in errors]
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return Problem(422, "Invalid request", detail, errors=fields)
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(error["type"] == "json_invalid" for error in errors):
         return problem_response(400, "Malformed JSON", "the request body is not valid JSON")
-    fields = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in errors]
-    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    return problem_response(422, "Invalid request", detail, errors=fields)
+    return await _problem(request, invalid(errors))
 
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:

@@ -21,13 +21,14 @@ with workflow.unsafe.imports_passed_through():
     from aduan.transitions import DeadlineChange, Transition
     from workflows.activities import LifecycleActivities
     from workflows.models import (
+        AcknowledgeInput,
         DeadlineView,
         LifecycleInput,
         LifecycleState,
+        RespondInput,
         RoutingDecision,
         Schedule,
         ScheduleInput,
-        StaffAction,
     )
     from workflows.rules import choose_class, raises_level, refusal
 
@@ -81,34 +82,32 @@ class ComplaintLifecycle:
             self.decision = decision
 
     @workflow.update
-    async def acknowledge(self, action: StaffAction) -> LifecycleState:
+    async def acknowledge(self, action: AcknowledgeInput) -> LifecycleState:
         """An officer takes the complaint on: the first-response deadline is met."""
         async with self._lock:
             self._check("acknowledge")
             await self._record("acknowledged", "acknowledged", status=Status.IN_PROGRESS,
-                               officer=action.officer,
+                               officer=action.actor,
                                deadlines=[self._met(DeadlineKind.FIRST_RESPONSE)])
         return self.state()
 
     @acknowledge.validator
-    def _validate_acknowledge(self, action: StaffAction) -> None:
+    def _validate_acknowledge(self, action: AcknowledgeInput) -> None:
         self._check("acknowledge")
 
     @workflow.update
-    async def respond(self, action: StaffAction) -> LifecycleState:
+    async def respond(self, action: RespondInput) -> LifecycleState:
         """The provider's answer: the resolution deadline is met, the confirm window opens."""
         async with self._lock:
             self._check("respond")
             await self._record("responded", "responded", status=Status.RESPONDED,
-                               officer=action.officer, data={"message": action.message},
+                               officer=action.actor, data={"message": action.message},
                                deadlines=[self._met(DeadlineKind.RESOLUTION)])
         return self.state()
 
     @respond.validator
-    def _validate_respond(self, action: StaffAction) -> None:
+    def _validate_respond(self, action: RespondInput) -> None:
         self._check("respond")
-        if not (action.message or "").strip():
-            raise ApplicationError("a response needs a message", type="InvalidAction")
 
     @workflow.query
     def state(self) -> LifecycleState:

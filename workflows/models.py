@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aduan.policy import CalendarConfig, Duration, Policy
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
 
 class LifecycleInput(BaseModel):
@@ -54,11 +57,84 @@ class Schedule(BaseModel):
     ladder: list[datetime]
 
 
-class StaffAction(BaseModel):
-    """An officer's action; `message` is required for a response."""
+class ActionInput(BaseModel):
+    """Base of every action: `actor` is set by the server from the caller's identity."""
 
-    officer: str
-    message: str | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str = ""
+
+
+class AcknowledgeInput(ActionInput):
+    """An officer takes the complaint on."""
+
+
+class RequestInfoInput(ActionInput):
+    """Ask the complainant for information; the clocks pause."""
+
+    message: Text
+
+
+class RespondInput(ActionInput):
+    """The provider's answer."""
+
+    message: Text
+
+
+class ExtendInput(ActionInput):
+    """Extend the running deadline once, by at most the policy's maximum."""
+
+    by: str = Field(max_length=20, examples=["3wd"])
+    reason: Text
+
+
+class ReassignInput(ActionInput):
+    """Move the complaint to another unit or officer; the clocks keep running."""
+
+    unit: str = Field(min_length=1, max_length=100)
+    officer: str | None = Field(None, max_length=100)
+
+
+class TransferInput(ActionInput):
+    """Send the complaint to another provider; it closes as `transferred`."""
+
+    provider: str = Field(min_length=1, max_length=200)
+    reason: Text
+
+
+class RejectInput(ActionInput):
+    """Out of scope; it closes as `rejected`."""
+
+    reason: Text
+
+
+class NoteInput(ActionInput):
+    """An internal note: never shown to the complainant."""
+
+    text: Text
+
+
+class ReplyInput(ActionInput):
+    """The complainant answers a request for information."""
+
+    message: Text
+
+
+class ConfirmInput(ActionInput):
+    """The complainant accepts the answer; it closes as `resolved`."""
+
+
+class DisputeInput(ActionInput):
+    """The complainant rejects the answer."""
+
+    message: Text
+
+
+class RatingInput(ActionInput):
+    """The complainant rates the handling."""
+
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=2000)
 
 
 class DeadlineView(BaseModel):

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from aduan import db, problems
 from aduan.config import Settings
 from aduan.http import add_operations
-from services.desk.lifecycles import Lifecycles
 from services.desk.routes import complaints
+from workflows.client import Lifecycles
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -6,16 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class ActionIn(BaseModel):
-    """Body of an action; `message` is required for `respond`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    officer: str = Field("petugas", max_length=100)
-    message: str | None = Field(None, max_length=20_000)
+from pydantic import BaseModel
 
 
 class ComplaintSummary(BaseModel):

@@ -73,13 +73,13 @@ def test_a_complaint_acknowledged_and_answered_in_time_never_escalates(stack: St
     eventually(lambda: _view(stack, created)["status"] == "routed", what="routing")
 
     acted = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/acknowledge",
-                            json={"officer": "ani"})
+                            json={})
     assert acted.status_code == 200, acted.text
     assert acted.json()["status"] == "in_progress"
     again = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/acknowledge", json={})
     assert again.status_code == 409
     answered = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/respond",
-                               json={"officer": "ani", "message": "Meter sudah dikalibrasi."})
+                               json={"message": "Meter sudah dikalibrasi."})
     assert answered.status_code == 200, answered.text
 
     view = eventually(lambda: (v := _view(stack, created))["status"] == "closed" and v,
@@ -105,6 +105,6 @@ def test_after_a_restart_complaints_are_still_there_and_their_lifecycles_go_on(
 
     assert _view(stack, created)["status"] == "routed"
     acted = stack.desk.post(f"/v1/staff/complaints/{created['id']}/actions/acknowledge",
-                            json={"officer": "ani"})
+                            json={})
     assert acted.status_code == 200, acted.text
     assert _view(stack, created)["status"] == "in_progress"

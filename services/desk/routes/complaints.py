@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 
 from aduan import complaints
 from aduan.deps import PoolDep
 from aduan.domain import EscalationLevel, Status
 from aduan.problems import Problem
 from services.desk.auth import StaffDep
-from services.desk.schemas import ActionIn, ComplaintDetail, ComplaintSummary
-from workflows.models import LifecycleState, StaffAction
+from services.desk.schemas import ComplaintDetail, ComplaintSummary
+from workflows.actions import STAFF_ACTIONS
+from workflows.client import parse_action
+from workflows.models import LifecycleState
 
 router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"])
 
@@ -43,16 +46,16 @@ async def get_complaint(complaint_id: uuid.UUID, pool: PoolDep, _: StaffDep) -> 
     })
 
 
-@router.post("/{complaint_id}/actions/{action}", response_model=LifecycleState)
+@router.post("/{complaint_id}/actions/{name}", response_model=LifecycleState)
 async def act(
-    complaint_id: uuid.UUID, action: str, body: ActionIn, request: Request, pool: PoolDep,
-    _: StaffDep,
+    complaint_id: uuid.UUID, name: str, request: Request, pool: PoolDep, user: StaffDep,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> LifecycleState:
-    """Acknowledge or respond; answers with the new state, 409 if the state forbids it."""
+    """Take an action; answers with the new state, 409 if the state forbids it."""
+    action, parsed = parse_action(STAFF_ACTIONS, name, body)
     if await complaints.find(pool, complaint_id) is None:
         raise Problem(404, "Not found", f"no complaint {complaint_id}")
-    staff_action = StaffAction(officer=body.officer, message=body.message)
     result: LifecycleState = await request.app.state.lifecycles.act(
-        complaint_id, action, staff_action
+        complaint_id, action, parsed.model_copy(update={"actor": user})
     )
     return result

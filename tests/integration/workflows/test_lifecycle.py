@@ -18,7 +18,7 @@ from aduan.config import PACKAGE_DIR
 from tests.conftest import insert_complaint
 from workflows.activities import LifecycleActivities
 from workflows.lifecycle import ComplaintLifecycle
-from workflows.models import LifecycleInput, RoutingDecision, StaffAction
+from workflows.models import AcknowledgeInput, LifecycleInput, RespondInput, RoutingDecision
 
 DEFAULT_POLICY = PACKAGE_DIR / "default_policy.yaml"
 
@@ -78,10 +78,10 @@ async def test_silence_climbs_the_ladder_once_then_an_answer_closes_it(
     assert steps.count("escalated:ombudsman") == 1
     assert steps.index("missed:first_response") < steps.index("escalated:supervisor")
 
-    officer = StaffAction(officer="budi")
+    officer = AcknowledgeInput(actor="budi")
     state = await handle.execute_update(ComplaintLifecycle.acknowledge, officer)
     assert state.status == "in_progress"
-    answer = StaffAction(officer="budi", message="Meter sudah diperiksa, tagihan dikoreksi.")
+    answer = RespondInput(actor="budi", message="Meter sudah diperiksa, tagihan dikoreksi.")
     state = await handle.execute_update(ComplaintLifecycle.respond, answer)
     assert state.status == "responded"
 
@@ -105,9 +105,9 @@ async def test_acknowledged_in_time_never_escalates(
     complaint_id = await insert_complaint(pool, received_at=await env_now(time_skipping_env))
     handle = await _start(client, task_queue, complaint_id, complaint_class="light")
     await time_skipping_env.sleep(timedelta(hours=1))
-    await handle.execute_update(ComplaintLifecycle.acknowledge, StaffAction(officer="ani"))
+    await handle.execute_update(ComplaintLifecycle.acknowledge, AcknowledgeInput(actor="ani"))
     await handle.execute_update(ComplaintLifecycle.respond,
-                                StaffAction(officer="ani", message="Sudah diperbaiki."))
+                                RespondInput(actor="ani", message="Sudah diperbaiki."))
     result = await handle.result()
     assert result.escalation_level == "none"
     assert not any("escalated" in step for step in await _steps(pool, complaint_id))
@@ -121,7 +121,7 @@ async def test_an_action_the_status_does_not_allow_is_refused(
     handle = await _start(client, task_queue, complaint_id)
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(ComplaintLifecycle.respond,
-                                    StaffAction(officer="ani", message="jawaban"))
+                                    RespondInput(actor="ani", message="jawaban"))
     assert isinstance(refused.value.cause, ApplicationError)
     assert refused.value.cause.type == "ActionNotAllowed"
     assert "must be in_progress" in str(refused.value.cause)

@@ -1,29 +1,37 @@
-"""Desk's door to Temporal: Updates on a complaint's lifecycle, errors as problems."""
+"""The door to running lifecycles for desk and intake: actions as Updates, errors as problems."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from pydantic import ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from aduan import temporal
 from aduan.config import Settings
-from aduan.problems import Problem
-from workflows.lifecycle import ComplaintLifecycle
-from workflows.models import LifecycleState, StaffAction
+from aduan.problems import Problem, invalid
+from workflows.actions import Action
+from workflows.models import ActionInput, LifecycleState
 
-ACTIONS: dict[str, Any] = {
-    "acknowledge": ComplaintLifecycle.acknowledge,
-    "respond": ComplaintLifecycle.respond,
-}
 _UNAVAILABLE = Problem(503, "Service unavailable", "the lifecycle engine is unreachable; try again")
 
 
+def parse_action(actions: dict[str, Action], name: str, body: object) -> tuple[Action, ActionInput]:
+    """Find the action by its URL name and validate its body; 404 or 422 problems otherwise."""
+    action = actions.get(name)
+    if action is None:
+        raise Problem(404, "Unknown action",
+                      f"there is no action {name!r}; use one of {', '.join(sorted(actions))}")
+    try:
+        return action, action.input.model_validate(body if body is not None else {})
+    except ValidationError as exc:
+        raise invalid(exc.errors()) from exc
+
+
 class Lifecycles:
-    """Connects to Temporal on first use, so desk starts even when Temporal is down."""
+    """Connects to Temporal on first use, so desk and intake start even when it is down."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -40,15 +48,14 @@ class Lifecycles:
                 raise _UNAVAILABLE from exc
         return self._client
 
-    async def act(self, complaint_id: uuid.UUID, action: str, body: StaffAction) -> LifecycleState:
+    async def act(
+        self, complaint_id: uuid.UUID, action: Action, body: ActionInput
+    ) -> LifecycleState:
         """Run an action as a Temporal Update; refused actions become 409/422 problems."""
-        if action not in ACTIONS:
-            raise Problem(404, "Unknown action", f"there is no action {action!r}; use one of "
-                          f"{', '.join(sorted(ACTIONS))}")
         handle = (await self.client()).get_workflow_handle(temporal.workflow_id(complaint_id))
         try:
             result: LifecycleState = await handle.execute_update(
-                ACTIONS[action], body, result_type=LifecycleState
+                action.update, body, result_type=LifecycleState
             )
             return result
         except WorkflowUpdateFailedError as exc:
