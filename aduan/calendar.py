@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -62,3 +62,45 @@ class WorkingCalendar:
         if duration.unit == "wd":
             return self.add_working_days(start, int(duration.amount))
         return start + timedelta(seconds=duration.amount * _UNIT_SECONDS[duration.unit])
+
+    def _day_bounds(self, moment: datetime) -> tuple[date, datetime]:
+        local = moment.astimezone(self.tz)
+        return local.date(), datetime.combine(local.date() + timedelta(days=1), time(0), self.tz)
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much of [start, end) falls on working days (zero if end is not after start)."""
+        total, cursor = timedelta(0), start
+        while cursor < end:
+            day, midnight = self._day_bounds(cursor)
+            stop = min(midnight, end)
+            if self.is_working_day(day):
+                total += stop - cursor
+            cursor = stop
+        return total
+
+    def add_working_time(self, start: datetime, span: timedelta) -> datetime:
+        """The moment when `span` of working-day time has passed after `start`."""
+        cursor, remaining = start, span
+        while True:
+            day, midnight = self._day_bounds(cursor)
+            if self.is_working_day(day):
+                if cursor + remaining <= midnight:
+                    return cursor + remaining
+                remaining -= midnight - cursor
+            cursor = midnight
+
+    def resume(self, paused_at: datetime, resumed_at: datetime, moment: datetime,
+               working_days: bool) -> datetime:
+        """Where a pending moment moves when its clock was paused: same remaining time."""
+        if moment <= paused_at:
+            return moment  # already passed before the pause
+        if working_days:
+            return self.add_working_time(resumed_at, self.working_time_between(paused_at, moment))
+        return moment + (resumed_at - paused_at)
+
+    def schedule(
+        self, start: datetime, duration: Duration, ladder: Sequence[Duration]
+    ) -> tuple[datetime, list[datetime]]:
+        """When a deadline falls due, and when each escalation step after it would fire."""
+        due = self.due(start, duration)
+        return due, [self.due(due, after) for after in ladder]

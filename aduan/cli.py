@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
+from aduan.auth import InvalidStaff, Role, issue_token, make_staff
+from aduan.calendar import WorkingCalendar
 from aduan.config import get_settings
+from aduan.policy import Policy, PolicyError, load_policy
 from aduan.processes import PROCESS_NAMES
 
 app = typer.Typer(help="Aduan: complaint handling with legal deadlines and escalation.",
@@ -38,3 +45,77 @@ def setup() -> None:
 
     asyncio.run(stack.prepare(get_settings()))
     typer.echo("database migrated, stream ready")
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="who the token names (the `sub` claim)")],
+    role: Annotated[str, typer.Option(help=f"one of: {', '.join(Role)}")],
+    unit: Annotated[str | None, typer.Option(help="unit code; required for officer and "
+                                                  "supervisor")] = None,
+    hours: Annotated[int, typer.Option(min=1, max=24 * 30, help="lifetime")] = 8,
+) -> None:
+    """Print a desk bearer token for the embedded default (signed with ADUAN_SECRET_KEY)."""
+    settings = get_settings()
+    try:
+        staff = make_staff(user, role, unit)
+    except InvalidStaff as exc:
+        typer.echo(f"aduan token: {exc} (--role, --unit)", err=True)
+        raise typer.Exit(2) from exc
+    if settings.jwt_jwks_url:  # desk then trusts only the issuer: say so, but still print
+        typer.echo("aduan token: note: ADUAN_JWT_JWKS_URL is set, so desk will refuse this"
+                   " token", err=True)
+    typer.echo(issue_token(staff, settings.secret_key, lifetime=timedelta(hours=hours),
+                           issuer=settings.jwt_issuer, audience=settings.jwt_audience))
+
+
+sla = typer.Typer(help="Deadlines as the SLA policy sets them.", no_args_is_help=True)
+app.add_typer(sla, name="sla")
+
+
+@sla.command("due")
+def sla_due(
+    complaint_class: Annotated[str, typer.Option("--class", help="complaint class")],
+    received: Annotated[str, typer.Option(help="ISO date-time; no offset: the policy's zone")],
+    policy_file: Annotated[Path | None, typer.Option("--policy", help="policy YAML "
+                                                     "(default: ADUAN_SLA_POLICY)")] = None,
+) -> None:
+    """Print every deadline of a class received at a moment, with its escalation steps."""
+    try:
+        policy = load_policy(policy_file or get_settings().sla_policy)
+    except PolicyError as exc:
+        typer.echo(f"aduan sla due: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if complaint_class not in policy.classes:
+        typer.echo(f"aduan sla due: unknown class {complaint_class!r}; the policy has "
+                   f"{', '.join(policy.classes)}", err=True)
+        raise typer.Exit(2)
+    try:
+        moment = _moment(received, policy.timezone)
+    except ValueError as exc:
+        typer.echo(f"aduan sla due: --received {received!r} is not an ISO date-time", err=True)
+        raise typer.Exit(2) from exc
+    for label, due in deadline_table(policy, complaint_class, moment):
+        typer.echo(f"{label:<30} {due.isoformat()}")
+
+
+def _moment(text: str, timezone: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+def deadline_table(policy: Policy, complaint_class: str,
+                   received: datetime) -> list[tuple[str, datetime]]:
+    """Each deadline of the class, and each escalation step after it, in the policy's zone."""
+    calendar = WorkingCalendar.from_config(policy.calendar, policy.timezone)
+    rules = policy.classes[complaint_class]
+    ladder = [step.after for step in policy.escalation]
+    rows: list[tuple[str, datetime]] = []
+    # The three run in parallel from receipt (docs/decisions.md), each with its own ladder.
+    for kind, span in (("routing", policy.routing_due), ("first_response", rules.first_response),
+                       ("resolution", rules.resolution)):
+        due, steps = calendar.schedule(received, span, ladder)
+        rows.append((kind, due))
+        rows += [(f"{kind} -> {step.level}", at)
+                 for step, at in zip(policy.escalation, steps, strict=True)]
+    return [(label, at.astimezone(calendar.tz)) for label, at in rows]

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from aduan import outbox
+from aduan.domain import DeadlineKind, Status
 from aduan.events import new_event
 
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
@@ -150,18 +151,44 @@ async def timeline(
     return rows
 
 
+# The desk's view: `next_due` is the earliest unmet deadline the provider is held to while
+# its clock runs (a paused or answered complaint awaits the complainant, a closed one nothing).
+_STAFF_VIEW = """
+SELECT v.*, COALESCE(v.next_due < $1, false) AS overdue FROM (
+    SELECT c.*, CASE WHEN c.status = ANY($2::text[]) THEN
+        (SELECT min(d.due_at) FROM deadlines d WHERE d.complaint_id = c.id
+            AND d.met_at IS NULL AND d.kind = ANY($3::text[])) END AS next_due
+    FROM complaints c) AS v"""
+_CLOCK_RUNNING = [str(s) for s in (Status.RECEIVED, Status.ROUTED, Status.IN_PROGRESS)]
+_PROVIDER_DEADLINES = [str(kind) for kind in DeadlineKind if kind.legal]
+
+
+async def find_for_staff(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, *, now: datetime
+) -> asyncpg.Record | None:
+    """The complaint with its `next_due` and whether it is `overdue` at `now`."""
+    return await pool.fetchrow(f"{_STAFF_VIEW} WHERE v.id = $4",
+                               now, _CLOCK_RUNNING, _PROVIDER_DEADLINES, complaint_id)
+
+
 async def list_for_staff(
-    pool: asyncpg.Pool, *, status: str | None = None, unit: str | None = None,
-    escalation_level: str | None = None, limit: int = 100,
+    pool: asyncpg.Pool, *, now: datetime, status: str | None = None, unit: str | None = None,
+    complaint_class: str | None = None, escalation_level: str | None = None,
+    overdue: bool | None = None, only_unit: str | None = None, or_escalated: bool = False,
+    limit: int = 100,
 ) -> list[asyncpg.Record]:
-    """Complaints filtered for the desk, soonest open deadline first."""
+    """The desk's queue, soonest unmet deadline first.
+
+    `only_unit` restricts it to one unit (plus escalated complaints with `or_escalated`)."""
     rows: list[asyncpg.Record] = await pool.fetch(
-        """SELECT c.*, (SELECT min(d.due_at) FROM deadlines d WHERE d.complaint_id = c.id
-                          AND d.met_at IS NULL) AS next_due
-        FROM complaints c
-        WHERE ($1::text IS NULL OR c.status = $1) AND ($2::text IS NULL OR c.unit = $2)
-          AND ($3::text IS NULL OR c.escalation_level = $3)
-        ORDER BY next_due NULLS LAST, c.received_at LIMIT $4""",
-        status, unit, escalation_level, limit,
+        f"""{_STAFF_VIEW}
+        WHERE ($4::text IS NULL OR v.unit = $4 OR ($5 AND v.escalation_level <> 'none'))
+          AND ($6::text IS NULL OR v.status = $6) AND ($7::text IS NULL OR v.unit = $7)
+          AND ($8::text IS NULL OR v.complaint_class = $8)
+          AND ($9::text IS NULL OR v.escalation_level = $9)
+          AND ($10::boolean IS NULL OR COALESCE(v.next_due < $1, false) = $10)
+        ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $11""",
+        now, _CLOCK_RUNNING, _PROVIDER_DEADLINES, only_unit, or_escalated, status, unit,
+        complaint_class, escalation_level, overdue, limit,
     )
     return rows

@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "dev-only-secret-change-me"
-DEV_STAFF_TOKEN = "dev-staff-token"
 
 
 class Settings(BaseSettings):
@@ -51,19 +50,22 @@ class Settings(BaseSettings):
     ombudsman_email: str = "ombudsman@localhost"
     supervisor_email: str = "supervisor@localhost"
 
-    # Secrets. The development defaults are refused in production.
+    # Secrets. The development default is refused in production.
     secret_key: str = DEV_SECRET
-    staff_token: str = DEV_STAFF_TOKEN
+
+    # Staff identity (desk). Unset JWKS URL: tokens signed with a key derived from
+    # secret_key (`aduan token`); set: only the issuer's tokens are accepted.
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
-        if self.environment == "production" and DEV_SECRET in (self.secret_key, self.staff_token):
-            raise ValueError("set ADUAN_SECRET_KEY and ADUAN_STAFF_TOKEN in production")
-        if self.environment == "production" and self.staff_token == DEV_STAFF_TOKEN:
-            raise ValueError("set ADUAN_STAFF_TOKEN in production")
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("set ADUAN_SECRET_KEY in production")
         return self
 
     @property

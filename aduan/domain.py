@@ -58,7 +58,15 @@ class DeadlineKind(StrEnum):
     ROUTING = "routing"
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
-    CONFIRM = "confirm"
+    INFO = "info"  # the complainant's window to answer a request for information
+    CONFIRM = "confirm"  # the complainant's window to confirm or dispute
+    RATING = "rating"  # how long a closed complaint still takes a rating
+
+    @property
+    def legal(self) -> bool:
+        """A deadline the provider is held to (with reminders and an escalation ladder)."""
+        return self in (DeadlineKind.ROUTING, DeadlineKind.FIRST_RESPONSE,
+                        DeadlineKind.RESOLUTION)
 
 
 class Language(StrEnum):

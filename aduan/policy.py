@@ -13,7 +13,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DurationUnit = Literal["wd", "d", "h", "m", "s"]
-_SECONDS = {"wd": 86400 * 7 / 5, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_SECONDS = {"wd": 86400 * 7 / 5, "d": 86400, "h": 3600, "m": 60, "s": 1}  # wd: at most
+_NOMINAL = {**_SECONDS, "wd": 86400}
 _LONGEST_S = 20 * 365 * 86400
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|d|h|m|s)?\s*$")
 
@@ -39,6 +40,11 @@ class Duration(BaseModel):
         if self.amount * _SECONDS[self.unit] > _LONGEST_S:
             raise ValueError(f"{self} is longer than the law could mean (20 years)")
         return self
+
+    @property
+    def nominal_seconds(self) -> float:
+        """Length with a working day counted as one day, to compare durations of any unit."""
+        return self.amount * _NOMINAL[self.unit]
 
     def __str__(self) -> str:
         amount = int(self.amount) if self.amount == int(self.amount) else self.amount
@@ -95,9 +101,11 @@ class ComplainantWindows(BaseModel):
     info_window: Duration
     confirm_window: Duration
     max_reopen: int = 1
+    rating_window: Duration | None = None  # after closing; the confirm window when unset
 
 
-_DURATION_FIELDS = ("first_response", "resolution", "max", "after", "info_window", "confirm_window")
+_DURATION_FIELDS = ("first_response", "resolution", "max", "after", "info_window",
+                    "confirm_window", "rating_window")
 
 
 class Policy(BaseModel):
@@ -109,6 +117,7 @@ class Policy(BaseModel):
     routing_due: Duration
     classes: dict[str, ClassDeadlines]
     reminders: list[float] = Field(default_factory=lambda: [0.5, 0.8])
+    supervisor_reminder: float | None = 0.8  # of a resolution deadline
     extension: ExtensionRule
     escalation: list[EscalationStep]
     complainant: ComplainantWindows

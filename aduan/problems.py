@@ -23,9 +23,11 @@ DATABASE_DOWN = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg
 class Problem(Exception):
     """A domain error with its HTTP status; `detail` says what was wrong."""
 
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, title: str, detail: str, *,
+                 headers: Mapping[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = dict(headers or {})
 
 
 def problem_response(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -62,7 +64,9 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
 
 async def _problem(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return problem_response(exc.status, exc.title, exc.detail, **exc.extra)
+    response = problem_response(exc.status, exc.title, exc.detail, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:

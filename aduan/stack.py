@@ -113,7 +113,7 @@ def banner(settings: Settings, seconds: float) -> str:
         f"  Citizen portal / intake API  http://{h}:{settings.intake_port}   "
         f"(API docs: http://{h}:{settings.intake_port}/docs)\n"
         f"  Staff desk API               http://{h}:{settings.desk_port}     "
-        f"(token: ADUAN_STAFF_TOKEN)\n"
+        f"(token: aduan token --user NAME --role admin)\n"
         f"  Temporal UI                  http://{h}:{settings.temporal_ui_port}\n"
         f"  Outgoing mail                {settings.data_dir.resolve() / 'mail'}\n"
         f"Press Ctrl-C to stop everything.\n"

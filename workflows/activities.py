@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from temporalio import activity
@@ -11,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from aduan import complaints, transitions
 from aduan.calendar import WorkingCalendar
 from aduan.policy import load_policy
-from workflows.models import LifecycleInput, LifecycleStart, Schedule, ScheduleInput
+from workflows.models import LifecycleInput, LifecycleStart, Schedule, ScheduleInput, ShiftInput
 
 
 class LifecycleActivities:
@@ -20,6 +23,10 @@ class LifecycleActivities:
     def __init__(self, pool: asyncpg.Pool, policy_path: Path) -> None:
         self.pool = pool
         self.policy_path = policy_path
+
+    def all(self) -> list[Callable[..., Any]]:
+        """Every activity, for a worker's registration."""
+        return [self.start_lifecycle, self.schedule, self.shift, self.record_transition]
 
     @activity.defn
     async def start_lifecycle(self, input: LifecycleInput) -> LifecycleStart:
@@ -39,8 +46,15 @@ class LifecycleActivities:
     async def schedule(self, input: ScheduleInput) -> Schedule:
         """Compute a deadline and its escalation times on the working-day calendar."""
         calendar = WorkingCalendar.from_config(input.calendar, input.timezone)
-        due = calendar.due(input.start, input.duration)
-        return Schedule(due=due, ladder=[calendar.due(due, after) for after in input.ladder])
+        due, ladder = calendar.schedule(input.start, input.duration, input.ladder)
+        return Schedule(due=due, ladder=ladder)
+
+    @activity.defn
+    async def shift(self, input: ShiftInput) -> list[datetime]:
+        """Move moments after a pause so each keeps the (working) time it had left."""
+        calendar = WorkingCalendar.from_config(input.calendar, input.timezone)
+        return [calendar.resume(input.paused_at, input.resumed_at, moment, input.working_days)
+                for moment in input.moments]
 
     @activity.defn
     async def record_transition(self, transition: transitions.Transition) -> bool:

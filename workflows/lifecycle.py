@@ -1,250 +1,344 @@
 """ComplaintLifecycle: one durable workflow per complaint, holding it to its deadlines.
 
-Deterministic: no I/O, no clock but workflow.now(); deadlines come from an activity.
+The run loop waits for the next timer of the complaint's clocks (reminder, deadline,
+escalation step, complainant window) or for a change made by a signal or an Update. The
+steps themselves are in steps.py; the rules (what each status allows) in rules.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from aduan import temporal as keys
     from aduan.domain import DeadlineKind, EscalationLevel, Outcome, Status
-    from aduan.policy import Duration, Policy
-    from aduan.transitions import DeadlineChange, Transition
+    from aduan.policy import Duration
     from workflows.activities import LifecycleActivities
     from workflows.models import (
         AcknowledgeInput,
+        ConfirmInput,
         DeadlineView,
+        DisputeInput,
+        ExtendInput,
+        HistoryEntry,
         LifecycleInput,
+        LifecycleMemory,
         LifecycleState,
+        NoteInput,
+        RatingInput,
+        ReassignInput,
+        RejectInput,
+        ReplyInput,
+        RequestInfoInput,
         RespondInput,
         RoutingDecision,
-        Schedule,
         ScheduleInput,
+        TransferInput,
     )
-    from workflows.rules import choose_class, raises_level, refusal
-
-_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1),
-        non_retryable_error_types=["ComplaintNotFound"],
-    ),
-}
+    from workflows.rules import extension_refusal, parse_extension
+    from workflows.steps import ACTIVITY, LifecycleSteps
 
 
 @workflow.defn
-class ComplaintLifecycle:
+class ComplaintLifecycle(LifecycleSteps):
     """From receipt to closure: routing, acknowledgement, response, escalation ladder."""
 
     @workflow.init
     def __init__(self, input: LifecycleInput) -> None:
         self.complaint_id = input.complaint_id
         self.indexed = input.search_attributes
-        self.status = Status.RECEIVED
-        self.level = EscalationLevel.NONE
-        self.outcome: Outcome | None = None
-        self.decision: RoutingDecision | None = None
-        self.deadlines: dict[str, DeadlineView] = {}
-        self.policy: Policy | None = None
+        self._decision: RoutingDecision | None = None
         self._lock = asyncio.Lock()
+        self._version = 0
+        if input.memory is not None:
+            self.m = input.memory
 
     @workflow.run
     async def run(self, input: LifecycleInput) -> LifecycleState:
-        start = await workflow.execute_activity_method(
-            LifecycleActivities.start_lifecycle, input, **_ACTIVITY
-        )
-        self.policy, received = start.policy, start.received_at
-        routing = await self._schedule(DeadlineKind.ROUTING, received, self.policy.routing_due)
-        async with self._lock:
-            await self._record("opened", "opened", public=False,
-                               deadlines=[self._set(DeadlineKind.ROUTING, received, routing)])
-        await self._hold(DeadlineKind.ROUTING, routing, lambda: self.decision is not None)
-        await self._route(received, start.complaint_class)
-        await self._await_confirmation()
+        if input.memory is None:
+            await self._open(input)
+        while not self.m.finished:
+            if self._decision is not None and not self.m.routed:
+                self.m.decision = self._decision
+                await self._route()
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(LifecycleInput(
+                    complaint_id=self.complaint_id, search_attributes=self.indexed,
+                    memory=self.m))
+            await self._wait_for_next_timer()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.state()
+        return self._state()
 
-    # Signals, Updates, queries ----------------------------------------------------------
+    async def _open(self, input: LifecycleInput) -> None:
+        start = await workflow.execute_activity_method(
+            LifecycleActivities.start_lifecycle, input, **ACTIVITY)
+        self.m = LifecycleMemory(policy=start.policy, received_at=start.received_at,
+                                 class_hint=start.complaint_class)
+        routing = await self._clock(DeadlineKind.ROUTING, start.received_at,
+                                    start.policy.routing_due)
+        async with self._lock:
+            await self._record("opened", public=False, deadlines=[self._set(routing)])
+
+    def _interrupted(self) -> bool:
+        return (self._decision is not None and not self.m.routed) or \
+            workflow.info().is_continue_as_new_suggested()
+
+    def _changed(self) -> LifecycleState:
+        self._version += 1
+        return self._state()
+
+    # Signal and queries ----------------------------------------------------------------
 
     @workflow.signal
     def route(self, decision: RoutingDecision) -> None:
         """Routing's decision; the first one wins, a redelivered one is ignored."""
-        if self.decision is None:
-            self.decision = decision
+        if self._decision is None:
+            self._decision = decision
+
+    @workflow.query
+    def state(self) -> LifecycleState:
+        """Status, escalation level, and deadlines as they stand."""
+        return self._state()
+
+    @workflow.query
+    def deadlines(self) -> list[DeadlineView]:
+        """Each deadline with its due time, remaining time, met and missed."""
+        return self._state().deadlines
+
+    @workflow.query
+    def history(self) -> list[HistoryEntry]:
+        """Every transition recorded, in order."""
+        return list(self.m.history) if self._opened else []
+
+    # Officer actions --------------------------------------------------------------------
 
     @workflow.update
     async def acknowledge(self, action: AcknowledgeInput) -> LifecycleState:
         """An officer takes the complaint on: the first-response deadline is met."""
         async with self._lock:
             self._check("acknowledge")
-            await self._record("acknowledged", "acknowledged", status=Status.IN_PROGRESS,
-                               officer=action.actor,
-                               deadlines=[self._met(DeadlineKind.FIRST_RESPONSE)])
-        return self.state()
+            assert self.m.decision is not None
+            self.m.decision.officer = action.actor or self.m.decision.officer
+            await self._record("acknowledged", status=Status.IN_PROGRESS, actor=action.actor,
+                               officer=self.m.decision.officer,
+                               deadlines=[self._meet(DeadlineKind.FIRST_RESPONSE)])
+        return self._changed()
 
     @acknowledge.validator
     def _validate_acknowledge(self, action: AcknowledgeInput) -> None:
         self._check("acknowledge")
 
     @workflow.update
+    async def request_info(self, action: RequestInfoInput) -> LifecycleState:
+        """Ask the complainant; every running clock pauses until they reply."""
+        async with self._lock:
+            self._check("request_info")
+            now = workflow.now()
+            for clock in self.m.clocks.values():
+                if clock.running:
+                    clock.paused_at = now
+            window = await self._clock(DeadlineKind.INFO, now,
+                                       self.m.policy.complainant.info_window)
+            await self._record("info_requested", status=Status.WAITING_COMPLAINANT,
+                               actor=action.actor, data={"message": action.message},
+                               deadlines=[self._set(window)])
+        return self._changed()
+
+    @request_info.validator
+    def _validate_request_info(self, action: RequestInfoInput) -> None:
+        self._check("request_info")
+
+    @workflow.update
     async def respond(self, action: RespondInput) -> LifecycleState:
         """The provider's answer: the resolution deadline is met, the confirm window opens."""
         async with self._lock:
             self._check("respond")
-            await self._record("responded", "responded", status=Status.RESPONDED,
-                               officer=action.actor, data={"message": action.message},
-                               deadlines=[self._met(DeadlineKind.RESOLUTION)])
-        return self.state()
+            window = await self._clock(DeadlineKind.CONFIRM, workflow.now(),
+                                       self.m.policy.complainant.confirm_window)
+            await self._record("responded", status=Status.RESPONDED, actor=action.actor,
+                               data={"message": action.message},
+                               deadlines=[self._meet(DeadlineKind.RESOLUTION), self._set(window)])
+        return self._changed()
 
     @respond.validator
     def _validate_respond(self, action: RespondInput) -> None:
         self._check("respond")
 
-    @workflow.query
-    def state(self) -> LifecycleState:
-        """Status, escalation level and deadlines as they stand."""
-        return LifecycleState(
-            complaint_id=self.complaint_id, status=self.status, escalation_level=self.level,
-            outcome=self.outcome, unit=self.decision.unit if self.decision else None,
-            complaint_class=self.decision.complaint_class if self.decision else None,
-            deadlines=list(self.deadlines.values()),
-        )
-
-    # Steps ------------------------------------------------------------------------------
-
-    async def _route(self, received: datetime, class_hint: str | None) -> None:
-        assert self.decision is not None and self.policy is not None
-        self.decision.complaint_class = choose_class(
-            class_hint, self.decision.complaint_class, self.policy
-        )
-        rules = self.policy.deadlines_for(self.decision.complaint_class)
-        first = await self._schedule(DeadlineKind.FIRST_RESPONSE, received, rules.first_response)
-        resolution = await self._schedule(DeadlineKind.RESOLUTION, received, rules.resolution)
+    @workflow.update
+    async def extend(self, action: ExtendInput) -> LifecycleState:
+        """Extend the resolution deadline once, before it passes; the complainant is told."""
         async with self._lock:
-            await self._record(
-                "routed", "routed", status=Status.ROUTED, unit=self.decision.unit,
-                officer=self.decision.officer, complaint_class=self.decision.complaint_class,
-                data={"category": self.decision.category},
-                deadlines=[self._met(DeadlineKind.ROUTING),
-                           self._set(DeadlineKind.FIRST_RESPONSE, received, first),
-                           self._set(DeadlineKind.RESOLUTION, received, resolution)],
-            )
-        await asyncio.gather(
-            self._hold(DeadlineKind.FIRST_RESPONSE, first, lambda: self.status != Status.ROUTED),
-            self._hold(DeadlineKind.RESOLUTION, resolution,
-                       lambda: self.status in (Status.RESPONDED, Status.CLOSED)),
-        )
+            by = self._check_extension(action)
+            clock = self.m.clocks[DeadlineKind.RESOLUTION]
+            policy = self.m.policy
+            schedule = await workflow.execute_activity_method(
+                LifecycleActivities.schedule,
+                ScheduleInput(timezone=policy.timezone, calendar=policy.calendar,
+                              start=clock.due, duration=by,
+                              ladder=[step.after for step in policy.escalation]),
+                **ACTIVITY)
+            span = schedule.due - clock.started_at
+            for reminder in clock.reminders:
+                if not reminder.sent:
+                    reminder.at = clock.started_at + span * reminder.fraction
+            clock.due, clock.ladder = schedule.due, schedule.ladder
+            self.m.extensions_used += 1
+            await self._record("extended", actor=action.actor, deadlines=[self._set(clock)],
+                               data={"by": str(by), "reason": action.reason,
+                                     "due_at": clock.due.isoformat()})
+        return self._changed()
 
-    async def _await_confirmation(self) -> None:
-        assert self.policy is not None
-        opened = workflow.now()
-        window = await self._schedule(DeadlineKind.CONFIRM, opened,
-                                      self.policy.complainant.confirm_window)
-        async with self._lock:
-            await self._record("confirm_window", "confirm_window_opened", public=False,
-                               deadlines=[self._set(DeadlineKind.CONFIRM, opened, window)])
-        if not await self._wait_until(lambda: self.status == Status.CLOSED, window.due):
-            async with self._lock:
-                self.outcome = Outcome.AUTO_CLOSED
-                await self._record("closed", "closed", status=Status.CLOSED,
-                                   outcome=Outcome.AUTO_CLOSED)
+    @extend.validator
+    def _validate_extend(self, action: ExtendInput) -> None:
+        self._check_extension(action)
 
-    async def _hold(self, kind: DeadlineKind, schedule: Schedule, done: Callable[[], bool]) -> None:
-        """Wait for the awaited action; if the deadline passes, climb the ladder until it comes."""
-        assert self.policy is not None
-        if await self._wait_until(done, schedule.due):
-            return
-        self.deadlines[kind].missed = True
-        async with self._lock:
-            await self._record(f"missed:{kind}", "deadline_missed", data={"deadline": kind},
-                               deadlines=[DeadlineChange(kind=kind, missed_at=schedule.due)])
-        for step, at in zip(self.policy.escalation, schedule.ladder, strict=True):
-            if await self._wait_until(done, at):
-                return
-            await self._escalate(EscalationLevel(step.level), kind)
-        await workflow.wait_condition(done)
-
-    async def _escalate(self, level: EscalationLevel, kind: DeadlineKind) -> None:
-        async with self._lock:
-            if not raises_level(self.level, level):
-                return  # already at or above this level: each step is taken once
-            self.level = level
-            await self._record(f"escalated:{level}", "escalated",
-                               data={"level": level, "deadline": kind})
-
-    # Helpers ----------------------------------------------------------------------------
-
-    async def _schedule(self, kind: DeadlineKind, start: datetime, duration: Duration) -> Schedule:
-        assert self.policy is not None
-        schedule: Schedule = await workflow.execute_activity_method(
-            LifecycleActivities.schedule,
-            ScheduleInput(timezone=self.policy.timezone, calendar=self.policy.calendar,
-                          start=start, duration=duration,
-                          ladder=[step.after for step in self.policy.escalation]),
-            **_ACTIVITY,
-        )
-        self.deadlines[kind] = DeadlineView(kind=kind, due_at=schedule.due)
-        return schedule
-
-    def _set(self, kind: DeadlineKind, start: datetime, schedule: Schedule) -> DeadlineChange:
-        return DeadlineChange(kind=kind, started_at=start, due_at=schedule.due)
-
-    def _met(self, kind: DeadlineKind) -> DeadlineChange:
-        if kind in self.deadlines:
-            self.deadlines[kind].met = True
-        return DeadlineChange(kind=kind, met_at=workflow.now())
-
-    @staticmethod
-    async def _wait_until(done: Callable[[], bool], until: datetime) -> bool:
-        """True when `done` holds before `until`; a durable timer, not a sleep."""
-        remaining = (until - workflow.now()).total_seconds()
-        if remaining <= 0:
-            return done()
+    def _check_extension(self, action: ExtendInput) -> Duration:
+        self._check("extend")
         try:
-            await workflow.wait_condition(done, timeout=remaining)
-        except TimeoutError:
-            return done()
-        return True
-
-    def _check(self, action: str) -> None:
-        reason = refusal(action, self.status)
+            by = parse_extension(action.by, self.m.policy)
+        except ValueError as exc:
+            raise ApplicationError(str(exc), type="InvalidAction", non_retryable=True) from exc
+        clock = self.m.clocks[DeadlineKind.RESOLUTION]
+        reason = extension_refusal(self.m.extensions_used, self.m.policy, clock.due,
+                                   workflow.now(), clock.missed)
         if reason:
             raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True)
+        return by
 
-    async def _record(self, step: str, event_type: str, *, status: Status | None = None,
-                      public: bool = True, **fields: Any) -> None:
-        """Record one transition through the activity; callers hold the lock."""
-        transition = Transition(
-            complaint_id=self.complaint_id, step=step, event_type=event_type,
-            status=status or self.status, escalation_level=self.level,
-            occurred_at=workflow.now(), public=public, **fields,
-        )
-        await workflow.execute_activity_method(
-            LifecycleActivities.record_transition, transition, **_ACTIVITY
-        )
-        if status is not None:
-            self.status = status
-        self._publish_search_attributes()
+    @workflow.update
+    async def reassign(self, action: ReassignInput) -> LifecycleState:
+        """Move the complaint to another unit or officer; the clocks keep running."""
+        async with self._lock:
+            self._check("reassign")
+            assert self.m.decision is not None
+            self.m.decision.unit, self.m.decision.officer = action.unit, action.officer
+            await self._record("reassigned", actor=action.actor, unit=action.unit,
+                               officer=action.officer, data={"unit": action.unit})
+        return self._changed()
 
-    def _publish_search_attributes(self) -> None:
-        if not self.indexed:
-            return
-        open_deadlines = [d.due_at for d in self.deadlines.values() if not d.met]
-        updates: list[SearchAttributeUpdate[Any]] = [
-            keys.STATUS.value_set(self.status), keys.ESCALATION.value_set(self.level)
-        ]
-        if self.decision is not None:
-            updates += [keys.UNIT.value_set(self.decision.unit),
-                        keys.CLASS.value_set(self.decision.complaint_class)]
-        updates.append(keys.NEXT_DEADLINE.value_set(min(open_deadlines)) if open_deadlines
-                       else keys.NEXT_DEADLINE.value_unset())
-        workflow.upsert_search_attributes(updates)
+    @reassign.validator
+    def _validate_reassign(self, action: ReassignInput) -> None:
+        self._check("reassign")
+
+    @workflow.update
+    async def transfer(self, action: TransferInput) -> LifecycleState:
+        """Another provider is competent: closed as `transferred`."""
+        async with self._lock:
+            self._check("transfer")
+            await self._close(Outcome.TRANSFERRED, action.actor, provider=action.provider,
+                              reason=action.reason)
+        return self._changed()
+
+    @transfer.validator
+    def _validate_transfer(self, action: TransferInput) -> None:
+        self._check("transfer")
+
+    @workflow.update
+    async def reject(self, action: RejectInput) -> LifecycleState:
+        """Out of scope: closed as `rejected`, with the reason."""
+        async with self._lock:
+            self._check("reject")
+            await self._close(Outcome.REJECTED, action.actor, reason=action.reason)
+        return self._changed()
+
+    @reject.validator
+    def _validate_reject(self, action: RejectInput) -> None:
+        self._check("reject")
+
+    @workflow.update
+    async def note(self, action: NoteInput) -> LifecycleState:
+        """An internal note: on the staff timeline only."""
+        async with self._lock:
+            self._check("note")
+            await self._record("note", public=False, actor=action.actor,
+                               data={"text": action.text})
+        return self._changed()
+
+    @note.validator
+    def _validate_note(self, action: NoteInput) -> None:
+        self._check("note")
+
+    # Complainant actions ----------------------------------------------------------------
+
+    @workflow.update
+    async def reply(self, action: ReplyInput) -> LifecycleState:
+        """The requested information: paused clocks resume with the time they had left."""
+        async with self._lock:
+            self._check("reply")
+            now = workflow.now()
+            changes = [self._meet(DeadlineKind.INFO)]
+            for kind, clock in list(self.m.clocks.items()):
+                if clock.paused_at is not None:
+                    self.m.clocks[kind] = await self._shifted(clock, clock.paused_at, now)
+                    changes.append(self._set(self.m.clocks[kind]))
+            await self._record("replied", status=Status.IN_PROGRESS, actor="complainant",
+                               data={"message": action.message}, deadlines=changes)
+        return self._changed()
+
+    @reply.validator
+    def _validate_reply(self, action: ReplyInput) -> None:
+        self._check("reply")
+
+    @workflow.update
+    async def confirm(self, action: ConfirmInput) -> LifecycleState:
+        """The complainant accepts the answer: closed as `resolved`."""
+        async with self._lock:
+            self._check("confirm")
+            await self._close(Outcome.RESOLVED, "complainant")
+        return self._changed()
+
+    @confirm.validator
+    def _validate_confirm(self, action: ConfirmInput) -> None:
+        self._check("confirm")
+
+    @workflow.update
+    async def dispute(self, action: DisputeInput) -> LifecycleState:
+        """Reopen (up to max_reopen) with a new resolution deadline; beyond it, appeal."""
+        async with self._lock:
+            self._check("dispute")
+            if self.m.reopen_count < self.m.policy.complainant.max_reopen:
+                await self._reopen(action)
+            else:
+                await self._record("disputed", actor="complainant",
+                                   data={"message": action.message, "appeal": True})
+                await self._escalate(EscalationLevel.OMBUDSMAN, appeal=True)
+        return self._changed()
+
+    async def _reopen(self, action: DisputeInput) -> None:
+        self.m.reopen_count += 1
+        assert self.m.decision is not None
+        rules = self.m.policy.deadlines_for(self.m.decision.complaint_class)
+        confirm = self._meet(DeadlineKind.CONFIRM)
+        resolution = await self._clock(DeadlineKind.RESOLUTION, workflow.now(), rules.resolution)
+        await self._record("disputed", status=Status.IN_PROGRESS, actor="complainant",
+                           data={"message": action.message, "reopened": self.m.reopen_count},
+                           deadlines=[confirm, self._set(resolution)])
+
+    @dispute.validator
+    def _validate_dispute(self, action: DisputeInput) -> None:
+        self._check("dispute")
+
+    @workflow.update
+    async def rate(self, action: RatingInput) -> LifecycleState:
+        """The complainant's rating, once; after closure it ends the lifecycle."""
+        async with self._lock:
+            self._check_rating()
+            self.m.rated = True
+            await self._record("rated", actor="complainant",
+                               data={"score": action.score, "comment": action.comment})
+            if self.m.status == Status.CLOSED:
+                self.m.finished = True
+        return self._changed()
+
+    @rate.validator
+    def _validate_rate(self, action: RatingInput) -> None:
+        self._check_rating()
+
+    def _check_rating(self) -> None:
+        self._check("rate")
+        if self.m.rated:
+            raise ApplicationError("this complaint was already rated", type="ActionNotAllowed",
+                                   non_retryable=True)

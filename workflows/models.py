@@ -8,18 +8,21 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from aduan.domain import EscalationLevel, Outcome, Status
 from aduan.policy import CalendarConfig, Duration, Policy
+from workflows.clocks import Clock
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
 
 class LifecycleInput(BaseModel):
-    """Start input: the id (everything else is loaded by an activity) and whether to keep
+    """Start input: the id (everything else is loaded by an activity), whether to keep
     search attributes current (off only where the server has none registered, like the
-    time-skipping test server)."""
+    time-skipping test server), and the memory carried over by continue-as-new."""
 
     complaint_id: uuid.UUID
     search_attributes: bool = True
+    memory: LifecycleMemory | None = None
 
 
 class RoutingDecision(BaseModel):
@@ -55,6 +58,48 @@ class Schedule(BaseModel):
 
     due: datetime
     ladder: list[datetime]
+
+
+class ShiftInput(BaseModel):
+    """Moments to move after a pause, keeping the time that remained before each."""
+
+    timezone: str
+    calendar: CalendarConfig
+    paused_at: datetime
+    resumed_at: datetime
+    working_days: bool
+    moments: list[datetime]
+
+
+class HistoryEntry(BaseModel):
+    """One recorded transition, as the `history` query lists it."""
+
+    step: str
+    event_type: str
+    status: str
+    escalation_level: str
+    occurred_at: datetime
+    actor: str | None = None
+
+
+class LifecycleMemory(BaseModel):
+    """Everything the workflow knows; carried whole across continue-as-new."""
+
+    policy: Policy
+    received_at: datetime
+    class_hint: str | None = None
+    status: Status = Status.RECEIVED
+    escalation_level: EscalationLevel = EscalationLevel.NONE
+    outcome: Outcome | None = None
+    decision: RoutingDecision | None = None
+    routed: bool = False
+    clocks: dict[str, Clock] = Field(default_factory=dict)
+    seq: int = 0
+    reopen_count: int = 0
+    extensions_used: int = 0
+    rated: bool = False
+    finished: bool = False
+    history: list[HistoryEntry] = Field(default_factory=list)
 
 
 class ActionInput(BaseModel):
@@ -142,8 +187,10 @@ class DeadlineView(BaseModel):
 
     kind: str
     due_at: datetime
+    remaining_s: float
     met: bool = False
     missed: bool = False
+    paused: bool = False
 
 
 class LifecycleState(BaseModel):
@@ -154,5 +201,11 @@ class LifecycleState(BaseModel):
     escalation_level: str
     outcome: str | None = None
     unit: str | None = None
+    officer: str | None = None
     complaint_class: str | None = None
+    reopen_count: int = 0
+    extensions_used: int = 0
     deadlines: list[DeadlineView] = Field(default_factory=list)
+
+
+LifecycleInput.model_rebuild()

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from aduan.domain import EscalationLevel, Status
-from aduan.policy import Policy
+from datetime import datetime
 
-# The statuses from which each action may be taken.
+from aduan.domain import EscalationLevel, Status
+from aduan.policy import Duration, Policy, parse_duration
+
+_HANDLING = frozenset({Status.ROUTED, Status.IN_PROGRESS, Status.WAITING_COMPLAINANT})
+
+# The statuses from which each action (by Update name) may be taken.
 ALLOWED_FROM: dict[str, frozenset[Status]] = {
     "acknowledge": frozenset({Status.ROUTED}),
+    "request_info": frozenset({Status.IN_PROGRESS}),
     "respond": frozenset({Status.IN_PROGRESS}),
+    "extend": frozenset({Status.ROUTED, Status.IN_PROGRESS}),
+    "reassign": _HANDLING,
+    "transfer": _HANDLING,
+    "reject": _HANDLING,
+    "note": frozenset(Status),
+    "reply": frozenset({Status.WAITING_COMPLAINANT}),
+    "confirm": frozenset({Status.RESPONDED}),
+    "dispute": frozenset({Status.RESPONDED}),
+    "rate": frozenset({Status.RESPONDED, Status.CLOSED}),
 }
 
 
@@ -34,3 +48,25 @@ def choose_class(hint: str | None, routed: str | None, policy: Policy) -> str:
         if candidate is not None and candidate in policy.classes:
             return candidate
     return policy.default_class
+
+
+def parse_extension(by: str, policy: Policy) -> Duration:
+    """The requested extension, refused (ValueError) if unreadable or over the policy's max."""
+    duration = parse_duration(by)
+    if duration.nominal_seconds <= 0:
+        raise ValueError("an extension must be longer than zero")
+    if duration.nominal_seconds > policy.extension.max.nominal_seconds:
+        raise ValueError(f"{duration} is more than the allowed extension of {policy.extension.max}")
+    return duration
+
+
+def extension_refusal(
+    used: int, policy: Policy, due: datetime, now: datetime, missed: bool
+) -> str | None:
+    """Why the running deadline may not be extended now, or None when it may."""
+    if used >= policy.extension.times:
+        return f"the deadline was already extended {used} time(s); the policy allows" \
+               f" {policy.extension.times}"
+    if missed or now >= due:
+        return "the deadline has already passed; it can only be extended before it does"
+    return None

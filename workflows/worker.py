@@ -41,8 +41,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     activities = LifecycleActivities(pool, settings.sla_policy)
     worker = Worker(
         client, task_queue=settings.task_queue, workflows=[ComplaintLifecycle],
-        activities=[activities.start_lifecycle, activities.schedule,
-                    activities.record_transition],
+        activities=activities.all(),
     )
     bridge = Bridge(client, settings.task_queue)
     async with worker:

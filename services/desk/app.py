@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from aduan import db, problems
+from aduan.auth import TokenVerifier
 from aduan.config import Settings
 from aduan.http import add_operations
+from aduan.policy import load_policy
 from services.desk.routes import complaints
 from workflows.client import Lifecycles
 
@@ -26,6 +28,9 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Aduan desk", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.lifecycles = Lifecycles(settings)
+    app.state.verifier = TokenVerifier.from_settings(settings)
+    # The class filter is checked against the policy in force: a typo is a 422, not [].
+    app.state.classes = frozenset(load_policy(settings.sla_policy).classes)
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")

@@ -1,29 +1,40 @@
-"""Staff authentication: a bearer token for now (roles arrive with JWTs)."""
+"""Staff authentication: every desk call carries `Authorization: Bearer <JWT>`."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from aduan.deps import SettingsDep
+from aduan.auth import InvalidToken, IssuerUnavailable, Staff, TokenVerifier
+from aduan.problems import Problem
 
-_bearer = HTTPBearer(auto_error=False)
+_bearer = HTTPBearer(auto_error=False, description="a staff JWT (`aduan token` in development)")
 
 
-def require_staff(
-    settings: SettingsDep,
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def require_staff(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The caller's token must match ADUAN_STAFF_TOKEN; 401 otherwise."""
-    if credentials is None or not hmac.compare_digest(
-        credentials.credentials.encode(), settings.staff_token.encode()
-    ):
-        raise HTTPException(401, "a valid staff bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return "staff"
+) -> Staff:
+    """The staff member the bearer token names; 401 without a valid one."""
+    if credentials is None:
+        raise _unauthorized("a staff bearer token is required (Authorization: Bearer <JWT>)")
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        if verifier.remote:  # fetching the issuer's keys blocks: keep it off the event loop
+            return await run_in_threadpool(verifier.verify, credentials.credentials)
+        return verifier.verify(credentials.credentials)
+    except InvalidToken as exc:
+        raise _unauthorized(str(exc)) from exc
+    except IssuerUnavailable as exc:
+        raise Problem(503, "Service unavailable", str(exc),
+                      headers={"Retry-After": "5"}) from exc
 
 
-StaffDep = Annotated[str, Depends(require_staff)]
+StaffDep = Annotated[Staff, Depends(require_staff)]

@@ -6,7 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+
+from aduan.domain import EscalationLevel, Status
+
+
+class QueueQuery(BaseModel):
+    """Filters of the staff queue; an unknown parameter is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    unit: str | None = Field(None, min_length=1, max_length=100)
+    complaint_class: str | None = Field(None, alias="class", min_length=1, max_length=100)
+    escalation_level: EscalationLevel | None = None
+    overdue: bool | None = Field(
+        None, description="true: an unmet deadline has passed; false: none has")
+    limit: int = Field(100, ge=1, le=500)
 
 
 class ComplaintSummary(BaseModel):
@@ -21,6 +37,7 @@ class ComplaintSummary(BaseModel):
     officer: str | None
     received_at: datetime
     next_due: datetime | None
+    overdue: bool
 
 
 class StaffTimelineEntry(BaseModel):
@@ -46,7 +63,8 @@ class StaffDeadline(BaseModel):
 
 
 class ComplaintDetail(ComplaintSummary):
-    """One complaint for staff: text, complainant, deadlines, full timeline."""
+    """One complaint for staff: text, complainant (hidden when confidential and the role may
+    not see it), deadlines, full timeline."""
 
     subject: str | None
     description: str

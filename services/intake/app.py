@@ -11,7 +11,8 @@ from aduan import db, problems
 from aduan.config import Settings
 from aduan.http import add_operations
 from aduan.policy import load_policy
-from services.intake.routes import complaints
+from services.intake.routes import actions, complaints
+from workflows.client import Lifecycles
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -26,6 +27,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Aduan intake", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.policy = load_policy(settings.sla_policy)
+    app.state.lifecycles = Lifecycles(settings)
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")
@@ -33,4 +35,5 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     add_operations(app, {"database": database}, settings.max_body_bytes)
     app.include_router(complaints.router)
+    app.include_router(actions.router)
     return app

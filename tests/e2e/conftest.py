@@ -21,11 +21,20 @@ import httpx
 import pytest
 
 from aduan import devstack
+from aduan.auth import issue_token, make_staff
 from aduan.mailsink import mailbox_dir
 
 T = TypeVar("T")
 POLICY = Path(__file__).parent / "policy.yaml"
-STAFF_TOKEN = "e2e-staff-token"
+SECRET_KEY = "e2e-secret-key-long-enough-for-hs256"
+
+
+def staff_token(role: str = "admin", unit: str | None = None, user: str = "e2e-admin") -> str:
+    """A desk bearer token the running stack accepts, as `aduan token` would print it."""
+    return issue_token(make_staff(user, role, unit), SECRET_KEY)
+
+
+STAFF_TOKEN = staff_token()  # the admin's: `stack.desk` acts on any unit's complaints
 
 
 @dataclass
@@ -103,7 +112,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ombudsman: Ombudsman) -> Ite
               "DESK_PORT", "SMTP_PORT")}
     env = {**os.environ, **{f"ADUAN_{k}": str(v) for k, v in ports.items()},
            "ADUAN_DATA_DIR": str(data), "ADUAN_SLA_POLICY": str(POLICY),
-           "ADUAN_OMBUDSMAN_URL": ombudsman.url, "ADUAN_STAFF_TOKEN": STAFF_TOKEN,
+           "ADUAN_OMBUDSMAN_URL": ombudsman.url, "ADUAN_SECRET_KEY": SECRET_KEY,
            "ADUAN_LOG_FORMAT": "json"}
     with httpx.Client(base_url=f"http://127.0.0.1:{ports['INTAKE_PORT']}") as intake, \
             httpx.Client(base_url=f"http://127.0.0.1:{ports['DESK_PORT']}",

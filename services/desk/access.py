@@ -1,0 +1,80 @@
+"""Who may read, act on and see whom: the desk's role rules, as pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aduan.auth import Role, Staff
+from aduan.domain import EscalationLevel
+from aduan.problems import Problem
+
+# Roles that may see a confidential complainant's identity (DOMAIN.md "Privacy": not the
+# officers of the unit complained about; ops watch lifecycles, not people).
+SEES_CONFIDENTIAL = frozenset({Role.SUPERVISOR, Role.ADMIN})
+HIDDEN_IDENTITY: dict[str, Any] = {"confidential": True, "hidden": True}
+
+
+@dataclass(frozen=True)
+class QueueScope:
+    """Which complaints a list may hold: one unit (plus escalated ones), or all."""
+
+    only_unit: str | None = None
+    or_escalated: bool = False
+
+
+def _forbidden(detail: str) -> Problem:
+    return Problem(403, "Forbidden", detail)
+
+
+def can_read(staff: Staff, unit: str | None, escalation_level: str) -> bool:
+    """Officers read their unit; supervisors also any escalated complaint; ops, admin all."""
+    if staff.role in (Role.OPS, Role.ADMIN):
+        return True
+    if unit is not None and unit == staff.unit:
+        return True
+    return staff.role == Role.SUPERVISOR and escalation_level != EscalationLevel.NONE
+
+
+def can_act(staff: Staff, unit: str | None) -> bool:
+    """Admins act anywhere; officers and supervisors in their own unit only; ops never."""
+    if staff.role == Role.ADMIN:
+        return True
+    return staff.role in (Role.OFFICER, Role.SUPERVISOR) and unit is not None \
+        and unit == staff.unit
+
+
+def require_read(staff: Staff, unit: str | None, escalation_level: str) -> None:
+    """403 unless `staff` may read a complaint of `unit` at `escalation_level`."""
+    if not can_read(staff, unit, escalation_level):
+        raise _forbidden(f"a {staff.role} of unit {staff.unit!r} cannot see this complaint")
+
+
+def require_act(staff: Staff, unit: str | None) -> None:
+    """403 unless `staff` may act on a complaint of `unit`."""
+    if staff.role == Role.OPS:
+        raise _forbidden("ops read every complaint but act on none")
+    if not can_act(staff, unit):
+        raise _forbidden(f"a {staff.role} of unit {staff.unit!r} cannot act on this complaint")
+
+
+def queue_scope(staff: Staff, unit_filter: str | None) -> QueueScope:
+    """The part of the queue `staff` may list; 403 for an officer asking for another unit."""
+    if staff.role in (Role.OPS, Role.ADMIN):
+        return QueueScope()
+    if staff.role == Role.OFFICER and unit_filter is not None and unit_filter != staff.unit:
+        raise _forbidden(f"an officer of unit {staff.unit!r} cannot list unit {unit_filter!r}")
+    return QueueScope(only_unit=staff.unit, or_escalated=staff.role == Role.SUPERVISOR)
+
+
+def sees_identity(staff: Staff, complainant: dict[str, Any]) -> bool:
+    """Whether `staff` may see who the complainant is."""
+    return not complainant.get("confidential") or staff.role in SEES_CONFIDENTIAL
+
+
+def redacted(staff: Staff, complaint: dict[str, Any]) -> dict[str, Any]:
+    """The complaint as `staff` may see it; a hidden identity takes the customer number
+    with it, since that names the customer in the provider's books."""
+    if sees_identity(staff, complaint.get("complainant") or {}):
+        return complaint
+    return {**complaint, "complainant": dict(HIDDEN_IDENTITY), "account_ref": None}

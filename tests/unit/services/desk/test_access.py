@@ -1,0 +1,81 @@
+"""The desk's role rules, role by role, without a server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aduan.auth import Role, Staff
+from aduan.problems import Problem
+from services.desk import access
+
+OFFICER = Staff("budi", Role.OFFICER, "penagihan")
+SUPERVISOR = Staff("siti", Role.SUPERVISOR, "penagihan")
+OPS = Staff("ani", Role.OPS)
+ADMIN = Staff("root", Role.ADMIN)
+
+
+@pytest.mark.parametrize(("staff", "unit", "level", "reads", "acts"), [
+    (OFFICER, "penagihan", "none", True, True),
+    (OFFICER, "meter", "none", False, False),
+    (OFFICER, "meter", "supervisor", False, False),
+    (OFFICER, None, "none", False, False),
+    (SUPERVISOR, "penagihan", "none", True, True),
+    (SUPERVISOR, "meter", "none", False, False),
+    (SUPERVISOR, "meter", "supervisor", True, False),  # reads escalations, acts in its unit
+    (SUPERVISOR, "meter", "ombudsman", True, False),
+    (OPS, "meter", "none", True, False),
+    (ADMIN, "meter", "none", True, True),
+    (ADMIN, None, "none", True, True),
+], ids=lambda value: getattr(value, "role", value))
+def test_who_reads_and_who_acts(
+    staff: Staff, unit: str | None, level: str, reads: bool, acts: bool
+) -> None:
+    assert access.can_read(staff, unit, level) is reads
+    assert access.can_act(staff, unit) is acts
+
+
+def test_refusals_are_403_problems() -> None:
+    with pytest.raises(Problem) as refused:
+        access.require_act(OPS, "penagihan")
+    assert refused.value.status == 403
+    with pytest.raises(Problem) as refused:
+        access.require_read(OFFICER, "meter", "none")
+    assert refused.value.status == 403
+
+
+def test_queue_scopes() -> None:
+    assert access.queue_scope(OFFICER, None) == access.QueueScope("penagihan", False)
+    assert access.queue_scope(OFFICER, "penagihan") == access.QueueScope("penagihan", False)
+    assert access.queue_scope(SUPERVISOR, "meter") == access.QueueScope("penagihan", True)
+    assert access.queue_scope(OPS, "meter") == access.QueueScope()
+    with pytest.raises(Problem) as refused:
+        access.queue_scope(OFFICER, "meter")
+    assert refused.value.status == 403
+
+
+COMPLAINT: dict[str, Any] = {
+    "complainant": {"name": "Siti", "email": "siti@example.id", "phone": "0812",
+                    "confidential": True},
+    "account_ref": "PEL-1",
+}
+
+
+@pytest.mark.parametrize(("staff", "sees"), [(OFFICER, False), (OPS, False),
+                                            (SUPERVISOR, True), (ADMIN, True)],
+                         ids=lambda value: getattr(value, "role", value))
+def test_a_confidential_identity_is_shown_to_supervisors_and_admins_only(
+    staff: Staff, sees: bool
+) -> None:
+    shown = access.redacted(staff, COMPLAINT)
+    if sees:
+        assert shown == COMPLAINT
+    else:
+        assert shown == {"complainant": {"confidential": True, "hidden": True},
+                         "account_ref": None}
+
+
+def test_an_ordinary_identity_is_shown_to_everyone() -> None:
+    ordinary = {"complainant": {"name": "Siti", "confidential": False}, "account_ref": "PEL-1"}
+    assert access.redacted(OFFICER, ordinary) == ordinary
