@@ -18,6 +18,7 @@ from workflows.models import (
     ConfirmInput,
     DisputeInput,
     ExtendInput,
+    LifecycleState,
     NoteInput,
     RatingInput,
     ReassignInput,
@@ -294,3 +295,32 @@ async def test_a_running_complaint_keeps_the_policy_it_started_with(
     await first.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
     assert await first.due("first_response") == first_due
     assert await second.due("first_response") < first_due
+
+
+async def test_a_long_history_continues_as_new_and_keeps_everything(
+    lifecycles: Lifecycles,
+) -> None:
+    complaint = await lifecycles.start("standard")
+    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
+    before = await complaint.state()
+    first_run = (await complaint.handle.describe()).run_id
+    latest = lifecycles.client.get_workflow_handle(complaint.handle.id)
+    for i in range(600):  # each note adds about 13 events; Temporal suggests 4,096
+        await latest.execute_update(ComplaintLifecycle.note, NoteInput(actor="ani", text=f"{i}"))
+        if i % 25 == 0 and (await latest.describe()).run_id != first_run:
+            break
+    assert (await latest.describe()).run_id != first_run, "never continued as new"
+
+    after = await latest.query(ComplaintLifecycle.state)
+    def kept(state: LifecycleState) -> list[tuple[str, datetime, bool, bool]]:
+        return [(d.kind, d.due_at, d.met, d.missed) for d in state.deadlines]
+
+    assert (after.status, after.unit, kept(after)) == (before.status, before.unit, kept(before))
+    history = await latest.query(ComplaintLifecycle.history)
+    assert history[0].event_type == "opened"  # the history came along
+    state = await latest.execute_update(ComplaintLifecycle.respond, ANSWER)
+    assert state.status == "responded"
+    steps = await complaint.pool.fetchval(
+        "SELECT count(*) = count(DISTINCT step) FROM timeline WHERE complaint_id = $1",
+        complaint.id)
+    assert steps  # step numbers went on from where the first run stopped

@@ -1,0 +1,35 @@
+"""Every recorded lifecycle history replays with today's code.
+
+A change that would break running complaints (non-determinism) fails here; put such a
+change behind `workflow.patched` and record new histories with `python -m tests.replay.record`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.lifecycle import ComplaintLifecycle
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_every_path_has_a_recorded_history() -> None:
+    names = {path.name.split(".")[0] for path in HISTORIES}
+    from tests.replay.scenarios import SCENARIOS
+
+    assert names == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays_with_the_current_code(path: Path) -> None:
+    text = path.read_text()
+    workflow_id = json.loads(text)["events"][0]["workflowExecutionStartedEventAttributes"] \
+        .get("workflowId", path.stem)
+    replayer = Replayer(workflows=[ComplaintLifecycle], data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, text))
