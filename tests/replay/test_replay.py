@@ -6,7 +6,7 @@ change behind `workflow.patched` and record new histories with `python -m tests.
 
 from __future__ import annotations
 
-import json
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -14,22 +14,18 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.replay.scenarios import SCENARIOS
 from workflows.lifecycle import ComplaintLifecycle
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_every_path_has_a_recorded_history() -> None:
-    names = {path.name.split(".")[0] for path in HISTORIES}
-    from tests.replay.scenarios import SCENARIOS
-
-    assert names == set(SCENARIOS)
+    assert {path.name.split(".")[0] for path in HISTORIES} == set(SCENARIOS)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays_with_the_current_code(path: Path) -> None:
-    text = path.read_text()
-    workflow_id = json.loads(text)["events"][0]["workflowExecutionStartedEventAttributes"] \
-        .get("workflowId", path.stem)
+    history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
     replayer = Replayer(workflows=[ComplaintLifecycle], data_converter=pydantic_data_converter)
-    await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, text))
+    await replayer.replay_workflow(history)
