@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SCALE ?= 1
 
-.PHONY: install run test lint bench clean
+.PHONY: install browser run test lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -16,10 +16,21 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The browser test (tests/e2e/test_portal.py) drives Debian's Chromium through Playwright;
+# Playwright's own browser download cannot work offline. Installed once, as root or by sudo.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  command -v apt-get >/dev/null 2>&1 || { \
+	    echo "The browser test needs /usr/bin/chromium: install Chromium (Debian: apt-get install chromium)."; exit 1; }; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "Installing Debian's chromium for the browser test..."; \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium; }
+
 run: install
 	$(BIN)/aduan run
 
-test: install
+test: install browser
 	$(BIN)/pytest
 
 lint: install

@@ -53,13 +53,19 @@ async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
         await js.add_stream(config)
 
 
-async def publish(js: JetStreamContext, event: Event, *, attempts: int = 5) -> bool:
-    """Publish with Nats-Msg-Id = event id, retrying (nats-py does not); True if a duplicate."""
+async def publish(
+    js: JetStreamContext, event: Event, *, attempts: int = 5, subject: str | None = None,
+    msg_id: str | None = None,
+) -> bool:
+    """Publish with Nats-Msg-Id = event id, retrying (nats-py does not); True if a duplicate.
+
+    `subject` and `msg_id` override the event's own, to publish it again on purpose."""
     payload = event.model_dump_json().encode()
     for attempt in range(1, attempts + 1):
         try:
             ack = await js.publish(
-                event.subject, payload, headers={"Nats-Msg-Id": str(event.id)}, timeout=5
+                subject or event.subject, payload,
+                headers={"Nats-Msg-Id": msg_id or str(event.id)}, timeout=5,
             )
             return bool(ack.duplicate)
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
@@ -74,13 +80,15 @@ Handler = Callable[[Event], Awaitable[None]]
 
 async def consume(
     js: JetStreamContext, durable: str, subjects: list[str], handler: Handler,
-    stop: asyncio.Event, *, batch: int = 16,
+    stop: asyncio.Event, *, batch: int = 16, ack_wait: float = 60.0,
 ) -> None:
-    """Feed each event to `handler`; ack after it returns, redeliver if it raises."""
+    """Feed each event to `handler`; ack after it returns, redeliver if it raises.
+
+    Events not acked within `ack_wait` seconds (the process died) are delivered again."""
     await js.add_consumer(
         STREAM,
         ConsumerConfig(durable_name=durable, filter_subjects=subjects,
-                       ack_policy=AckPolicy.EXPLICIT, ack_wait=60, max_ack_pending=1000),
+                       ack_policy=AckPolicy.EXPLICIT, ack_wait=ack_wait, max_ack_pending=1000),
     )
     subscription = await js.pull_subscribe_bind(durable=durable, stream=STREAM)
     log.info("consumer.started", consumer=durable, subjects=subjects)

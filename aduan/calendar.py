@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from aduan.policy import CalendarConfig, Duration
+from aduan.policy import CalendarConfig, Duration, holiday_categories
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
@@ -25,8 +25,8 @@ class WorkingCalendar:
     _holidays: holidays.HolidayBase = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        categories = ("public", "government") if self.cuti_bersama_off else ("public",)
-        self._holidays = holidays.country_holidays(self.country, categories=categories)
+        self._holidays = holidays.country_holidays(
+            self.country, categories=holiday_categories(self.cuti_bersama_off))
         self._extra = frozenset(self.extra_holidays)
         self.tz = ZoneInfo(self.timezone)
 

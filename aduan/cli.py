@@ -119,3 +119,54 @@ def deadline_table(policy: Policy, complaint_class: str,
         rows += [(f"{kind} -> {step.level}", at)
                  for step, at in zip(policy.escalation, steps, strict=True)]
     return [(label, at.astimezone(calendar.tz)) for label, at in rows]
+
+
+notifications = typer.Typer(help="Outgoing notifications: the delivery log and dead letters.",
+                            no_args_is_help=True)
+app.add_typer(notifications, name="notifications")
+
+
+@notifications.command("list")
+def notifications_list(
+    dead: Annotated[bool, typer.Option("--dead", help="only dead deliveries (and replays "
+                                                      "not yet tried)")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many")] = 50,
+) -> None:
+    """Print the latest deliveries, newest first (no addresses, no message bodies)."""
+    from services.notification.deadletters import list_configured
+
+    rows = asyncio.run(list_configured(get_settings(), dead_only=dead, limit=limit))
+    for row in rows:
+        typer.echo(f"{row.id:>6} {row.status:<9} {row.attempts:>2}x {row.channel:<8} "
+                   f"{row.recipient:<24} {row.event_type or '-':<16} "
+                   f"{row.complaint_id or '-'} {row.updated_at.isoformat(timespec='seconds')} "
+                   f"{row.last_error or ''}".rstrip())
+    if not rows:
+        typer.echo("no dead deliveries" if dead else "no deliveries")
+
+
+@notifications.command("retry")
+def notifications_retry(
+    delivery_id: Annotated[list[int] | None, typer.Option("--id", help="a dead delivery's id "
+                                                          "(repeatable)")] = None,
+    all_dead: Annotated[bool, typer.Option("--all", help="every dead delivery")] = False,
+) -> None:
+    """Replay dead deliveries: their events go back to the notification consumer."""
+    if bool(delivery_id) == all_dead:
+        typer.echo("aduan notifications retry: give --id N (repeatable) or --all", err=True)
+        raise typer.Exit(2)
+    from services.notification.deadletters import replay_configured
+
+    result = asyncio.run(replay_configured(get_settings(), ids=delivery_id or None))
+    for replayed in result.replayed:
+        typer.echo(f"replaying delivery {replayed}")
+    for failed in result.failed:
+        typer.echo(f"aduan notifications retry: delivery {failed} could not be published; "
+                   "still dead", err=True)
+    missing = sorted(set(delivery_id or []) - set(result.replayed) - set(result.failed))
+    for unknown in missing:
+        typer.echo(f"aduan notifications retry: delivery {unknown} is not dead", err=True)
+    if result.failed or missing:
+        raise typer.Exit(1)
+    if not result.replayed:
+        typer.echo("no dead deliveries")

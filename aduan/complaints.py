@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +28,22 @@ def new_tracking_code() -> str:
     """A short code a complainant can read out on the phone, e.g. ADU-7KX2-M9QP."""
     chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
     return f"ADU-{chars[:4]}-{chars[4:]}"
+
+
+# A tracking code inside free text: a mail subject, a recipient, an SMS.
+_CODE_IN_TEXT = re.compile(rf"(?<![0-9A-Z])ADU-([{_CODE_ALPHABET}]{{4}})-([{_CODE_ALPHABET}]{{4}})"
+                           r"(?![0-9A-Z])", re.IGNORECASE)
+
+
+def find_tracking_code(text: str) -> str | None:
+    """The first tracking code written in `text` (any case), upper-cased; None if none."""
+    found = _CODE_IN_TEXT.search(text)
+    return f"ADU-{found[1]}-{found[2]}".upper() if found else None
+
+
+def without_tracking_code(text: str) -> str:
+    """`text` with its tracking codes taken out (what remains of an SMS reply)."""
+    return " ".join(_CODE_IN_TEXT.sub(" ", text).split())
 
 
 def access_token(secret: str, complaint_id: uuid.UUID) -> str:
@@ -57,6 +74,9 @@ class NewComplaint:
     location: dict[str, Any] | None = None
     external_ref: str | None = None
     idempotency_key: str | None = None
+    entered_by: str | None = None  # the staff user who typed it in for a caller
+    channel_data: dict[str, Any] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # AttachmentRef dicts
 
 
 @dataclass
@@ -81,13 +101,15 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
             row = await connection.fetchrow(
                 f"""INSERT INTO complaints (id, tracking_code, idempotency_key, request_hash,
                     channel, external_ref, subject, description, category, complaint_class,
-                    language, complainant, account_ref, location, received_at, updated_at)
-                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15)
+                    language, complainant, account_ref, location, received_at, updated_at,
+                    entered_by, channel_data, attachments)
+                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17,$18)
                 ON CONFLICT DO NOTHING RETURNING {_RETURNING}""",
                 complaint_id, new_tracking_code(), new.idempotency_key, new.request_hash,
                 new.channel, new.external_ref, new.subject, new.description, new.category,
                 new.complaint_class, new.language, new.complainant, new.account_ref,
-                new.location, new.received_at,
+                new.location, new.received_at, new.entered_by, new.channel_data,
+                new.attachments,
             )
             if row is not None:
                 await outbox.enqueue(connection, new_event(
@@ -119,6 +141,7 @@ def _received_data(row: asyncpg.Record, new: NewComplaint) -> dict[str, Any]:
         "language": new.language, "subject": new.subject, "description": new.description,
         "category": new.category, "complaint_class": new.complaint_class,
         "region_code": (new.location or {}).get("region_code"),
+        "entered_by": new.entered_by,  # a staff user, not the complainant
     }
 
 
@@ -130,6 +153,23 @@ async def find_by_tracking_code(pool: asyncpg.Pool, tracking_code: str) -> async
 async def find(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> asyncpg.Record | None:
     """The complaint with this id, if any."""
     return await pool.fetchrow("SELECT * FROM complaints WHERE id = $1", complaint_id)
+
+
+async def add_attachments(
+    pool: asyncpg.Pool, *, complaint_id: uuid.UUID, attachments: list[dict[str, Any]],
+    max_count: int,
+) -> bool:
+    """Append attachment references unless the complaint is closed or would hold more than
+    `max_count`; the check and the append are one statement, so racing uploads cannot
+    exceed it. False if refused."""
+    updated = await pool.fetchval(
+        """UPDATE complaints SET attachments = attachments || $2::jsonb
+        WHERE id = $1 AND status <> 'closed'
+          AND jsonb_array_length(attachments) + jsonb_array_length($2::jsonb) <= $3
+        RETURNING id""",
+        complaint_id, attachments, max_count,
+    )
+    return updated is not None
 
 
 async def deadlines(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> list[asyncpg.Record]:
@@ -190,5 +230,47 @@ async def list_for_staff(
         ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $11""",
         now, _CLOCK_RUNNING, _PROVIDER_DEADLINES, only_unit, or_escalated, status, unit,
         complaint_class, escalation_level, overdue, limit,
+    )
+    return rows
+
+
+# Open311's public view: no identity, only the flags that decide what of the text is shown.
+_OPEN311_VIEW = """
+SELECT c.tracking_code, c.status, c.channel, c.description, c.unit, c.location,
+    c.channel_data, c.received_at, c.updated_at,
+    COALESCE((c.complainant->>'confidential')::boolean, false) AS confidential,
+    COALESCE((c.complainant->>'anonymous')::boolean, false) AS anonymous,
+    COALESCE(routed.category, c.category, $1) AS category, d.due_at AS resolution_due,
+    closed.occurred_at AS closed_at, last.event_type AS last_event,
+    last.data AS last_event_data
+FROM complaints c
+LEFT JOIN deadlines d ON d.complaint_id = c.id AND d.kind = 'resolution'
+LEFT JOIN LATERAL (SELECT t.data->>'category' AS category FROM timeline t
+    WHERE t.complaint_id = c.id AND t.event_type = 'routed' ORDER BY t.id DESC LIMIT 1)
+    routed ON true
+LEFT JOIN LATERAL (SELECT t.occurred_at FROM timeline t
+    WHERE t.complaint_id = c.id AND t.event_type = 'closed' ORDER BY t.id DESC LIMIT 1)
+    closed ON true
+LEFT JOIN LATERAL (SELECT t.event_type, t.data FROM timeline t
+    WHERE t.complaint_id = c.id AND t.public ORDER BY t.id DESC LIMIT 1) last ON true"""
+
+
+async def open311_requests(
+    pool: asyncpg.Pool, *, default_category: str, tracking_codes: list[str] | None = None,
+    categories: list[str] | None = None, received_from: datetime | None = None,
+    received_until: datetime | None = None, closed: bool | None = None, limit: int = 1000,
+) -> list[asyncpg.Record]:
+    """Complaints as Open311 lists them, newest first; `category` falls back to routing's
+    decision, then the channel's hint, then `default_category`."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        f"""{_OPEN311_VIEW}
+        WHERE ($2::text[] IS NULL OR c.tracking_code = ANY($2))
+          AND ($3::text[] IS NULL OR COALESCE(routed.category, c.category, $1) = ANY($3))
+          AND ($4::timestamptz IS NULL OR c.received_at >= $4)
+          AND ($5::timestamptz IS NULL OR c.received_at <= $5)
+          AND ($6::boolean IS NULL OR (c.status = 'closed') = $6)
+        ORDER BY c.received_at DESC, c.id LIMIT $7""",
+        default_category, tracking_codes, categories, received_from, received_until, closed,
+        limit,
     )
     return rows

@@ -31,12 +31,19 @@ class Settings(BaseSettings):
     temporal_address: str = ""
     temporal_namespace: str = "default"
     task_queue: str = "aduan-lifecycle"
+    # How long JetStream waits for a consumer's ack before redelivering: the events a crashed
+    # consumer held come back after this long. Longer than a batch takes to handle.
+    consumer_ack_wait_s: float = 60.0
 
     # HTTP services.
     host: str = "127.0.0.1"
     intake_port: int = 8000
     desk_port: int = 8001
     max_body_bytes: int = 1024 * 1024
+    # Attachments (JetStream Object Store): each file at most this size, at most this many
+    # per complaint; only JPEG, PNG, WebP, GIF and PDF, recognised from the bytes.
+    attachment_max_bytes: int = 5 * 1024 * 1024
+    attachment_max_count: int = 5
 
     # Policy and rules.
     sla_policy: Path = PACKAGE_DIR / "default_policy.yaml"
@@ -49,6 +56,31 @@ class Settings(BaseSettings):
     ombudsman_url: str = ""
     ombudsman_email: str = "ombudsman@localhost"
     supervisor_email: str = "supervisor@localhost"
+    # Inbound mail: the SMTP receiver that turns mail into complaints and replies.
+    smtp_inbound_port: int = 2525
+
+    # Channel webhooks (intake). An unset secret refuses every call with 401.
+    sms_webhook_secret: str = ""  # HMAC-SHA256 key of X-Aduan-Signature
+    whatsapp_app_secret: str = ""  # the Meta app secret behind X-Hub-Signature-256
+    whatsapp_verify_token: str = ""  # answered in the GET subscription handshake
+
+    # Outgoing notifications besides mail. "{unit}" in a staff address is the unit code.
+    unit_email: str = "{unit}@localhost"  # the unit's officers: assignments, reminders
+    sms_url: str = ""  # SMS gateway (form POST, bearer token); unset: no SMS goes out
+    sms_token: str = ""
+    sms_sender: str = "ADUAN"
+    whatsapp_url: str = ""  # WhatsApp Cloud API messages endpoint (JSON, bearer token)
+    whatsapp_token: str = ""
+    webhook_urls: str = ""  # comma-separated integrator endpoints for public events
+    webhook_secret: str = ""  # HMAC-SHA256 key of X-Aduan-Signature on webhook bodies
+    delivery_max_attempts: int = 8  # then the delivery is dead until replayed
+    delivery_retry_base_s: float = 2.0  # first retry delay; doubles per attempt
+
+    # Open311 GeoReport v2 (intake). POST requests needs one of these keys; none set: 403.
+    open311_api_keys: str = ""  # comma-separated
+    open311_contact: str = ("Hubungi penyelenggara layanan melalui kanal pengaduan resminya. / "
+                            "Contact the service provider through its official complaint "
+                            "channels.")
 
     # Secrets. The development default is refused in production.
     secret_key: str = DEV_SECRET
@@ -68,6 +100,14 @@ class Settings(BaseSettings):
             raise ValueError("set ADUAN_SECRET_KEY in production")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_unsigned_webhooks(self) -> Settings:
+        if self.webhook_urls.strip() and not self.webhook_secret:
+            raise ValueError("set ADUAN_WEBHOOK_SECRET to sign the ADUAN_WEBHOOK_URLS calls")
+        if self.delivery_max_attempts < 1:
+            raise ValueError("ADUAN_DELIVERY_MAX_ATTEMPTS must be at least 1")
+        return self
+
     @property
     def dsn(self) -> str:
         """PostgreSQL connection string (asyncpg form)."""
@@ -83,6 +123,16 @@ class Settings(BaseSettings):
     def temporal_target(self) -> str:
         """Temporal frontend host:port."""
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def webhook_targets(self) -> list[str]:
+        """Integrator webhook URLs, comma-separated in ADUAN_WEBHOOK_URLS."""
+        return [url.strip() for url in self.webhook_urls.split(",") if url.strip()]
+
+    @property
+    def open311_keys(self) -> list[str]:
+        """Open311 api_keys, comma-separated in ADUAN_OPEN311_API_KEYS."""
+        return [key.strip() for key in self.open311_api_keys.split(",") if key.strip()]
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -26,10 +27,20 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     )
 
 
+async def _connect_when_ready(dsn: str, *, timeout_s: float = 30.0) -> asyncpg.Connection:
+    # A fresh server accepts connections on its port before it can serve them.
+    for _ in range(int(timeout_s / 0.2)):
+        try:
+            return await asyncpg.connect(dsn)
+        except asyncpg.CannotConnectNowError:
+            await asyncio.sleep(0.2)
+    return await asyncpg.connect(dsn)
+
+
 async def ensure_database(dsn: str) -> None:
     """Create the database named in `dsn` if the server does not have it yet."""
     name = dsn.rsplit("/", 1)[-1].split("?", 1)[0]
-    admin = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/postgres")
+    admin = await _connect_when_ready(dsn.rsplit("/", 1)[0] + "/postgres")
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:

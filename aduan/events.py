@@ -14,6 +14,8 @@ COMPLAINT_PREFIX = "aduan.complaint."
 RECEIVED = "aduan.complaint.received"
 ROUTING_DECIDED = "aduan.routing.decided"
 ALL_COMPLAINT_EVENTS = "aduan.complaint.>"
+# A complaint event published again for notification only (`aduan notifications retry`).
+NOTIFICATION_REPLAY = "aduan.notification.replay"
 
 # Durable consumer names, one per reader of the stream.
 ROUTING_CONSUMER = "routing"

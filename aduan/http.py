@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -12,25 +13,31 @@ from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aduan.problems import problem_response
+from aduan.problems import problem_response, responses
 
 log = structlog.get_logger(__name__)
 Check = Callable[[], Awaitable[None]]
 
 
 class BodyLimit:
-    """Refuse bodies over `max_bytes` with 413 before the application reads them."""
+    """Refuse bodies over `max_bytes` with 413 before the application reads them; paths
+    matching `upload_paths` (file uploads) may send up to `upload_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_paths: str = "",
+                 upload_bytes: int = 0) -> None:
+        self.app, self.default_bytes = app, max_bytes
+        self.upload_paths = re.compile(upload_paths) if upload_paths else None
+        self.upload_bytes = max(upload_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        uploading = self.upload_paths is not None and self.upload_paths.fullmatch(scope["path"])
+        limit = self.upload_bytes if uploading else self.default_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
 
@@ -38,18 +45,18 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 raise _TooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
-            413, "Request too large", f"the body is over the limit of {self.max_bytes} bytes"
+            413, "Request too large", f"the body is over the limit of {limit} bytes"
         )
         await response(scope, receive, send)
 
@@ -99,7 +106,7 @@ def operations_router(checks: dict[str, Check]) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get("/readyz", responses=responses(503))
     async def readyz() -> JSONResponse:
         failed = {}
         for name, check in checks.items():
@@ -115,9 +122,11 @@ def operations_router(checks: dict[str, Check]) -> APIRouter:
     return router
 
 
-def add_operations(app: FastAPI, checks: dict[str, Check], max_body_bytes: int) -> None:
+def add_operations(app: FastAPI, checks: dict[str, Check], max_body_bytes: int, *,
+                   upload_paths: str = "", upload_bytes: int = 0) -> None:
     """Health, readiness, Prometheus metrics and the body limit, for any Aduan app."""
     app.include_router(operations_router(checks))
     app.mount("/metrics", make_asgi_app())
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, upload_paths=upload_paths,
+                       upload_bytes=upload_bytes)
     app.add_middleware(RequestLog)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,8 @@ class Duration(BaseModel):
 
     @model_validator(mode="after")
     def _whole_working_days(self) -> Duration:
+        if not math.isfinite(self.amount):  # nan slips past every comparison below
+            raise ValueError("a duration must be a finite number")
         if self.amount < 0:
             raise ValueError("a duration cannot be negative")
         if self.unit == "wd" and self.amount != int(self.amount):
@@ -85,7 +88,7 @@ class ExtensionRule(BaseModel):
     """How far, and how often, a deadline may be extended."""
 
     max: Duration
-    times: int = 1
+    times: int = Field(1, ge=0)
 
 
 class EscalationStep(BaseModel):
@@ -100,7 +103,7 @@ class ComplainantWindows(BaseModel):
 
     info_window: Duration
     confirm_window: Duration
-    max_reopen: int = 1
+    max_reopen: int = Field(1, ge=0)
     rating_window: Duration | None = None  # after closing; the confirm window when unset
 
 
@@ -129,6 +132,13 @@ class Policy(BaseModel):
             raise ValueError("reminders are fractions between 0 and 1")
         return sorted(value)
 
+    @field_validator("supervisor_reminder")
+    @classmethod
+    def _fraction(cls, value: float | None) -> float | None:
+        if value is not None and not 0 < value < 1:
+            raise ValueError("supervisor_reminder is a fraction between 0 and 1")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
         if self.default_class not in self.classes:
@@ -149,7 +159,7 @@ def _with_units(node: object, default_unit: DurationUnit, key: str = "") -> obje
         return {k: _with_units(v, default_unit, str(k)) for k, v in node.items()}
     if isinstance(node, list):
         return [_with_units(v, default_unit, key) for v in node]
-    if key in _DURATION_FIELDS or key == "routing_due":
+    if node is not None and (key in _DURATION_FIELDS or key == "routing_due"):
         return parse_duration(node, default_unit)
     return node
 
@@ -189,6 +199,19 @@ def _check_usable(policy: Policy) -> None:
     if policy.calendar.country not in holidays.list_supported_countries():
         raise PolicyError("policy is invalid: the holidays package has no calendar for"
                           f" country {policy.calendar.country!r}")
+    categories = holiday_categories(policy.calendar.cuti_bersama_off)
+    try:
+        holidays.country_holidays(policy.calendar.country, categories=categories)
+    except (ValueError, NotImplementedError) as exc:
+        kinds = " and ".join(categories)
+        raise PolicyError(f"policy is invalid: the holidays package has no {kinds} holidays for"
+                          f" country {policy.calendar.country!r}; for a country without cuti"
+                          " bersama set cuti_bersama_off: false") from exc
+
+
+def holiday_categories(cuti_bersama_off: bool) -> tuple[str, ...]:
+    """The holidays package's categories of days off: cuti bersama is `government`."""
+    return ("public", "government") if cuti_bersama_off else ("public",)
 
 
 def load_policy(path: Path) -> Policy:

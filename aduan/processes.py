@@ -38,6 +38,7 @@ _BACKGROUND = {
     "worker": "workflows.worker:run",
     "relay": "aduan.processes:run_relay",
     "mailsink": "aduan.processes:run_mailsink",
+    "inbound-mail": "services.intake.mail:run",
 }
 
 
@@ -57,7 +58,8 @@ def _http_app(name: str, settings: Settings) -> tuple[object, int]:
     return desk_app(settings), settings.desk_port
 
 
-PROCESS_NAMES = ["intake", "desk", "routing", "notification", "worker", "relay", "mailsink"]
+PROCESS_NAMES = ["intake", "desk", "routing", "notification", "worker", "relay", "mailsink",
+                 "inbound-mail"]
 
 
 def serve(name: str, settings: Settings) -> None:

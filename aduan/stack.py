@@ -71,8 +71,10 @@ class Stack:
         for name in PROCESS_NAMES:
             child = Child(name, [sys.executable, "-m", "aduan", "serve", name])
             self._launch(child, None)
-        devstack.wait_for_port(s.intake_port, 60, name="intake")
-        devstack.wait_for_port(s.desk_port, 60, name="desk")
+        # Ready means every door a user may knock on answers: the APIs and both SMTP ports.
+        for port, name in ((s.intake_port, "intake"), (s.desk_port, "desk"),
+                           (s.smtp_inbound_port, "inbound mail"), (s.smtp_port, "mail sink")):
+            devstack.wait_for_port(port, 60, name=name)
 
     def _launch(self, child: Child, port: int | None) -> None:
         child.start(self.env)
@@ -116,6 +118,7 @@ def banner(settings: Settings, seconds: float) -> str:
         f"(token: aduan token --user NAME --role admin)\n"
         f"  Temporal UI                  http://{h}:{settings.temporal_ui_port}\n"
         f"  Outgoing mail                {settings.data_dir.resolve() / 'mail'}\n"
+        f"  Inbound mail (SMTP)          {h}:{settings.smtp_inbound_port}\n"
         f"Press Ctrl-C to stop everything.\n"
     )
 

@@ -49,13 +49,17 @@ class Lifecycles:
         return self._client
 
     async def act(
-        self, complaint_id: uuid.UUID, action: Action, body: ActionInput
+        self, complaint_id: uuid.UUID, action: Action, body: ActionInput,
+        *, update_id: str | None = None,
     ) -> LifecycleState:
-        """Run an action as a Temporal Update; refused actions become 409/422 problems."""
+        """Run an action as a Temporal Update; refused actions become 409/422 problems.
+
+        With `update_id` (e.g. a channel's message id) a redelivered message is the same
+        Update: Temporal answers it with the first one's result instead of running it again."""
         handle = (await self.client()).get_workflow_handle(temporal.workflow_id(complaint_id))
         try:
             result: LifecycleState = await handle.execute_update(
-                action.update, body, result_type=LifecycleState
+                action.update, body, id=update_id, result_type=LifecycleState
             )
             return result
         except WorkflowUpdateFailedError as exc:

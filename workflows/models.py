@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from aduan.domain import EscalationLevel, Outcome, Status
 from aduan.policy import CalendarConfig, Duration, Policy
+from aduan.text import refuse_nul
 from workflows.clocks import Clock
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -108,6 +109,11 @@ class ActionInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     actor: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: object) -> object:
+        return refuse_nul(data)  # the text ends up in PostgreSQL, through an activity
 
 
 class AcknowledgeInput(ActionInput):

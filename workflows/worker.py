@@ -47,6 +47,6 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     async with worker:
         log.info("worker.started", task_queue=settings.task_queue)
         await bus.consume(nc.jetstream(), BRIDGE_CONSUMER, [RECEIVED, ROUTING_DECIDED],
-                          bridge.handle, stop)
+                          bridge.handle, stop, ack_wait=settings.consumer_ack_wait_s)
     await nc.drain()
     await pool.close()

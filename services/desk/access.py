@@ -58,6 +58,13 @@ def require_act(staff: Staff, unit: str | None) -> None:
         raise _forbidden(f"a {staff.role} of unit {staff.unit!r} cannot act on this complaint")
 
 
+def require_entry(staff: Staff) -> None:
+    """403 unless `staff` may enter a complaint taken on the phone (ops watch, not take)."""
+    if staff.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
+        raise _forbidden(f"a {staff.role} cannot enter complaints; officers, supervisors"
+                         " and admins can")
+
+
 def queue_scope(staff: Staff, unit_filter: str | None) -> QueueScope:
     """The part of the queue `staff` may list; 403 for an officer asking for another unit."""
     if staff.role in (Role.OPS, Role.ADMIN):

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from aduan import db, problems
+from aduan.attachments import AttachmentStore
 from aduan.auth import TokenVerifier
 from aduan.config import Settings
 from aduan.http import add_operations
 from aduan.policy import load_policy
-from services.desk.routes import complaints
+from services.desk.routes import attachments, complaints
 from workflows.client import Lifecycles
 
 
@@ -23,14 +24,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = await db.create_pool(settings.dsn, min_size=0)
         yield
+        await app.state.attachments.close()
         await app.state.pool.close()
 
     app = FastAPI(title="Aduan desk", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.lifecycles = Lifecycles(settings)
     app.state.verifier = TokenVerifier.from_settings(settings)
+    app.state.attachments = AttachmentStore(settings.nats_servers)  # connects on first use
+    app.state.policy = load_policy(settings.sla_policy)  # phone entries are checked against it
     # The class filter is checked against the policy in force: a typo is a 422, not [].
-    app.state.classes = frozenset(load_policy(settings.sla_policy).classes)
+    app.state.classes = frozenset(app.state.policy.classes)
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")
@@ -41,4 +45,5 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     add_operations(app, {"database": database, "temporal": temporal}, settings.max_body_bytes)
     app.include_router(complaints.router)
+    app.include_router(attachments.router)
     return app

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from aduan.domain import EscalationLevel, Status
+from aduan.submission import ComplaintFields
 
 
 class QueueQuery(BaseModel):
@@ -23,6 +24,11 @@ class QueueQuery(BaseModel):
     overdue: bool | None = Field(
         None, description="true: an unmet deadline has passed; false: none has")
     limit: int = Field(100, ge=1, le=500)
+
+
+class CallerComplaintIn(ComplaintFields):
+    """A complaint taken on the phone (POST /v1/staff/complaints): the fields of
+    POST /v1/complaints without `channel`, which is `phone`."""
 
 
 class ComplaintSummary(BaseModel):
@@ -74,5 +80,8 @@ class ComplaintDetail(ComplaintSummary):
     language: str
     complainant: dict[str, Any]
     account_ref: str | None
+    entered_by: str | None = None  # the staff user who entered a phone complaint
+    # name, key, content_type, size, sha256; the file: GET .../{id}/attachments/{key}
+    attachments: list[dict[str, Any]] = Field(default_factory=list)
     deadlines: list[StaffDeadline]
     timeline: list[StaffTimelineEntry]

@@ -1,9 +1,15 @@
-"""Notification service: reads complaint events, tells complainant, supervisor and Ombudsman."""
+"""Notification service: reads complaint events, tells complainant, staff, Ombudsman, integrators.
+
+Each event becomes a handful of deliveries, each logged once per (event, recipient,
+channel): a redelivered event resends nothing, a failed delivery is retried with backoff by
+redelivering the event, and one that exhausts its attempts is dead until replayed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -14,11 +20,18 @@ from aduan import bus, complaints, db
 from aduan.bus import RetryLater
 from aduan.config import Settings
 from aduan.domain import EscalationLevel
-from aduan.events import ALL_COMPLAINT_EVENTS, NOTIFICATION_CONSUMER, Event
-from services.notification import deliveries, messages, ombudsman
-from services.notification.deliveries import DeliveryChannel, DeliveryFailed, Role
+from aduan.events import ALL_COMPLAINT_EVENTS, NOTIFICATION_CONSUMER, NOTIFICATION_REPLAY, Event
+from services.notification import deliveries, messages, ombudsman, staff, webhooks
+from services.notification.deliveries import (
+    DeliveryChannel,
+    DeliveryFailed,
+    DeliveryStatus,
+    Role,
+)
 from services.notification.dossier import load_dossier
 from services.notification.mailer import Mail, Mailer
+from services.notification.providers import SmsGateway, WhatsAppCloud
+from services.notification.recipients import Address, complainant_address
 
 log = structlog.get_logger(__name__)
 
@@ -28,10 +41,20 @@ Send = Callable[[], Awaitable[None]]
 # Until the complaint row is readable (a replica lagging behind, say), try again soon.
 MISSING_COMPLAINT_DELAY_S = 2.0
 _LEVELS = (EscalationLevel.SUPERVISOR, EscalationLevel.OMBUDSMAN)
+# Staff's internal notes stay inside, whatever flag a faulty producer might set on them.
+_NEVER_SENT = frozenset({"note"})
+
+
+@dataclass
+class Round:
+    """One handling of one event: the retry delays its failed deliveries ask for."""
+
+    event: Event
+    delays: list[float] = field(default_factory=list)
 
 
 class Notifier:
-    """Turns each public complaint event into the deliveries it calls for, once each."""
+    """Turns each complaint event into the deliveries it calls for, once each."""
 
     def __init__(
         self, settings: Settings, pool: asyncpg.Pool, mailer: Mailer, http: httpx.AsyncClient
@@ -40,43 +63,85 @@ class Notifier:
         self.pool = pool
         self.mailer = mailer
         self.http = http
+        self.sms = SmsGateway(http, settings.sms_url, settings.sms_token, settings.sms_sender) \
+            if settings.sms_url else None
+        self.whatsapp = WhatsAppCloud(http, settings.whatsapp_url, settings.whatsapp_token) \
+            if settings.whatsapp_url else None
 
     async def handle(self, event: Event) -> None:
         """Deliver what `event` calls for; RetryLater if some delivery must be tried again."""
-        if not _announced(event):
-            log.debug("notification.ignored", event_type=event.type)
+        work = Round(event)
+        if event.type in _NEVER_SENT:
             return
+        if event.data.get("public") is False:
+            # Internal: only reminders go out (to staff); notes and the rest reach nobody.
+            if event.type == "reminder":
+                await self._remind(work, await self._complaint(event))
+        else:
+            if _for_people(event):
+                await self._tell_people(work, await self._complaint(event))
+            await self._call_integrators(work)
+        if work.delays:
+            raise RetryLater("a delivery failed", delay=max(work.delays))
+
+    async def _complaint(self, event: Event) -> Row:
         complaint = await complaints.find(self.pool, event.complaint_id)
         if complaint is None:
             raise RetryLater("complaint not stored yet", delay=MISSING_COMPLAINT_DELAY_S)
-        delay = await self._escalate(event, complaint) if event.type == "escalated" else None
-        # The complainant is told of an escalation only once it has actually been delivered.
-        if delay is None:
-            delay = await self._tell_complainant(event, complaint)
-        if delay is not None:
-            raise RetryLater("a delivery failed", delay=delay)
+        return complaint
 
-    async def _tell_complainant(self, event: Event, complaint: Row) -> float | None:
-        if not (complaint["complainant"] or {}).get("email"):
-            log.debug("notification.no_complainant_email")
-            return None
-        mail = messages.complainant_mail(self.settings, complaint, event)
-        return await self._deliver(event, Role.COMPLAINANT, DeliveryChannel.EMAIL,
-                                   self._mail(mail, event, Role.COMPLAINANT))
+    async def _tell_people(self, work: Round, complaint: Row) -> None:
+        event = work.event
+        if event.type in ("routed", "reassigned"):
+            await self._assign(work, complaint)
+        if event.type == "escalated":
+            # The complainant is told of an escalation only once it has been delivered.
+            if event.data.get("level") == EscalationLevel.SUPERVISOR:
+                done = await self._tell_supervisor(work, complaint)
+            else:
+                done = await self._submit_dossier(work, complaint)
+            if not done:
+                return
+        await self._tell_complainant(work, complaint)
 
-    async def _escalate(self, event: Event, complaint: Row) -> float | None:
-        if event.data.get("level") == EscalationLevel.SUPERVISOR:
-            return await self._tell_supervisor(event, complaint)
-        return await self._submit_dossier(event, complaint)
+    async def _tell_complainant(self, work: Round, complaint: Row) -> None:
+        address = complainant_address(complaint)
+        if address is None:
+            log.debug("notification.complainant_unreachable")
+            return
+        if address.channel == DeliveryChannel.EMAIL:
+            mail = messages.complainant_mail(self.settings, complaint, work.event, address.to)
+            await self._deliver(work, Role.COMPLAINANT, address.channel,
+                                self._mail(mail, work.event, Role.COMPLAINANT))
+            return
+        text = messages.complainant_text(self.settings, complaint, work.event)
+        await self._deliver(work, Role.COMPLAINANT, address.channel,
+                            self._text(address, text, work.event))
 
-    async def _tell_supervisor(self, event: Event, complaint: Row) -> float | None:
-        rows = await complaints.deadlines(self.pool, event.complaint_id)
-        deadline = next((r for r in rows if r["kind"] == event.data.get("deadline")), None)
-        mail = messages.supervisor_mail(self.settings, complaint, event, deadline)
-        return await self._deliver(event, Role.SUPERVISOR, DeliveryChannel.EMAIL,
-                                   self._mail(mail, event, Role.SUPERVISOR))
+    async def _assign(self, work: Round, complaint: Row) -> None:
+        rows = await complaints.deadlines(self.pool, work.event.complaint_id)
+        mail = staff.assignment_mail(self.settings, complaint, work.event, rows)
+        await self._deliver(work, Role.OFFICER, DeliveryChannel.EMAIL,
+                            self._mail(mail, work.event, Role.OFFICER))
 
-    async def _submit_dossier(self, event: Event, complaint: Row) -> float | None:
+    async def _remind(self, work: Round, complaint: Row) -> None:
+        mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=False)
+        await self._deliver(work, Role.OFFICER, DeliveryChannel.EMAIL,
+                            self._mail(mail, work.event, Role.OFFICER))
+        if work.event.data.get("supervisor"):
+            mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=True)
+            await self._deliver(work, Role.SUPERVISOR, DeliveryChannel.EMAIL,
+                                self._mail(mail, work.event, Role.SUPERVISOR))
+
+    async def _tell_supervisor(self, work: Round, complaint: Row) -> bool:
+        rows = await complaints.deadlines(self.pool, work.event.complaint_id)
+        deadline = next((r for r in rows if r["kind"] == work.event.data.get("deadline")), None)
+        mail = staff.escalation_mail(self.settings, complaint, work.event, deadline)
+        return await self._deliver(work, Role.SUPERVISOR, DeliveryChannel.EMAIL,
+                                   self._mail(mail, work.event, Role.SUPERVISOR))
+
+    async def _submit_dossier(self, work: Round, complaint: Row) -> bool:
+        event = work.event
         # Built as of the escalation, so a resubmission carries the same deadline figures.
         dossier = await load_dossier(self.pool, event.complaint_id, as_of=event.occurred_at)
         if dossier is None:
@@ -85,43 +150,66 @@ class Notifier:
         if url:
             async def post() -> None:
                 await ombudsman.submit(self.http, url, dossier, event_id=event.id)
-            return await self._deliver(event, Role.OMBUDSMAN, DeliveryChannel.HTTP, post)
+            return await self._deliver(work, Role.OMBUDSMAN, DeliveryChannel.HTTP, post)
         mail = messages.ombudsman_mail(self.settings, complaint, dossier)
-        return await self._deliver(event, Role.OMBUDSMAN, DeliveryChannel.EMAIL,
+        return await self._deliver(work, Role.OMBUDSMAN, DeliveryChannel.EMAIL,
                                    self._mail(mail, event, Role.OMBUDSMAN))
+
+    async def _call_integrators(self, work: Round) -> None:
+        for url in self.settings.webhook_targets:
+            async def call(url: str = url) -> None:
+                await webhooks.deliver(self.http, url, self.settings.webhook_secret, work.event)
+            await self._deliver(work, webhooks.recipient(url), DeliveryChannel.WEBHOOK, call)
 
     def _mail(self, mail: Mail, event: Event, role: Role) -> Send:
         async def send() -> None:
             await self.mailer.send(mail, event_id=event.id, role=role)
         return send
 
+    def _text(self, address: Address, text: str, event: Event) -> Send:
+        provider = self.sms if address.channel == DeliveryChannel.SMS else self.whatsapp
+        key = deliveries.delivery_key(event.id, Role.COMPLAINANT, address.channel)
+
+        async def send() -> None:
+            if provider is None:
+                raise DeliveryFailed(f"{address.channel} channel not configured", permanent=True)
+            await provider.send(address.to, text, key=key)
+        return send
+
     async def _deliver(
-        self, event: Event, role: Role, channel: DeliveryChannel, send: Send
-    ) -> float | None:
-        """Send once per (event, role, channel) and log the attempt; the retry delay if failed."""
-        if await deliveries.is_sent(self.pool, event_id=event.id, role=role, channel=channel):
-            log.info("notification.already_sent", role=role, channel=channel)
-            return None
+        self, work: Round, recipient: str, channel: DeliveryChannel, send: Send
+    ) -> bool:
+        """Send once per (event, recipient, channel) and log the attempt; True once sent."""
+        event = work.event
+        logged = {"recipient": recipient, "channel": channel.value}
+        status = await deliveries.status_of(self.pool, event_id=event.id, recipient=recipient,
+                                            channel=channel)
+        if status in (DeliveryStatus.SENT, DeliveryStatus.DEAD):
+            log.info("notification.already_settled", status=status.value, **logged)
+            return status == DeliveryStatus.SENT
         try:
             await send()
         except DeliveryFailed as exc:
-            attempts = await deliveries.record_attempt(
-                self.pool, event_id=event.id, role=role, channel=channel, sent=False,
-                error=exc.reason,
+            status, attempts = await deliveries.record_attempt(
+                self.pool, event=event, recipient=recipient, channel=channel, error=exc.reason,
+                dead_after=1 if exc.permanent else self.settings.delivery_max_attempts,
             )
-            log.warning("notification.failed", role=role, channel=channel,
-                        attempts=attempts, reason=exc.reason)
-            return deliveries.retry_delay(attempts)
-        await deliveries.record_attempt(
-            self.pool, event_id=event.id, role=role, channel=channel, sent=True
-        )
-        log.info("notification.sent", role=role, channel=channel, event_type=event.type)
-        return None
+            if status == DeliveryStatus.DEAD:
+                log.error("notification.dead", attempts=attempts, reason=exc.reason, **logged)
+                return False
+            log.warning("notification.failed", attempts=attempts, reason=exc.reason, **logged)
+            work.delays.append(deliveries.retry_delay(attempts,
+                                                      self.settings.delivery_retry_base_s))
+            return False
+        await deliveries.record_attempt(self.pool, event=event, recipient=recipient,
+                                        channel=channel, error=None, dead_after=1)
+        log.info("notification.sent", event_type=event.type, **logged)
+        return True
 
 
-def _announced(event: Event) -> bool:
-    """Public events of a type we have words for; internal and future ones are not ours."""
-    if event.data.get("public") is False or event.type not in messages.COMPLAINANT_EVENTS:
+def _for_people(event: Event) -> bool:
+    """Public events of a type we have words for; future types and levels are not ours."""
+    if event.type not in messages.COMPLAINANT_EVENTS:
         return False
     return event.type != "escalated" or event.data.get("level") in _LEVELS
 
@@ -135,7 +223,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             async with httpx.AsyncClient(timeout=10.0) as http:
                 notifier = Notifier(settings, pool, Mailer.from_settings(settings), http)
                 await bus.consume(nc.jetstream(), NOTIFICATION_CONSUMER,
-                                  [ALL_COMPLAINT_EVENTS], notifier.handle, stop)
+                                  [ALL_COMPLAINT_EVENTS, NOTIFICATION_REPLAY],
+                                  notifier.handle, stop,
+                                  ack_wait=settings.consumer_ack_wait_s)
         finally:
             await pool.close()
     finally:

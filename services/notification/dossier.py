@@ -37,12 +37,14 @@ def build_dossier(
         },
         "complainant": _complainant(complaint["complainant"] or {}),
         "provider": {"unit": complaint["unit"], "officer": complaint["officer"]},
-        "timeline": [_timeline_entry(row) for row in timeline],
+        # Internal notes are the staff's own working papers, not part of the chronology.
+        "timeline": [_timeline_entry(row) for row in timeline if row["event_type"] != "note"],
         "deadlines": [_deadline(row, as_of) for row in deadlines],
-        "reminders": [],  # reminders are not recorded yet; the key keeps the format stable
+        "reminders": [_reminder(row) for row in timeline if row["event_type"] == "reminder"],
         "escalations": [_escalation(row) for row in timeline if row["event_type"] == "escalated"],
         "last_response": _last_response(timeline),
-        "dispute": None,
+        "dispute": _dispute(timeline),
+        "appeal": _appeal(timeline),
         "maladministration": _maladministration(timeline),
     }
 
@@ -92,10 +94,33 @@ def _deadline(row: Row, as_of: datetime) -> dict[str, Any]:
     }
 
 
+def _reminder(row: Row) -> dict[str, Any]:
+    data = row["data"] or {}
+    return {"deadline": data.get("deadline"), "fraction": data.get("fraction"),
+            "due_at": data.get("due_at"), "supervisor": bool(data.get("supervisor")),
+            "sent_at": _iso(row["occurred_at"])}
+
+
 def _escalation(row: Row) -> dict[str, Any]:
     data = row["data"] or {}
     return {"level": data.get("level"), "deadline": data.get("deadline"),
-            "occurred_at": _iso(row["occurred_at"])}
+            "appeal": bool(data.get("appeal")), "occurred_at": _iso(row["occurred_at"])}
+
+
+def _dispute(timeline: Sequence[Row]) -> dict[str, Any] | None:
+    """The complainant's latest dispute of the provider's answer, if any."""
+    disputes = [row for row in timeline if row["event_type"] == "disputed"]
+    if not disputes:
+        return None
+    data = disputes[-1]["data"] or {}
+    return {"message": data.get("message"), "disputed_at": _iso(disputes[-1]["occurred_at"]),
+            "appeal": bool(data.get("appeal")), "count": len(disputes)}
+
+
+def _appeal(timeline: Sequence[Row]) -> bool:
+    """Sent as an appeal: the complainant disputed the answer beyond the reopen limit."""
+    return any((row["data"] or {}).get("appeal") for row in timeline
+               if row["event_type"] in ("disputed", "escalated"))
 
 
 def _last_response(timeline: Sequence[Row]) -> str | None:

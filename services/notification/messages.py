@@ -1,37 +1,52 @@
-"""What each recipient reads: Jinja2 templates per event type and language, rendered to mail.
+"""What complainants read: Jinja2 templates per event type and language, as mail or text.
 
-A template, templates/<language>/<name>.txt, defines two blocks, `subject` and `body`; it
-sees the words of its language (templates/<language>/_words.txt) as `words`.
+A mail template, templates/<language>/<name>.txt, defines two blocks, `subject` and `body`;
+a text template (SMS, WhatsApp), templates/<language>/<name>.sms.txt, is the message itself.
+Both see the words of their language (templates/<language>/_words.txt) as `words`, and the
+filter `when`, which shows a moment in the provider's time zone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 
 from aduan.complaints import access_token
 from aduan.config import Settings
 from aduan.domain import Language
 from aduan.events import Event
+from aduan.policy import PolicyError, load_policy
 from services.notification.mailer import Mail
 
-# Event types the complainant is told about; anything else is not ours to announce.
+# Event types the complainant is told about; anything else is not theirs to read.
 COMPLAINANT_EVENTS = frozenset({
-    "received", "routed", "acknowledged", "responded", "deadline_missed", "escalated", "closed",
+    "received", "routed", "acknowledged", "info_requested", "responded", "extended",
+    "reassigned", "disputed", "deadline_missed", "escalated", "closed",
 })
 
 Row = Mapping[str, Any]
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|d|h|m|s)\s*$")
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+@pass_context
+def _when(context: Context, moment: datetime | str | None) -> str:
+    if not moment:
+        return "-"
+    if isinstance(moment, str):  # event data carries moments as ISO text
+        moment = datetime.fromisoformat(moment)
+    zone = context.get("tz") or UTC
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-# Plain-text mail: nothing is HTML, so there is nothing to escape.
+# Plain-text mail and SMS: nothing is HTML, so there is nothing to escape.
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
     autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
@@ -40,7 +55,7 @@ _env.filters["when"] = _when
 
 
 def render(name: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
-    """Subject and body of template `name` in `language`."""
+    """Subject and body of mail template `name` in `language`."""
     template = _env.get_template(f"{language}/{name}.txt")
     words = _env.get_template(f"{language}/_words.txt").module
     blocks = template.new_context({**context, "words": words})
@@ -49,9 +64,30 @@ def render(name: str, language: str, context: Mapping[str, Any]) -> tuple[str, s
     return subject, body
 
 
+def render_text(name: str, language: str, context: Mapping[str, Any]) -> str:
+    """Text message `name` in `language`, on as few lines as it needs."""
+    template = _env.get_template(f"{language}/{name}.sms.txt")
+    words = _env.get_template(f"{language}/_words.txt").module
+    lines = template.render({**context, "words": words}).splitlines()
+    return "\n".join(line.strip() for line in lines if line.strip())
+
+
 def language_of(complaint: Row) -> str:
     """English for those who asked for it; Bahasa Indonesia otherwise."""
     return Language.EN.value if complaint["language"] == Language.EN else Language.ID.value
+
+
+@lru_cache(maxsize=8)
+def _zone(policy_path: Path) -> ZoneInfo:
+    try:
+        return ZoneInfo(load_policy(policy_path).timezone)
+    except (OSError, PolicyError):  # the lifecycle refuses a bad policy; words still go out
+        return ZoneInfo("Asia/Jakarta")
+
+
+def zone(settings: Settings) -> ZoneInfo:
+    """The provider's time zone, from the SLA policy."""
+    return _zone(Path(settings.sla_policy))
 
 
 def tracking_url(settings: Settings, tracking_code: str) -> str:
@@ -59,35 +95,40 @@ def tracking_url(settings: Settings, tracking_code: str) -> str:
     return f"http://{settings.host}:{settings.intake_port}/v1/complaints/{tracking_code}"
 
 
-def complainant_mail(settings: Settings, complaint: Row, event: Event) -> Mail:
-    """The message telling the complainant about this event, in their language."""
+def complainant_context(settings: Settings, complaint: Row, event: Event) -> dict[str, Any]:
+    """What the complainant's templates may say about this event."""
     person = complaint["complainant"] or {}
     context = {
         **event.data,
+        "event_type": event.type,
         "tracking_code": complaint["tracking_code"],
         "name": None if person.get("anonymous") else person.get("name"),
         "tracking_url": tracking_url(settings, complaint["tracking_code"]),
         "unit": event.data.get("unit") or complaint["unit"],
         "occurred_at": event.occurred_at,
+        "tz": zone(settings),
     }
     if event.type == "received":  # the token goes out once, with the receipt
         context["access_token"] = access_token(settings.secret_key, complaint["id"])
+    match = _SPAN.match(str(event.data.get("by") or ""))
+    if match:  # "3wd" -> 3 working days, in words of the language
+        amount = float(match.group(1))
+        context["by_amount"] = int(amount) if amount.is_integer() else amount
+        context["by_unit"] = match.group(2)
+    return context
+
+
+def complainant_mail(settings: Settings, complaint: Row, event: Event, to: str) -> Mail:
+    """The mail telling the complainant about this event, in their language."""
+    context = complainant_context(settings, complaint, event)
     subject, body = render(event.type, language_of(complaint), context)
-    return Mail(to=person["email"], subject=subject, body=body)
+    return Mail(to=to, subject=subject, body=body)
 
 
-def supervisor_mail(settings: Settings, complaint: Row, event: Event, deadline: Row | None) -> Mail:
-    """Escalation notice for the supervisor: what was missed, never who complained."""
-    context = {
-        "tracking_code": complaint["tracking_code"], "complaint_id": complaint["id"],
-        "unit": complaint["unit"], "complaint_class": complaint["complaint_class"],
-        "category": complaint["category"], "received_at": complaint["received_at"],
-        "deadline": event.data.get("deadline"),
-        "due_at": deadline["due_at"] if deadline else None,
-        "escalated_at": event.occurred_at,
-    }
-    subject, body = render("supervisor_escalated", Language.ID.value, context)
-    return Mail(to=settings.supervisor_email, subject=subject, body=body)
+def complainant_text(settings: Settings, complaint: Row, event: Event) -> str:
+    """The SMS or WhatsApp text telling the complainant about this event."""
+    context = complainant_context(settings, complaint, event)
+    return render_text(event.type, language_of(complaint), context)
 
 
 def ombudsman_mail(settings: Settings, complaint: Row, dossier: dict[str, Any]) -> Mail:
@@ -96,6 +137,7 @@ def ombudsman_mail(settings: Settings, complaint: Row, dossier: dict[str, Any]) 
     context = {
         "tracking_code": complaint["tracking_code"], "filename": filename,
         "maladministration": dossier["maladministration"], "unit": complaint["unit"],
+        "appeal": dossier.get("appeal", False),
     }
     subject, body = render("ombudsman_dossier", Language.ID.value, context)
     return Mail(to=settings.ombudsman_email, subject=subject, body=body,

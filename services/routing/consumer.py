@@ -41,5 +41,6 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     rules = load_rules(settings.routing_rules)
     nc = await bus.connect(settings.nats_servers, "aduan-routing")
     js = nc.jetstream()
-    await bus.consume(js, ROUTING_CONSUMER, [RECEIVED], Router(rules, js).handle, stop)
+    await bus.consume(js, ROUTING_CONSUMER, [RECEIVED], Router(rules, js).handle, stop,
+                      ack_wait=settings.consumer_ack_wait_s)
     await nc.drain()

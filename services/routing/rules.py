@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 
 class RulesError(ValueError):
     """The rules file is unreadable or does not fit the schema."""
 
 
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+# Whitespace inside a keyword is normalised as `decide` normalises the complaint's text:
+# "air  mati" (two spaces, or a tab) would otherwise never match anything.
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1),
+                    AfterValidator(lambda keyword: " ".join(keyword.split()))]
 
 
 class Target(BaseModel):

@@ -27,6 +27,7 @@ from aduan.mailsink import mailbox_dir
 T = TypeVar("T")
 POLICY = Path(__file__).parent / "policy.yaml"
 SECRET_KEY = "e2e-secret-key-long-enough-for-hs256"
+OPEN311_KEY = "e2e-open311-key"
 
 
 def staff_token(role: str = "admin", unit: str | None = None, user: str = "e2e-admin") -> str:
@@ -109,11 +110,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ombudsman: Ombudsman) -> Ite
     data = tmp_path_factory.mktemp("stack")
     ports = {name: devstack.free_port() for name in
              ("PG_PORT", "NATS_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "INTAKE_PORT",
-              "DESK_PORT", "SMTP_PORT")}
+              "DESK_PORT", "SMTP_PORT", "SMTP_INBOUND_PORT")}
     env = {**os.environ, **{f"ADUAN_{k}": str(v) for k, v in ports.items()},
            "ADUAN_DATA_DIR": str(data), "ADUAN_SLA_POLICY": str(POLICY),
            "ADUAN_OMBUDSMAN_URL": ombudsman.url, "ADUAN_SECRET_KEY": SECRET_KEY,
-           "ADUAN_LOG_FORMAT": "json"}
+           "ADUAN_LOG_FORMAT": "json", "ADUAN_OPEN311_API_KEYS": OPEN311_KEY}
     with httpx.Client(base_url=f"http://127.0.0.1:{ports['INTAKE_PORT']}") as intake, \
             httpx.Client(base_url=f"http://127.0.0.1:{ports['DESK_PORT']}",
                          headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as desk:

@@ -7,23 +7,36 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+import structlog
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import ValidationError
 
 from aduan import complaints
-from aduan.deps import PoolDep
-from aduan.problems import Problem, invalid
+from aduan.deps import PoolDep, SettingsDep
+from aduan.domain import Channel
+from aduan.problems import Problem, invalid, responses
+from aduan.submission import ComplaintCreated, ComplaintIn, submit
 from services.desk import access
 from services.desk.auth import StaffDep
-from services.desk.schemas import ComplaintDetail, ComplaintSummary, QueueQuery
+from services.desk.schemas import (
+    CallerComplaintIn,
+    ComplaintDetail,
+    ComplaintSummary,
+    QueueQuery,
+)
 from workflows.actions import STAFF_ACTIONS
 from workflows.client import parse_action
 from workflows.models import LifecycleState
 
-router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"])
+log = structlog.get_logger(__name__)
+# Every staff route needs a valid token (401) and the database or the issuer (503).
+router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"], responses=responses(401, 503))
 _FIELDS = "; ".join(f"{name}: {{{', '.join(f for f in a.input.model_fields if f != 'actor')}}}"
                     for name, a in STAFF_ACTIONS.items())
 _ACTION_BODY = {"requestBody": {"content": {"application/json": {"schema": {
     "type": "object", "description": f"the action's fields. {_FIELDS}"}}}}}
+_ENTRY_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": CallerComplaintIn.model_json_schema(by_alias=True)}}}}
 
 
 def _not_found(complaint_id: uuid.UUID) -> Problem:
@@ -37,7 +50,7 @@ def _check_class(request: Request, complaint_class: str | None) -> None:
         raise invalid([{"loc": ("query", "class"), "msg": message}])
 
 
-@router.get("", response_model=list[ComplaintSummary])
+@router.get("", response_model=list[ComplaintSummary], responses=responses(403))
 async def list_complaints(
     request: Request, pool: PoolDep, staff: StaffDep, query: Annotated[QueueQuery, Query()],
 ) -> list[ComplaintSummary]:
@@ -53,7 +66,31 @@ async def list_complaints(
     return [ComplaintSummary.model_validate(dict(row)) for row in rows]
 
 
-@router.get("/{complaint_id}", response_model=ComplaintDetail)
+@router.post("", status_code=201, response_model=ComplaintCreated, openapi_extra=_ENTRY_BODY,
+             responses=responses(403, 409))
+async def enter_complaint(
+    request: Request, response: Response, pool: PoolDep, settings: SettingsDep, staff: StaffDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> ComplaintCreated:
+    """A complaint taken on the phone, recorded with the staff user who entered it; read the
+    tracking code and access token out to the caller. A retry returns the first answer."""
+    access.require_entry(staff)
+    try:
+        fields = CallerComplaintIn.model_validate(await _json_body(request) or {})
+        body = ComplaintIn.model_validate(
+            {**fields.model_dump(by_alias=True, exclude_unset=True), "channel": Channel.PHONE})
+    except ValidationError as exc:
+        raise invalid(exc.errors()) from exc
+    created, is_new = await submit(pool, settings, request.app.state.policy, body,
+                                   idempotency_key=idempotency_key, entered_by=staff.user)
+    if not is_new:
+        response.headers["Idempotent-Replayed"] = "true"
+    log.info("complaint.entered", complaint_id=str(created.id), channel=Channel.PHONE,
+             replayed=not is_new)
+    return created
+
+
+@router.get("/{complaint_id}", response_model=ComplaintDetail, responses=responses(403, 404))
 async def get_complaint(complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep) -> ComplaintDetail:
     """One complaint with its deadlines and full timeline (internal entries included)."""
     row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
@@ -69,7 +106,7 @@ async def get_complaint(complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep)
 
 
 @router.post("/{complaint_id}/actions/{name}", response_model=LifecycleState,
-             openapi_extra=_ACTION_BODY)
+             openapi_extra=_ACTION_BODY, responses=responses(403, 404, 409))
 async def act(complaint_id: uuid.UUID, name: str, request: Request, pool: PoolDep,
               staff: StaffDep) -> LifecycleState:
     """Take an action as the caller; answers with the new state, 409 if the state forbids it."""

@@ -8,25 +8,20 @@ import structlog
 from fastapi import APIRouter, Header, Request, Response
 from prometheus_client import Counter
 
-from aduan import complaints
 from aduan.deps import PoolDep, SettingsDep
-from aduan.problems import Problem
-from services.intake.schemas import (
-    ComplaintCreated,
-    ComplaintIn,
-    ComplaintView,
-    DeadlineOut,
-    TimelineEntry,
-)
+from aduan.problems import responses
+from services.intake import tracking
+from services.intake.schemas import ComplaintCreated, ComplaintIn, ComplaintView
 from services.intake.submission import submit
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 ACCEPTED = Counter("aduan_complaints_accepted_total", "Complaints stored", ["channel"])
-NOT_FOUND = Problem(404, "Not found", "no complaint with this tracking code and access token")
+NOT_FOUND = tracking.NOT_FOUND
 
 
-@router.post("", status_code=201, response_model=ComplaintCreated)
+@router.post("", status_code=201, response_model=ComplaintCreated,
+             responses=responses(409, 503))
 async def create_complaint(
     body: ComplaintIn, request: Request, response: Response, pool: PoolDep,
     settings: SettingsDep,
@@ -44,26 +39,12 @@ async def create_complaint(
     return created
 
 
-@router.get("/{tracking_code}", response_model=ComplaintView, response_model_by_alias=True)
+@router.get("/{tracking_code}", response_model=ComplaintView, response_model_by_alias=True,
+            responses=responses(404, 503))
 async def get_complaint(
     tracking_code: str, pool: PoolDep, settings: SettingsDep,
     x_access_token: Annotated[str | None, Header()] = None,
 ) -> ComplaintView:
     """Status, escalation level, deadlines and public timeline, for the token holder only."""
-    row = await complaints.find_by_tracking_code(pool, tracking_code.upper())
-    if row is None or not x_access_token or \
-            not complaints.token_matches(settings.secret_key, row["id"], x_access_token):
-        raise NOT_FOUND
-    deadlines = await complaints.deadlines(pool, row["id"])
-    timeline = await complaints.timeline(pool, row["id"], public_only=True)
-    return ComplaintView(
-        tracking_code=row["tracking_code"], status=row["status"], outcome=row["outcome"],
-        escalation_level=row["escalation_level"], complaint_class=row["complaint_class"],
-        unit=row["unit"], received_at=row["received_at"],
-        deadlines=[DeadlineOut(kind=d["kind"], due_at=d["due_at"], met_at=d["met_at"],
-                               missed=d["missed_at"] is not None) for d in deadlines],
-        timeline=[TimelineEntry(event_type=t["event_type"], status=t["status"],
-                                escalation_level=t["escalation_level"],
-                                occurred_at=t["occurred_at"], message=t["data"].get("message"))
-                  for t in timeline],
-    )
+    row = await tracking.find(pool, settings, tracking_code, x_access_token)
+    return await tracking.view(pool, row)

@@ -23,7 +23,7 @@ async def _published(js: JetStreamContext, complaint_ids: set[str]) -> list[Even
     while True:
         try:
             batch = await sub.fetch(500, timeout=1)
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):
             break
         for message in batch:
             event = Event.model_validate_json(message.data)

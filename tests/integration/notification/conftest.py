@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
+from urllib.parse import parse_qs
 
 import asyncpg
 import httpx
@@ -28,6 +30,17 @@ from services.notification.mailer import Mailer
 
 SUPERVISOR = "atasan@penyelenggara.example"
 OMBUDSMAN = "pengaduan@ombudsman.example"
+UNIT_EMAIL = "{unit}@unit.penyelenggara.example"
+WEBHOOK_SECRET = "integrator-shared-secret"
+
+
+def unit_mailbox(unit: str) -> str:
+    return UNIT_EMAIL.replace("{unit}", unit)
+
+
+def new_phone() -> str:
+    """A phone number no other test uses, in the national form complainants type."""
+    return f"0812{uuid.uuid4().int % 10**8:08d}"
 
 
 @dataclass
@@ -39,7 +52,8 @@ class Delivered:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        # A subject folded right after "Subject:" parses with the fold's space in front.
+        return str(self.message["Subject"]).strip()
 
     @property
     def body(self) -> str:
@@ -69,9 +83,10 @@ class SmtpSink:
         self.messages.append(Delivered(list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
-    def about(self, tracking_code: str) -> list[Delivered]:
-        """Messages whose subject carries this tracking code."""
-        return [m for m in self.messages if tracking_code in m.subject]
+    def about(self, tracking_code: str, to: str | None = None) -> list[Delivered]:
+        """Messages whose subject carries this tracking code (sent to `to` only, if given)."""
+        return [m for m in self.messages
+                if tracking_code in m.subject and (to is None or m.recipients == [to])]
 
 
 @dataclass
@@ -101,6 +116,108 @@ class OmbudsmanStub:
 
     def for_key(self, key: uuid.UUID) -> list[Submission]:
         return [s for s in self.submissions if s.idempotency_key == str(key)]
+
+
+@dataclass
+class Call:
+    """One request a stand-in provider received, and the status it answered."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+    @property
+    def key(self) -> str:
+        return self.headers.get("Idempotency-Key", "")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+
+@dataclass
+class ProviderStub:
+    """An SMS gateway, WhatsApp API or integrator endpoint that can fail for a while.
+
+    Answers 500 to the next `fail_next` calls; accepts the next `stall_next` calls but answers
+    them only after `stall_s` seconds (a timeout that hides a success). Like real providers
+    it honours Idempotency-Key: `delivered` holds one call per key, the first accepted."""
+
+    path: str
+    url: str = ""
+    fail_next: int = 0
+    stall_next: int = 0
+    stall_s: float = 0.0
+    calls: list[Call] = field(default_factory=list)
+    delivered: dict[str, Call] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, float]:
+        with self.lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                self.calls.append(Call(self.path, headers, body, 500))
+                return 500, 0.0
+            stall = 0.0
+            if self.stall_next > 0:
+                self.stall_next -= 1
+                stall = self.stall_s
+            call = Call(self.path, headers, body, 200)
+            self.calls.append(call)
+            self.delivered.setdefault(call.key or str(len(self.calls)), call)
+            return 200, stall
+
+    def calls_for(self, key: str) -> list[Call]:
+        return [c for c in self.calls if c.key == key]
+
+    def delivered_to(self, needle: str) -> list[Call]:
+        """Delivered calls whose body mentions `needle` (a phone number, a complaint id)."""
+        return [c for c in self.delivered.values() if needle.encode() in c.body]
+
+
+@dataclass
+class Providers:
+    """The stand-in providers, one path each on one local HTTP server."""
+
+    sms: ProviderStub
+    whatsapp: ProviderStub
+    hook_a: ProviderStub
+    hook_b: ProviderStub
+
+
+@pytest.fixture(scope="session")
+def providers() -> Iterator[Providers]:
+    stubs = Providers(ProviderStub("/sms"), ProviderStub("/v21.0/1234567890/messages"),
+                      ProviderStub("/hooks/a"), ProviderStub("/hooks/b"))
+    by_path = {stub.path: stub for stub in vars(stubs).values()}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            stub = by_path.get(self.path)
+            status, stall = stub.answer(dict(self.headers), body) if stub else (404, 0.0)
+            time.sleep(stall)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            except OSError:
+                pass  # the caller gave up waiting: that is the point of a stall
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", devstack.free_port()), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    for stub in by_path.values():
+        stub.url = base + stub.path
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield stubs
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -142,8 +259,18 @@ def make_settings(pg_dsn: str, nats_url: str, smtp_port: int, ombudsman_url: str
         database_url=pg_dsn, nats_url=nats_url, smtp_host="127.0.0.1", smtp_port=smtp_port,
         ombudsman_url=ombudsman_url, ombudsman_email=OMBUDSMAN, supervisor_email=SUPERVISOR,
         mail_from="Aduan <aduan@penyelenggara.example>", secret_key="notification-test-secret",
-        host="aduan.example", intake_port=8000,
+        host="aduan.example", intake_port=8000, unit_email=UNIT_EMAIL,
     )
+
+
+def with_channels(settings: Settings, providers: Providers, **changes: Any) -> Settings:
+    """The same settings with SMS, WhatsApp and both integrator webhooks configured."""
+    return settings.model_copy(update={
+        "sms_url": providers.sms.url, "sms_token": "sms-token",
+        "whatsapp_url": providers.whatsapp.url, "whatsapp_token": "wa-token",
+        "webhook_urls": f"{providers.hook_a.url},{providers.hook_b.url}",
+        "webhook_secret": WEBHOOK_SECRET, **changes,
+    })
 
 
 @pytest.fixture

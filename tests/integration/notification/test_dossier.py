@@ -66,3 +66,50 @@ def test_an_anonymous_complainant_stays_anonymous() -> None:
     assert dossier["deadlines"][0]["late_by_seconds"] == 6 * 3600
     assert dossier["timeline"] == [] and dossier["escalations"] == []
     assert dossier["maladministration"] == "tidak_memberikan_pelayanan"
+
+
+async def test_an_appeal_carries_reminders_the_dispute_and_no_internal_notes(
+    pool: asyncpg.Pool,
+) -> None:
+    received = datetime.now(UTC) - timedelta(days=40)
+    complaint_id = await insert_complaint(pool, received_at=received,
+                                          complainant={"name": "Rudi", "phone": "+62814"})
+    await routed(pool, complaint_id, received)
+    at = received + timedelta(days=1)
+    due = received + timedelta(days=14)
+    for name, fraction, supervisor in (("r50", 0.5, False), ("r80", 0.8, True)):
+        await step(pool, complaint_id, name, "reminder", status="in_progress", public=False,
+                   at=received + timedelta(days=14 * fraction),
+                   data={"deadline": "resolution", "fraction": fraction,
+                         "due_at": due.isoformat(), "supervisor": supervisor})
+    await step(pool, complaint_id, "note", "note", status="in_progress", public=False, at=at,
+               data={"text": "Pelapor pernah menolak petugas masuk"})
+    await step(pool, complaint_id, "answer-1", "responded", status="responded", at=at,
+               data={"message": "Tagihan sudah benar."})
+    await step(pool, complaint_id, "dispute-1", "disputed", status="in_progress", at=at,
+               data={"message": "Meter saya rusak sejak Januari.", "reopened": 1})
+    await step(pool, complaint_id, "answer-2", "responded", status="responded", at=at,
+               data={"message": "Tagihan tetap benar."})
+    last = received + timedelta(days=20)
+    await step(pool, complaint_id, "dispute-2", "disputed", status="responded", at=last,
+               data={"message": "Tetap tidak benar; mohon diperiksa Ombudsman.",
+                     "appeal": True})
+    await step(pool, complaint_id, "appeal", "escalated", status="responded", at=last,
+               level="ombudsman", data={"level": "ombudsman", "appeal": True})
+
+    dossier = await load_dossier(pool, complaint_id, as_of=last)
+
+    assert dossier is not None
+    assert [(r["deadline"], r["fraction"], r["supervisor"]) for r in dossier["reminders"]] == [
+        ("resolution", 0.5, False), ("resolution", 0.8, True)]
+    assert dossier["reminders"][0]["due_at"] == due.isoformat()
+    assert dossier["reminders"][1]["sent_at"] == (received + timedelta(days=11.2)).isoformat()
+    assert dossier["dispute"] == {"message": "Tetap tidak benar; mohon diperiksa Ombudsman.",
+                                  "disputed_at": last.isoformat(), "appeal": True, "count": 2}
+    assert dossier["appeal"] is True
+    assert dossier["escalations"] == [{"level": "ombudsman", "deadline": None, "appeal": True,
+                                       "occurred_at": last.isoformat()}]
+    assert dossier["last_response"] == "Tagihan tetap benar."
+    assert "note" not in [e["event_type"] for e in dossier["timeline"]]
+    assert "menolak petugas" not in str(dossier)
+    assert dossier["dossier_version"] == 1 and dossier["complaint"]["description"]

@@ -1,0 +1,36 @@
+"""Staff reading a complaint's files: GET /v1/staff/complaints/{id}/attachments/{key}."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request, Response
+
+from aduan import complaints
+from aduan.attachments import ALLOWED_TYPES, AttachmentRef, AttachmentStore, download
+from aduan.deps import PoolDep
+from aduan.problems import Problem, responses
+from services.desk import access
+from services.desk.auth import StaffDep
+
+router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"])
+
+
+@router.get("/{complaint_id}/attachments/{key}", response_class=Response,
+            responses={200: {"content": {kind: {} for kind in ALLOWED_TYPES}},
+                       **responses(401, 403, 404, 503)})
+async def get_attachment(complaint_id: uuid.UUID, key: str, request: Request, pool: PoolDep,
+                         staff: StaffDep) -> Response:
+    """One attached file, as a download, for staff who may read the complaint."""
+    row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
+    if row is None:
+        raise Problem(404, "Not found", f"no complaint {complaint_id}")
+    access.require_read(staff, row["unit"], row["escalation_level"])
+    ref = next((AttachmentRef.model_validate(a) for a in row["attachments"] if a["key"] == key),
+               None)
+    store: AttachmentStore = request.app.state.attachments
+    data = await store.get(key) if ref is not None else None
+    if ref is None or data is None:
+        raise Problem(404, "Not found", "this complaint has no such attachment")
+    return download(ref, data)

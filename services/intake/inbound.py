@@ -1,0 +1,196 @@
+"""Messages arriving on a channel (mail, SMS, WhatsApp): a new complaint, or a reply to one.
+
+A message whose subject, recipient or text carries a tracking code is the complainant's
+answer to that complaint; anything else is a new complaint. The channel's message id is
+the idempotency key of both, so a redelivered message changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+import structlog
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from aduan import complaints
+from aduan.config import Settings
+from aduan.domain import Channel, Language
+from aduan.policy import Policy
+from aduan.problems import DATABASE_DOWN, Problem
+from aduan.submission import (
+    DESCRIPTION_MAX,
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    SUBJECT_MAX,
+    ComplaintIn,
+    submit,
+)
+from workflows.actions import COMPLAINANT_ACTIONS
+from workflows.client import Lifecycles
+from workflows.models import ReplyInput
+
+log = structlog.get_logger(__name__)
+MESSAGES = Counter("aduan_inbound_messages_total", "Messages received on a channel",
+                   ["channel", "outcome"])
+_UPDATE_TIMEOUT_S = 15.0  # a lifecycle slower than this is treated as away: retry later
+
+
+class Result(StrEnum):
+    """What became of a message."""
+
+    COMPLAINT = "complaint"  # a new complaint (or the one a redelivery already created)
+    REPLY = "reply"  # delivered to the complaint's lifecycle
+    REFUSED = "refused"  # not something we can take; `reason` and `detail` say why
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, as the channel tells it."""
+
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a channel, already read (its id is the channel's message id)."""
+
+    channel: Channel
+    external_ref: str
+    sender: Sender
+    text: str
+    subject: str | None = None
+    tracking_code: str | None = None
+    language: Language = Language.ID
+    channel_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to a message; `detail` (Bahasa Indonesia, then English) for a refusal."""
+
+    result: Result
+    tracking_code: str | None = None
+    replayed: bool = False
+    reason: str | None = None
+    detail: str | None = None
+
+
+class TryLater(Exception):
+    """PostgreSQL or the lifecycle engine is away: nothing was taken, the sender retries."""
+
+
+def same_phone(a: str | None, b: str | None) -> bool:
+    """Whether two Indonesian phone numbers are the same line (0812... equals +62812...)."""
+    return a is not None and b is not None and _phone_key(a) == _phone_key(b) != ""
+
+
+def _phone_key(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    return "62" + digits[1:] if digits.startswith("0") else digits
+
+
+def _refused(reason: str, detail: str, code: str | None = None) -> Outcome:
+    return Outcome(Result.REFUSED, code, reason=reason, detail=detail)
+
+
+class Inbound:
+    """Turns channel messages into complaints and replies; shared by mail and webhooks."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, policy: Policy,
+                 lifecycles: Lifecycles) -> None:
+        self.pool, self.settings, self.policy, self.lifecycles = pool, settings, policy, lifecycles
+
+    async def deliver(self, message: InboundMessage) -> Outcome:
+        """Store the complaint or deliver the reply; TryLater when a dependency is away."""
+        try:
+            if message.tracking_code is not None:
+                outcome = await self._reply(message, message.tracking_code)
+            else:
+                outcome = await self._complaint(message)
+        except DATABASE_DOWN as exc:
+            log.warning("inbound.database_unavailable", channel=message.channel,
+                        error=type(exc).__name__)
+            raise TryLater("the complaint store is unreachable") from exc
+        MESSAGES.labels(channel=message.channel, outcome=outcome.result).inc()
+        log.info("inbound.handled", channel=message.channel, result=outcome.result,
+                 reason=outcome.reason, replayed=outcome.replayed)
+        return outcome
+
+    async def _complaint(self, message: InboundMessage) -> Outcome:
+        description = (message.text.strip() or (message.subject or "").strip())
+        if not description:
+            return _refused("empty", "Pesan kosong: tuliskan pengaduan Anda. The message is"
+                            " empty: please write your complaint.")
+        sender = message.sender
+        body = {
+            "description": description[:DESCRIPTION_MAX], "channel": message.channel,
+            "subject": (message.subject or "").strip()[:SUBJECT_MAX] or None,
+            "language": message.language, "external_ref": message.external_ref,
+            "complainant": {
+                "name": (sender.name or "").strip()[:200] or None,
+                "email": sender.email if _valid(EMAIL_PATTERN, sender.email, 320) else None,
+                "phone": sender.phone if _valid(PHONE_PATTERN, sender.phone, 40) else None,
+            },
+        }
+        try:
+            complaint = ComplaintIn.model_validate(body)
+            created, is_new = await submit(self.pool, self.settings, self.policy, complaint,
+                                           idempotency_key=None,
+                                           channel_data=message.channel_data)
+        except (ValidationError, Problem) as exc:
+            return _refused("invalid", f"Pesan tidak dapat diterima sebagai pengaduan. The"
+                            f" message cannot be taken as a complaint: {type(exc).__name__}.")
+        log.info("inbound.complaint", complaint_id=str(created.id), channel=message.channel,
+                 replayed=not is_new)
+        return Outcome(Result.COMPLAINT, created.tracking_code, replayed=not is_new)
+
+    async def _reply(self, message: InboundMessage, code: str) -> Outcome:
+        row = await complaints.find_by_tracking_code(self.pool, code)
+        if row is None:
+            return _refused("unknown_code", f"Tidak ada pengaduan {code}. There is no"
+                            f" complaint {code}.", code)
+        if not self._from_complainant(message.sender, row["complainant"] or {}):
+            return _refused("not_complainant", f"Hanya pengadu yang dapat membalas {code}, dari"
+                            f" alamat atau nomor yang tercatat. Only the complainant may reply"
+                            f" to {code}, from the address or number on record.", code)
+        text = message.text.strip()[:DESCRIPTION_MAX]
+        if not text:
+            return _refused("empty", f"Balasan untuk {code} kosong. The reply to {code} is"
+                            f" empty.", code)
+        update_id = f"reply-{message.channel}-" \
+            f"{hashlib.sha256(message.external_ref.encode()).hexdigest()[:32]}"
+        try:
+            async with asyncio.timeout(_UPDATE_TIMEOUT_S):
+                await self.lifecycles.act(
+                    row["id"], COMPLAINANT_ACTIONS["replies"],
+                    ReplyInput(message=text, actor="complainant"), update_id=update_id)
+        except TimeoutError as exc:
+            raise TryLater("the lifecycle did not answer in time") from exc
+        except Problem as exc:
+            if exc.status >= 500:
+                raise TryLater(exc.detail) from exc
+            return _refused("not_waiting", f"Pengaduan {code} tidak sedang menunggu balasan"
+                            f" Anda. Complaint {code} is not waiting for your reply.", code)
+        log.info("inbound.reply", complaint_id=str(row["id"]), channel=message.channel)
+        return Outcome(Result.REPLY, code)
+
+    @staticmethod
+    def _from_complainant(sender: Sender, complainant: dict[str, Any]) -> bool:
+        # Only the address or number on record may answer: a stranger who learnt the
+        # tracking code must not put words in the complainant's mouth.
+        if sender.email and complainant.get("email"):
+            return bool(sender.email.strip().lower() == str(complainant["email"]).lower())
+        return same_phone(sender.phone, complainant.get("phone"))
+
+
+def _valid(pattern: str, value: str | None, max_length: int) -> bool:
+    return value is not None and len(value) <= max_length and re.match(pattern, value) is not None

@@ -1,0 +1,220 @@
+"""Open311 GeoReport v2: the service catalogue, the public view of a request, JSON and XML.
+
+Pure: no database, no HTTP. The XML is the specification's (schemaless, no namespace) and
+the JSON its Spark-convention mapping; both are built from the same Python values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel
+
+from aduan.domain import Channel, Status
+from services.intake.open311_texts import event_note, routing_notice, submitted_notice
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+XML_TYPE = "text/xml; charset=utf-8"
+JSON_TYPE = "application/json; charset=utf-8"
+# Characters XML 1.0 cannot carry; a description could hold them, the XML must not.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The element a list's items get in XML (the Spark convention drops it in JSON).
+_ITEM = {"services": "service", "service_requests": "request", "errors": "error",
+         "attributes": "attribute", "values": "value", "endpoints": "endpoint",
+         "formats": "format"}
+
+
+class Format(StrEnum):
+    """The two output formats; XML is the one the specification requires."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class Open311Error(Exception):
+    """An error in the specification's format: HTTP `status`, body `code` and description."""
+
+    def __init__(self, status: int, description: str, *, code: int | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.code = status, description, code or status
+
+
+# The catalogue --------------------------------------------------------------------------
+
+class _Entry(BaseModel):
+    # Only what the catalogue needs from a routing rule; routing owns the rest.
+    category: str
+    unit: str
+    keywords: list[str] = []
+    name: str | None = None
+    description: str | None = None
+
+
+class _Rules(BaseModel):
+    default: _Entry
+    rules: list[_Entry]
+
+
+@dataclass(frozen=True)
+class Service:
+    """One Open311 service: a routing category."""
+
+    code: str
+    name: str
+    description: str
+    keywords: tuple[str, ...]
+    group: str
+
+    def as_open311(self) -> dict[str, Any]:
+        """The service as GET services lists it; no service has extra attributes."""
+        return {"service_code": self.code, "service_name": self.name,
+                "description": self.description, "metadata": False, "type": "realtime",
+                "keywords": ", ".join(self.keywords), "group": self.group}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every service, the routing rules' categories first and the default one last."""
+
+    services: tuple[Service, ...]
+    default_code: str
+    changeset: str
+
+    def find(self, code: str) -> Service | None:
+        """The service with this code, if any."""
+        return next((s for s in self.services if s.code == code), None)
+
+
+def _service(entry: _Entry) -> Service:
+    name = entry.name or entry.category.replace("_", " ").capitalize()
+    return Service(entry.category, name, entry.description or name,
+                   tuple(entry.keywords), entry.unit)
+
+
+@lru_cache
+def load_catalogue(path: Path) -> Catalogue:
+    """The catalogue from the routing rules file (read once per process and path)."""
+    rules = _Rules.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    changed = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
+    services = [_service(rule) for rule in rules.rules]
+    if all(s.code != rules.default.category for s in services):
+        services.append(_service(rules.default))
+    return Catalogue(tuple(services), rules.default.category, changed.strftime("%Y-%m-%d %H:%M"))
+
+
+def definition(service: Service) -> dict[str, Any]:
+    """GET services/{code}: the service definition (no attributes)."""
+    return {"service_code": service.code, "attributes": []}
+
+
+def discovery(endpoint_url: str, catalogue: Catalogue, *, production: bool,
+              contact: str) -> dict[str, Any]:
+    """The service discovery document for this one endpoint."""
+    return {
+        "changeset": catalogue.changeset, "contact": contact,
+        "key_service": "Minta api_key kepada pengelola Aduan penyelenggara layanan. / "
+                       "Ask the provider's Aduan administrators for an api_key.",
+        "endpoints": [{"specification": SPECIFICATION, "url": endpoint_url,
+                       "changeset": catalogue.changeset,
+                       "type": "production" if production else "test",
+                       "formats": ["text/xml", "application/json"]}],
+    }
+
+
+# A request as the public sees it ----------------------------------------------------------
+
+def w3(moment: datetime | None) -> str | None:
+    """A date-time in the W3C profile of ISO 8601, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def details_are_public(row: Any) -> bool:
+    """Text, place and media are public only for Open311's own, non-confidential reports.
+
+    Other channels' complainants never agreed to publication, and a confidential or
+    anonymous complainant's text is never public (DOMAIN.md, Privacy)."""
+    return bool(row["channel"] == Channel.OPEN311 and not row["confidential"]
+                and not row["anonymous"])
+
+
+def request_view(row: Any, catalogue: Catalogue, timezone: str) -> dict[str, Any]:
+    """One complaint as GET requests shows it, in the specification's field order."""
+    public = details_are_public(row)
+    location = (row["location"] or {}) if public else {}
+    extra = (row["channel_data"] or {}) if public else {}
+    code = row["category"] or catalogue.default_code
+    service = catalogue.find(code)
+    closed = row["status"] == Status.CLOSED
+    return {
+        "service_request_id": row["tracking_code"],
+        "status": "closed" if closed else "open",
+        "status_notes": event_note(row["status"], row["last_event"],
+                                   row["last_event_data"] or {}, with_message=public),
+        "service_name": service.name if service else code,
+        "service_code": code,
+        "description": row["description"] if public else None,
+        "agency_responsible": row["unit"],
+        "service_notice": None if closed else routing_notice(
+            row["resolution_due"], ZoneInfo(timezone)),
+        "requested_datetime": w3(row["received_at"]),
+        "updated_datetime": w3(row["closed_at"] if closed and row["closed_at"]
+                               else row["updated_at"]),
+        "expected_datetime": w3(row["resolution_due"]),
+        "address": location.get("address"),
+        "address_id": extra.get("address_id"),
+        "zipcode": None,
+        "lat": location.get("lat"),
+        "long": location.get("lon"),
+        "media_url": extra.get("media_url"),
+    }
+
+
+def created_view(tracking_code: str, access_token: str, account_id: str | None) -> dict[str, Any]:
+    """POST requests' answer: the id at once (type realtime), the token in the notice."""
+    return {"service_request_id": tracking_code,
+            "service_notice": submitted_notice(tracking_code, access_token),
+            "account_id": account_id}
+
+
+def error_list(error: Open311Error) -> list[dict[str, Any]]:
+    """The specification's error body."""
+    return [{"code": error.code, "description": error.description}]
+
+
+# Rendering -------------------------------------------------------------------------------
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else _NOT_XML.sub("", str(value))
+
+
+def _fill(element: ET.Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _fill(ET.SubElement(element, key), inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _fill(ET.SubElement(element, _ITEM.get(element.tag, "item")), inner)
+    else:
+        element.text = _text(value)
+
+
+def render(fmt: Format, root: str, value: Any) -> tuple[bytes, str]:
+    """The body and content type of a document whose XML root element is `root`."""
+    if fmt == Format.JSON:
+        return json.dumps(value, ensure_ascii=False).encode(), JSON_TYPE
+    element = ET.Element(root)
+    _fill(element, value)
+    body = ET.tostring(element, encoding="unicode")
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{body}'.encode(), XML_TYPE

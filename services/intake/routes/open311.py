@@ -1,0 +1,223 @@
+"""Open311 GeoReport v2 under /open311/v2: discovery, services, requests (JSON and XML)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from aduan import complaints
+from aduan.deps import PoolDep, SettingsDep
+from aduan.problems import DATABASE_DOWN, Problem
+from services.intake import open311_params
+from services.intake.open311 import (
+    Catalogue,
+    Format,
+    Open311Error,
+    created_view,
+    definition,
+    discovery,
+    error_list,
+    load_catalogue,
+    render,
+    request_view,
+)
+from services.intake.open311_params import (
+    MAX_RESULTS,
+    complaint,
+    read_form,
+    request_filter,
+    require_api_key,
+    submission_ref,
+)
+from services.intake.routes.complaints import ACCEPTED
+from services.intake.submission import submit
+
+log = structlog.get_logger(__name__)
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _open311_error(exc: Exception) -> Open311Error:
+    # The specification's codes: 404 no such resource, 403 api_key, 400 everything else.
+    if isinstance(exc, Open311Error):
+        return exc
+    if isinstance(exc, RequestValidationError):
+        return Open311Error(400, "; ".join(
+            f"{' '.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors()))
+    if isinstance(exc, StarletteHTTPException | Problem):
+        status = exc.status_code if isinstance(exc, StarletteHTTPException) else exc.status
+        detail = str(exc.detail)
+        return Open311Error(status if status in (403, 404) else 400, detail, code=status)
+    if isinstance(exc, DATABASE_DOWN):
+        log.warning("database.unavailable", error=type(exc).__name__)
+        return Open311Error(400, "the complaint store is unreachable; try again shortly",
+                            code=503)
+    log.exception("open311.unexpected_error")
+    return Open311Error(400, "general service error; please tell the provider", code=500)
+
+
+def error_response(path: str, error: Open311Error) -> Response:
+    """An error in the format the path asked for (XML, the required one, unless .json)."""
+    fmt = Format.JSON if path.endswith(".json") else Format.XML
+    body, media_type = render(fmt, "errors", error_list(error))
+    headers = {"Retry-After": "5"} if error.code == 503 else None
+    return Response(body, status_code=error.status, media_type=media_type, headers=headers)
+
+
+class Open311Route(APIRoute):
+    """Every answer under /open311/v2, errors included, is in the specification's format."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The usual handler, with every failure turned into an Open311 error list."""
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:
+                return error_response(request.url.path, _open311_error(exc))
+
+        return guarded
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Invalid or missing parameter, or a general service error"},
+    403: {"description": "Missing or invalid api_key"},
+    404: {"description": "No such service, request or format"},
+}
+router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route,
+                   responses=_ERRORS)
+
+
+def _format(raw: str) -> Format:
+    try:
+        return Format(raw)
+    except ValueError:
+        raise Open311Error(404, f"no such format {raw[:20]!r}: use .json or .xml") from None
+
+
+def _answer(raw_format: str, root: str, value: Any) -> Response:
+    body, media_type = render(_format(raw_format), root, value)
+    return Response(body, media_type=media_type)
+
+
+def _catalogue(request: Request) -> Catalogue:
+    return load_catalogue(request.app.state.settings.routing_rules)
+
+
+@router.get("/discovery.{fmt}")
+async def get_discovery(fmt: str, request: Request, settings: SettingsDep) -> Response:
+    """Service discovery: this endpoint, its formats, where to get a key."""
+    _format(fmt)
+    url = str(request.base_url).rstrip("/") + router.prefix
+    return _answer(fmt, "discovery", discovery(
+        url, _catalogue(request), production=settings.environment == "production",
+        contact=settings.open311_contact))
+
+
+@router.get("/services.{fmt}")
+async def get_services(fmt: str, request: Request) -> Response:
+    """GET Service List: one service per routing category."""
+    _format(fmt)
+    return _answer(fmt, "services", [s.as_open311() for s in _catalogue(request).services])
+
+
+@router.get("/services/{service_code}.{fmt}")
+async def get_service_definition(service_code: str, fmt: str, request: Request) -> Response:
+    """GET Service Definition: no service needs extra attributes."""
+    _format(fmt)
+    service = _catalogue(request).find(service_code)
+    if service is None:
+        raise Open311Error(404, f"service_code {service_code[:100]!r} was not found")
+    return _answer(fmt, "service_definition", definition(service))
+
+
+async def _form_items(request: Request) -> list[tuple[str, str]]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _FORM_TYPES:
+        raise Open311Error(400, "send the fields form-encoded "
+                                "(Content-Type: application/x-www-form-urlencoded)")
+    try:
+        form = await request.form(max_fields=200)
+    except MultiPartException as exc:
+        raise Open311Error(400, f"the form could not be read: {exc.message}") from None
+    items: list[tuple[str, str]] = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            raise Open311Error(400, "files are not accepted; give a media_url instead")
+        items.append((key, value))
+    return items
+
+
+@router.post("/requests.{fmt}")
+async def post_request(
+    fmt: str, request: Request, pool: PoolDep, settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """POST Service Request: a complaint on channel open311; a retry gets the first answer."""
+    _format(fmt)
+    form = read_form(await _form_items(request))
+    api_key = require_api_key(form.get("api_key") or request.query_params.get("api_key"),
+                              settings.open311_keys)
+    code = form.get("service_code")
+    if code is None:
+        raise Open311Error(400, "service_code is required: pick one from services")
+    service = _catalogue(request).find(code)
+    if service is None:
+        raise Open311Error(404, f"service_code {code[:100]!r} was not found")
+    # An explicit Idempotency-Key (per api_key) wins; otherwise the fields themselves.
+    key = open311_params.idempotency_key(api_key, idempotency_key) if idempotency_key else None
+    ref = None if key else submission_ref(api_key, form)
+    body, extras = complaint(form, service.code, external_ref=ref)
+    created, is_new = await submit(pool, settings, request.app.state.policy, body,
+                                   idempotency_key=key, channel_data=extras)
+    if is_new:
+        ACCEPTED.labels(channel=body.channel).inc()
+    log.info("complaint.accepted", complaint_id=str(created.id), channel=body.channel,
+             replayed=not is_new)
+    return _answer(fmt, "service_requests", [
+        created_view(created.tracking_code, created.access_token, form.get("account_id"))])
+
+
+@router.get("/requests.{fmt}")
+async def get_requests(fmt: str, request: Request, pool: PoolDep) -> Response:
+    """GET Service Requests: by ids, or by service, status and date (90 days, 1000 at most)."""
+    _format(fmt)
+    wanted = request_filter(request.query_params.multi_items(), datetime.now(UTC))
+    catalogue = _catalogue(request)
+    rows = await complaints.open311_requests(
+        pool, default_category=catalogue.default_code, tracking_codes=wanted.ids,
+        categories=wanted.codes, received_from=wanted.start, received_until=wanted.end,
+        closed=wanted.closed, limit=MAX_RESULTS)
+    timezone = request.app.state.policy.timezone
+    return _answer(fmt, "service_requests",
+                   [request_view(row, catalogue, timezone) for row in rows])
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+async def get_request(service_request_id: str, fmt: str, request: Request,
+                      pool: PoolDep) -> Response:
+    """GET Service Request: one complaint by its tracking code."""
+    _format(fmt)
+    catalogue = _catalogue(request)
+    rows = await complaints.open311_requests(
+        pool, default_category=catalogue.default_code,
+        tracking_codes=[service_request_id.upper()], limit=1)
+    if not rows:
+        raise Open311Error(404, f"service_request_id {service_request_id[:40]!r} was not found")
+    timezone = request.app.state.policy.timezone
+    return _answer(fmt, "service_requests", [request_view(rows[0], catalogue, timezone)])
+
+
+@router.api_route("/{anything:path}", methods=["GET", "POST"], include_in_schema=False)
+async def not_found(anything: str) -> Response:
+    """Anything else under /open311/v2 is a 404 in the specification's format."""
+    raise Open311Error(404, f"no such resource {anything[:80]!r}: see discovery.xml")

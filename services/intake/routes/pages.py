@@ -1,0 +1,278 @@
+"""The citizen pages: submit a complaint, keep its receipt, track it and act on it.
+
+Server-rendered, no JavaScript. The tracking code and token travel in a form POST once and
+then in a short-lived HttpOnly cookie, never in a URL; every form carries a CSRF token."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import asyncpg
+import structlog
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aduan.attachments import AttachmentRefused, download
+from aduan.config import Settings
+from aduan.deps import PoolDep, SettingsDep
+from aduan.domain import Status
+from aduan.problems import DATABASE_DOWN, Problem
+from services.intake import csrf, forms, rendering, tracking, words
+from services.intake.forms import Message
+from services.intake.open311 import load_catalogue
+from services.intake.routes.complaints import ACCEPTED
+from services.intake.submission import submit
+from services.intake.uploads import Form, read_form
+from workflows.actions import COMPLAINANT_ACTIONS
+from workflows.rules import ALLOWED_FROM
+
+log = structlog.get_logger(__name__)
+router = APIRouter(include_in_schema=False)
+TRACK_COOKIE = "aduan_track"
+TRACK_SECONDS = 30 * 60  # how long a browser stays "signed in" to one complaint
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_HEADERS = {  # no script, no framing, nothing sent elsewhere, nothing cached
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self';"
+                               " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _page(request: Request, template: str, here: str, *, status: int = 200,
+          **context: Any) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    language, chosen = words.choose(request)
+    token, fresh = csrf.issue(request, settings.secret_key)
+    context.setdefault("errors", [])
+    context.setdefault("notice", None)
+    context.setdefault("values", {})
+    html = rendering.render(
+        f"pages/{template}", language, request.app.state.policy.timezone, csrf=token,
+        here=here, max_count=settings.attachment_max_count,
+        max_mb=forms.megabytes(settings.attachment_max_bytes), **context)
+    response = HTMLResponse(html, status, headers=_HEADERS)
+    if fresh:
+        csrf.remember(request, response, fresh)
+    if chosen:
+        response.set_cookie(words.COOKIE, language, max_age=365 * 24 * 3600, httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+async def _form(request: Request, settings: Settings) -> Form | None:
+    """The posted form if it parses and its CSRF token is good; None otherwise."""
+    try:
+        form = await read_form(request, settings)
+    except StarletteHTTPException:  # a malformed multipart body
+        return None
+    return form if csrf.valid(request, form.fields.get(csrf.FIELD), settings.secret_key) else None
+
+
+# Submitting --------------------------------------------------------------------------------
+
+def _categories(request: Request, language: str) -> list[tuple[str, str]]:
+    # The routing categories; their public names are "Indonesian / English" descriptions.
+    services = load_catalogue(request.app.state.settings.routing_rules).services
+    return [(s.code, s.name if language == "id" or " / " not in s.description
+             else s.description.split(" / ", 1)[1].rstrip(".")) for s in services]
+
+
+def _submit_page(request: Request, *, values: dict[str, str] | None = None,
+                 errors: list[Message] | None = None, status: int = 200) -> HTMLResponse:
+    language = words.choose(request)[0]
+    return _page(request, "submit.html", "/", status=status, values=values or {},
+                 errors=errors or [], categories=_categories(request, language),
+                 submission=secrets.token_urlsafe(16))
+
+
+@router.get("/", response_class=HTMLResponse)
+async def submit_form(request: Request) -> HTMLResponse:
+    """The complaint form."""
+    return _submit_page(request)
+
+
+@router.post("/portal/complaints", response_model=None)
+async def submit_complaint(
+    request: Request, pool: PoolDep, settings: SettingsDep,
+) -> Response:
+    """Store the complaint (channel web) and show its receipt; or the form with what to fix."""
+    form = await _form(request, settings)
+    if form is None:
+        return _submit_page(request, errors=[Message("error.csrf")], status=403)
+    language = words.choose(request)[0]
+    codes = {code for code, _ in _categories(request, language)}
+    key = form.text("submission")
+    try:
+        body = forms.complaint(form, language, codes)
+        created, is_new = await submit(
+            pool, settings, request.app.state.policy, body,
+            idempotency_key=f"web-{key}" if key and _NONCE.fullmatch(key) else None,
+            uploads=form.uploads, store=request.app.state.attachments)
+    except ValidationError as exc:
+        return _submit_page(request, values=form.fields, errors=forms.field_errors(exc),
+                            status=422)
+    except Problem as exc:
+        return _submit_page(request, values=form.fields, status=exc.status,
+                            errors=[forms.submission_refusal(exc, settings)])
+    except DATABASE_DOWN:
+        return _submit_page(request, values=form.fields, status=503,
+                            errors=[Message("error.unavailable")])
+    if is_new:
+        ACCEPTED.labels(channel="web").inc()
+    log.info("complaint.accepted", complaint_id=str(created.id), channel="web",
+             replayed=not is_new, attachments=len(form.uploads))
+    response = RedirectResponse("/portal/receipt", 303)
+    _follow(request, response, created.tracking_code, created.access_token)
+    return response
+
+
+@router.get("/portal/receipt", response_model=None)
+async def receipt(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+    """The tracking code and token of the complaint just sent, with a warning to keep them."""
+    followed = _followed(request)
+    row = await _tracked(request, pool, settings)
+    if row is None or followed is None:
+        return _page(request, "track_form.html", "/track", notice=Message("receipt.gone"))
+    return _page(request, "receipt.html", "/portal/receipt",
+                 tracking_code=row["tracking_code"], access_token=followed[1])
+
+
+# Tracking ----------------------------------------------------------------------------------
+
+def _follow(request: Request, response: Response, tracking_code: str, token: str) -> None:
+    response.set_cookie(TRACK_COOKIE, f"{tracking_code}.{token}", max_age=TRACK_SECONDS,
+                        httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https")
+
+
+def _followed(request: Request) -> tuple[str, str] | None:
+    code, _, token = (request.cookies.get(TRACK_COOKIE) or "").partition(".")
+    return (code, token) if code and token else None
+
+
+async def _tracked(request: Request, pool: asyncpg.Pool,
+                   settings: Settings) -> asyncpg.Record | None:
+    """The complaint this browser follows, if its cookie still names one with its token."""
+    followed = _followed(request)
+    if followed is None:
+        return None
+    try:
+        return await tracking.find(pool, settings, *followed)
+    except Problem:
+        return None
+
+
+async def _track_page(request: Request, pool: asyncpg.Pool, row: asyncpg.Record, *,
+                      status: int = 200, **context: Any) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    view = await tracking.view(pool, row)
+    current = Status(view.status)
+    rated = any(entry.event_type == "rated" for entry in view.timeline)
+    actions = [name for name, action in COMPLAINANT_ACTIONS.items()
+               if current in ALLOWED_FROM[action.update] and not (rated and name == "rating")]
+    can_attach = current != Status.CLOSED \
+        and len(view.attachments) < settings.attachment_max_count
+    response = _page(request, "track.html", "/track", status=status, view=view,
+                     actions=actions, can_attach=can_attach, nonce=secrets.token_urlsafe(16),
+                     failed=context.pop("failed", None), **context)
+    followed = _followed(request)
+    if followed is not None:  # each visit keeps the browser signed in a while longer
+        _follow(request, response, *followed)
+    return response
+
+
+@router.get("/track", response_class=HTMLResponse)
+async def track(request: Request, pool: PoolDep, settings: SettingsDep,
+                done: str | None = None) -> HTMLResponse:
+    """The followed complaint, or the form asking for its tracking code and token."""
+    row = await _tracked(request, pool, settings)
+    if row is None:
+        return _page(request, "track_form.html", "/track")
+    notice = Message(f"done.{done}") if done in (*COMPLAINANT_ACTIONS, "attachments") else None
+    return await _track_page(request, pool, row, notice=notice)
+
+
+@router.post("/track", response_model=None)
+async def track_open(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+    """Check the tracking code and token, then follow that complaint in this browser."""
+    form = await _form(request, settings)
+    if form is None:
+        return _page(request, "track_form.html", "/track", status=403,
+                     errors=[Message("error.csrf")])
+    code, token = form.text("tracking_code") or "", form.text("token") or ""
+    try:
+        row = await tracking.find(pool, settings, code, token)
+    except Problem:
+        return _page(request, "track_form.html", "/track", status=404,
+                     values={"tracking_code": code}, errors=[Message("track.not_found")])
+    response = RedirectResponse("/track", 303)
+    _follow(request, response, row["tracking_code"], token.strip())
+    return response
+
+
+@router.post("/track/actions/{name}", response_model=None)
+async def track_act(name: str, request: Request, pool: PoolDep,
+                    settings: SettingsDep) -> Response:
+    """Reply, confirm, dispute or rate through the same path as the API."""
+    form, row = await _form(request, settings), await _tracked(request, pool, settings)
+    if row is None:
+        return RedirectResponse("/track", 303)
+    if form is None:
+        return await _track_page(request, pool, row, status=403,
+                                 errors=[Message("error.csrf")])
+    body = {field: form.fields[field] for field in forms.ACTION_FIELDS if form.text(field)}
+    nonce = form.text("nonce") or ""
+    try:  # a resent form (same nonce) is the same Update: Temporal answers it once
+        await tracking.act(request.app.state.lifecycles, row, name, body,
+                           update_id=f"web-{nonce}" if _NONCE.fullmatch(nonce) else None)
+    except Problem as exc:
+        return await _track_page(request, pool, row, status=exc.status, values=form.fields,
+                                 failed=name,
+                                 errors=[forms.action_refusal(exc, name, row["status"])])
+    return RedirectResponse(f"/track?done={name}", 303)
+
+
+@router.post("/track/attachments", response_model=None)
+async def track_attach(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+    """Add files to the followed complaint."""
+    form, row = await _form(request, settings), await _tracked(request, pool, settings)
+    if row is None:
+        return RedirectResponse("/track", 303)
+    if form is None:
+        return await _track_page(request, pool, row, status=403,
+                                 errors=[Message("error.csrf")])
+    try:
+        await tracking.attach(pool, settings, request.app.state.attachments, row, form.uploads)
+    except AttachmentRefused as exc:
+        return await _track_page(request, pool, row, status=exc.status,
+                                 errors=[forms.attachment_refusal(exc, settings)])
+    except Problem as exc:
+        message = "error.unavailable" if exc.status == 503 else "refused.attachments"
+        return await _track_page(request, pool, row, status=exc.status,
+                                 errors=[Message(message)])
+    return RedirectResponse("/track?done=attachments", 303)
+
+
+@router.get("/track/attachments/{key}", response_model=None)
+async def track_download(key: str, request: Request, pool: PoolDep,
+                         settings: SettingsDep) -> Response:
+    """One of the followed complaint's files, as a download."""
+    row = await _tracked(request, pool, settings)
+    if row is None:
+        raise tracking.NOT_FOUND
+    ref, data = await tracking.attachment(request.app.state.attachments, row, key)
+    return download(ref, data)
+
+
+@router.post("/track/forget", response_model=None)
+async def track_forget(request: Request, settings: SettingsDep) -> Response:
+    """Stop following the complaint in this browser (a shared computer, say)."""
+    response = RedirectResponse("/track", 303)
+    if await _form(request, settings) is not None:
+        response.delete_cookie(TRACK_COOKIE, path="/")
+    return response

@@ -1,0 +1,215 @@
+"""The inbound mail receiver: real SMTP sessions, real PostgreSQL, a real lifecycle for replies.
+
+The receiver runs in the test's event loop on a free port; replies reach ComplaintLifecycle
+on Temporal's time-skipping server, run by the worker of the workflow tests' fixture.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+import asyncpg
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from aduan import db, devstack
+from aduan.config import PACKAGE_DIR, Settings
+from aduan.policy import load_policy
+from services.intake import mail
+from services.intake.inbound import Inbound
+from tests.conftest import insert_complaint
+from tests.integration.workflows import conftest as workflow_fixtures
+from workflows.client import Lifecycles
+from workflows.lifecycle import ComplaintLifecycle
+from workflows.models import AcknowledgeInput, RequestInfoInput
+
+lifecycles = workflow_fixtures.lifecycles  # a worker for ComplaintLifecycle on the test server
+POLICY = load_policy(PACKAGE_DIR / "default_policy.yaml")
+INBOX = "pengaduan@pdam.example.go.id"
+
+
+async def _receiver(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[int]:
+    inbound = Inbound(pool, settings, POLICY, Lifecycles(settings))
+    server = await mail.start(inbound, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+
+
+@pytest_asyncio.fixture
+async def smtp_port(
+    pg_dsn: str, pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment
+) -> AsyncIterator[int]:
+    target = time_skipping_env.client.service_client.config.target_host
+    settings = Settings(database_url=pg_dsn, temporal_address=target)
+    async for port in _receiver(pool, settings):
+        yield port
+
+
+def compose(sender: str = "Siti Aminah <siti@example.id>", subject: str = "Tagihan naik",
+            text: str | None = "Tagihan air saya naik dua kali lipat bulan ini.",
+            html: str | None = None, to: str = INBOX, **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = f"<{uuid.uuid4()}@mail.example.id>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    if text is not None:
+        message.set_content(text)
+    if html is not None:
+        if text is None:
+            message.set_content(html, subtype="html")
+        else:
+            message.add_alternative(html, subtype="html")
+    return message
+
+
+async def send(port: int, message: EmailMessage, *, mail_from: str | None = None) -> str:
+    """Deliver over SMTP; the server's answer to DATA (or the refusal raised)."""
+    _, answer = await aiosmtplib.send(message, hostname="127.0.0.1", port=port,
+                                      sender=mail_from, timeout=30)
+    return answer
+
+
+async def refusal(port: int, message: EmailMessage,
+                  mail_from: str | None = None) -> aiosmtplib.SMTPResponseException:
+    with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
+        await send(port, message, mail_from=mail_from)
+    return refused.value
+
+
+async def stored(pool: asyncpg.Pool, message: EmailMessage) -> list[dict[str, Any]]:
+    rows = await pool.fetch("SELECT * FROM complaints WHERE channel = 'email'"
+                            " AND external_ref = $1", message["Message-ID"])
+    return [dict(row) for row in rows]
+
+
+async def test_a_mail_becomes_one_complaint_even_when_delivered_twice(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    message = compose()
+    first = await send(smtp_port, message)
+    again = await send(smtp_port, message)
+
+    [complaint] = await stored(pool, message)
+    assert complaint["tracking_code"] in first and complaint["tracking_code"] in again
+    assert complaint["subject"] == "Tagihan naik"
+    assert complaint["description"] == "Tagihan air saya naik dua kali lipat bulan ini."
+    assert complaint["complainant"]["email"] == "siti@example.id"
+    assert complaint["complainant"]["name"] == "Siti Aminah"
+    assert complaint["language"] == "id"
+    events = await pool.fetchval("SELECT count(*) FROM outbox WHERE subject ="
+                                 " 'aduan.complaint.received' AND payload->>'complaint_id' = $1",
+                                 str(complaint["id"]))
+    assert events == 1
+
+
+async def test_an_html_mail_is_read_as_text(smtp_port: int, pool: asyncpg.Pool) -> None:
+    html = ("<html><head><style>p {color: red}</style></head><body>"
+            "<p>My water bill <b>doubled</b> this month &amp; nobody answers.</p>"
+            "<script>alert('x')</script><p>Customer&nbsp;no. 001234</p></body></html>")
+    message = compose(sender="john@example.com", subject="Bill", text=None, html=html)
+    await send(smtp_port, message)
+
+    [complaint] = await stored(pool, message)
+    assert complaint["description"] == \
+        "My water bill doubled this month & nobody answers.\n\nCustomer no. 001234"
+    assert complaint["language"] == "en"
+    assert complaint["complainant"]["name"] is None
+
+
+async def test_the_plain_part_wins_and_attachments_are_listed(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    message = compose(text="Meter rusak, lihat foto.", html="<p>Meter <i>rusak</i></p>")
+    message.add_attachment(b"\xff\xd8\xff" + b"0" * 997, maintype="image", subtype="jpeg",
+                           filename="meter.jpg")
+    await send(smtp_port, message)
+
+    [complaint] = await stored(pool, message)
+    assert complaint["description"] == "Meter rusak, lihat foto."
+    assert complaint["channel_data"]["attachments"] == [
+        {"filename": "meter.jpg", "content_type": "image/jpeg", "size": 1000}]
+
+
+async def test_a_reply_from_the_complainant_reaches_the_waiting_lifecycle_once(
+    smtp_port: int, pool: asyncpg.Pool, lifecycles: workflow_fixtures.Lifecycles
+) -> None:
+    complaint = await lifecycles.start(channel="email", external_ref=f"<{uuid.uuid4()}@x>",
+                                       complainant={"name": "Siti", "email": "siti@example.id"})
+    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge,
+                                          AcknowledgeInput(actor="budi"))
+    await complaint.handle.execute_update(ComplaintLifecycle.request_info,
+                                          RequestInfoInput(actor="budi",
+                                                           message="Mohon kirim nomor meter."))
+    code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint.id)
+    reply = compose(sender="SITI@example.id", subject=f"Re: [{code}] Informasi diperlukan",
+                    text="Nomor meter saya 778899.\n\nPada 2 Des 2026, Aduan menulis:\n"
+                         "> Mohon kirim nomor meter.")
+
+    stranger = compose(sender="mallory@example.net", subject=f"Re: [{code}]",
+                       text="Batalkan saja pengaduan ini.")
+    refused = await refusal(smtp_port, stranger)
+    assert refused.code == 550 and "Only the complainant" in refused.message
+    assert (await complaint.state()).status == "waiting_complainant"
+
+    answer = await send(smtp_port, reply)
+    assert code in answer
+    assert (await complaint.state()).status == "in_progress"
+    again = await send(smtp_port, reply)  # redelivered: the same Update, not a second reply
+    assert code in again
+
+    replies = await complaint.events("replied")
+    assert [r["data"]["message"] for r in replies] == ["Nomor meter saya 778899."]
+    assert await stored(pool, reply) == []  # a reply is not a new complaint
+
+
+async def test_a_reply_to_a_complaint_not_waiting_is_refused_with_the_reason(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    complaint_id = await insert_complaint(pool, channel="email",
+                                          complainant={"email": "budi@example.id"})
+    code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
+    # The code in the recipient address makes it a reply as well as one in the subject.
+    message = compose(sender="budi@example.id", subject="Tambahan", text="Sudah dua minggu.",
+                      to=f"{code.lower()}@pdam.example.go.id")
+    refused = await refusal(smtp_port, message)
+    assert refused.code == 550
+    assert f"Complaint {code} is not waiting for your reply" in refused.message
+
+    unknown = compose(subject="Re: [ADU-0000-0000] Tagihan")
+    refused = await refusal(smtp_port, unknown)
+    assert refused.code == 550 and "no complaint ADU-0000-0000" in refused.message
+
+
+async def test_mail_without_a_sender_address_is_refused(smtp_port: int) -> None:
+    refused = await refusal(smtp_port, compose(sender="undisclosed-recipients:;"),
+                            mail_from="relay@example.id")
+    assert refused.code == 550 and "From address" in refused.message
+
+
+async def test_an_auto_reply_is_accepted_but_is_no_complaint(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    message = compose(subject="Out of office", text="I am away until Monday.",
+                      Auto_Submitted="auto-replied")
+    answer = await send(smtp_port, message)
+    assert "not a complaint" in answer
+    assert await stored(pool, message) == []
+
+
+async def test_while_postgresql_is_down_mail_is_deferred_not_lost(pool: asyncpg.Pool) -> None:
+    closed = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
+    settings = Settings(database_url=closed, temporal_address="127.0.0.1:1")
+    away = await db.create_pool(closed, min_size=0)
+    try:
+        async for port in _receiver(away, settings):
+            refused = await refusal(port, compose())
+            assert refused.code == 451  # the sender's server keeps the mail and retries
+    finally:
+        await away.close()

@@ -1,0 +1,176 @@
+"""Dead letters: a delivery that exhausts its attempts waits for ops, who replay it once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from nats.js import JetStreamContext
+from typer.testing import CliRunner
+
+from aduan.bus import RetryLater
+from aduan.cli import app
+from aduan.config import Settings, get_settings
+from services.notification import deadletters, deliveries
+from services.notification.consumer import Notifier, run
+from services.notification.deliveries import delivery_key
+from services.notification.mailer import Mailer
+from tests.conftest import insert_complaint
+from tests.integration.notification.conftest import (
+    OmbudsmanStub,
+    Providers,
+    SmtpSink,
+    new_phone,
+    outbox_event,
+    silent_provider,
+    with_channels,
+)
+
+
+@pytest.fixture
+def fragile(settings: Settings, providers: Providers) -> Settings:
+    """Three attempts, quick retries, no integrators: dead letters in a test's time."""
+    return with_channels(settings, providers, webhook_urls="", webhook_secret="",
+                         delivery_max_attempts=3, delivery_retry_base_s=0.1)
+
+
+@pytest.fixture
+def notifier(fragile: Settings, pool: asyncpg.Pool, http: httpx.AsyncClient) -> Notifier:
+    return Notifier(fragile, pool, Mailer.from_settings(fragile), http)
+
+
+@pytest_asyncio.fixture
+async def consumer(fragile: Settings) -> AsyncIterator[None]:
+    """The notification consumer, running against the real JetStream as in production."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(fragile, stop))
+    yield
+    stop.set()
+    await asyncio.wait_for(task, timeout=15)
+
+
+async def eventually(check: Callable[[], object], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds * 10)):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("did not happen in time")
+
+
+async def dead_row(pool: asyncpg.Pool, event_id: uuid.UUID) -> deliveries.DeliveryRow:
+    [row] = [r for r in await deliveries.list_deliveries(pool, dead_only=True, limit=10_000)
+             if r.event_id == event_id]
+    return row
+
+
+async def test_a_delivery_dies_after_the_last_attempt_and_a_replay_sends_it_once(
+    notifier: Notifier, pool: asyncpg.Pool, js: JetStreamContext, providers: Providers,
+    consumer: None,
+) -> None:
+    phone = new_phone()
+    complaint_id = await insert_complaint(pool, channel="sms", complainant={"phone": phone})
+    event = await outbox_event(pool, complaint_id, "received")
+    key = delivery_key(event.id, "complainant", "sms")
+    providers.sms.fail_next = 3
+
+    for _ in range(2):
+        with pytest.raises(RetryLater):
+            await notifier.handle(event)
+    await notifier.handle(event)  # the last attempt: dead, and the event is done with
+    await notifier.handle(event)  # redelivered anyway: a dead delivery is not retried
+
+    dead = await dead_row(pool, event.id)
+    assert (dead.status, dead.attempts, dead.last_error) == ("dead", 3, "HTTP 500")
+    assert (dead.recipient, dead.channel, dead.event_type) == ("complainant", "sms", "received")
+    assert await deliveries.attempts_of(pool, delivery_id=dead.id) == [("failed", "HTTP 500")] * 3
+    assert providers.sms.delivered_to(phone[1:]) == []
+
+    result = await deadletters.replay(pool, js, ids=[dead.id])
+
+    assert result.replayed == [dead.id] and result.failed == []
+    await eventually(lambda: providers.sms.delivered_to(phone[1:]))
+    await asyncio.sleep(0.5)  # room for a duplicate, if one were coming
+    assert [c.status for c in providers.sms.calls_for(key)] == [500, 500, 500, 200]
+    status = await deliveries.status_of(pool, event_id=event.id, recipient="complainant",
+                                        channel=deliveries.DeliveryChannel.SMS)
+    assert status == "sent"
+    again = await deadletters.replay(pool, js, ids=[dead.id])
+    assert again.replayed == []
+
+
+async def test_a_dead_dossier_keeps_the_complainant_waiting_until_it_is_replayed(
+    notifier: Notifier, pool: asyncpg.Pool, js: JetStreamContext, smtp_sink: SmtpSink,
+    ombudsman_stub: OmbudsmanStub, consumer: None,
+) -> None:
+    received = datetime.now(UTC) - timedelta(days=12)
+    email = f"{uuid.uuid4().hex[:8]}@example.id"
+    complaint_id = await insert_complaint(pool, received_at=received,
+                                          complainant={"name": "Ani", "email": email})
+    event = (await silent_provider(pool, complaint_id, received))["ombudsman"]
+    ombudsman_stub.fail_next = 3
+
+    for _ in range(3):
+        try:
+            await notifier.handle(event)
+        except RetryLater:
+            pass
+
+    assert (await dead_row(pool, event.id)).recipient == "ombudsman"
+    code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1",
+                               complaint_id)
+    assert smtp_sink.about(code, to=email) == []  # not told "sent" while it was not
+
+    await deadletters.replay(pool, js)
+
+    await eventually(lambda: smtp_sink.about(code, to=email))
+    assert [s.status for s in ombudsman_stub.for_key(event.id)] == [500, 500, 500, 200]
+    [told] = smtp_sink.about(code, to=email)
+    assert told.subject == f"[{code}] Pengaduan Anda diteruskan ke Ombudsman"
+
+
+async def test_ops_list_and_retry_dead_deliveries_from_the_command_line(
+    settings: Settings, providers: Providers, pool: asyncpg.Pool, http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch, pg_dsn: str, nats_url: str, consumer: None,
+) -> None:
+    no_whatsapp = settings.model_copy(update={"whatsapp_url": ""})
+    notifier = Notifier(no_whatsapp, pool, Mailer.from_settings(no_whatsapp), http)
+    phone = new_phone()
+    complaint_id = await insert_complaint(pool, channel="whatsapp", complainant={"phone": phone})
+    event = await outbox_event(pool, complaint_id, "received")
+
+    await notifier.handle(event)  # no WhatsApp provider configured: dead at once
+
+    dead = await dead_row(pool, event.id)
+    assert (dead.attempts, dead.last_error) == (1, "whatsapp channel not configured")
+    monkeypatch.setenv("ADUAN_DATABASE_URL", pg_dsn)
+    monkeypatch.setenv("ADUAN_NATS_URL", nats_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def aduan(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["notifications", *args])
+        return result.exit_code, result.output
+
+    try:
+        code, listed = await asyncio.to_thread(aduan, "list", "--dead", "--limit", "10000")
+        assert code == 0
+        [line] = [line for line in listed.splitlines() if str(complaint_id) in line]
+        assert line.split()[:5] == [str(dead.id), "dead", "1x", "whatsapp", "complainant"]
+        assert phone[1:] not in listed
+        assert (await asyncio.to_thread(aduan, "retry"))[0] == 2
+        code, said = await asyncio.to_thread(aduan, "retry", "--id", "999999999")
+        assert code == 1 and "999999999 is not dead" in said
+        code, said = await asyncio.to_thread(aduan, "retry", "--id", str(dead.id))
+        assert code == 0 and f"replaying delivery {dead.id}" in said
+    finally:
+        get_settings.cache_clear()
+
+    await eventually(lambda: providers.whatsapp.delivered_to(phone[1:]))
+    await asyncio.sleep(0.5)
+    assert len(providers.whatsapp.delivered_to(phone[1:])) == 1
