@@ -13,7 +13,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import NoStreamResponseError, NotFoundError
 from pydantic import ValidationError
 
 from aduan.events import STREAM, SUBJECTS, Event
@@ -68,7 +68,8 @@ async def publish(
                 headers={"Nats-Msg-Id": msg_id or str(event.id)}, timeout=5,
             )
             return bool(ack.duplicate)
-        except (TimeoutError, NoRespondersError, NatsTimeoutError):
+        # What a leader election looks like from a publisher: nobody answers for a moment.
+        except (TimeoutError, NoRespondersError, NatsTimeoutError, NoStreamResponseError):
             if attempt == attempts:
                 raise
             await asyncio.sleep(min(0.2 * 2**attempt, 3.0))
@@ -80,11 +81,13 @@ Handler = Callable[[Event], Awaitable[None]]
 
 async def consume(
     js: JetStreamContext, durable: str, subjects: list[str], handler: Handler,
-    stop: asyncio.Event, *, batch: int = 16, ack_wait: float = 60.0,
+    stop: asyncio.Event, *, batch: int = 16, ack_wait: float = 60.0, in_order: bool = True,
 ) -> None:
     """Feed each event to `handler`; ack after it returns, redeliver if it raises.
 
-    Events not acked within `ack_wait` seconds (the process died) are delivered again."""
+    Events not acked within `ack_wait` seconds (the process died) are delivered again.
+    With `in_order=False` a fetched batch is handled concurrently: for handlers whose
+    events do not depend on one another's order (routing, the bridge)."""
     await js.add_consumer(
         STREAM,
         ConsumerConfig(durable_name=durable, filter_subjects=subjects,
@@ -101,8 +104,11 @@ async def consume(
             log.warning("consumer.fetch_failed", consumer=durable, error=str(exc))
             await asyncio.sleep(1)
             continue
-        for message in messages:
-            await _handle(message, handler, durable)
+        if in_order:
+            for message in messages:
+                await _handle(message, handler, durable)
+        else:
+            await asyncio.gather(*(_handle(message, handler, durable) for message in messages))
     await subscription.unsubscribe()
 
 

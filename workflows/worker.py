@@ -47,6 +47,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     async with worker:
         log.info("worker.started", task_queue=settings.task_queue)
         await bus.consume(nc.jetstream(), BRIDGE_CONSUMER, [RECEIVED, ROUTING_DECIDED],
-                          bridge.handle, stop, ack_wait=settings.consumer_ack_wait_s)
+                          bridge.handle, stop, ack_wait=settings.consumer_ack_wait_s,
+                          # signal-with-start makes each event independent of the others
+                          batch=64, in_order=False)
     await nc.drain()
     await pool.close()

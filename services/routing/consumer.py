@@ -42,5 +42,5 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     nc = await bus.connect(settings.nats_servers, "aduan-routing")
     js = nc.jetstream()
     await bus.consume(js, ROUTING_CONSUMER, [RECEIVED], Router(rules, js).handle, stop,
-                      ack_wait=settings.consumer_ack_wait_s)
+                      ack_wait=settings.consumer_ack_wait_s, batch=64, in_order=False)
     await nc.drain()
