@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = Sizes.for_scale(args.scale)
     results = Results(began=time.time())
     results.figures.update(_context(args.scale, sizes))
-    stack = BenchStack.create(args.log_level)
+    stack = BenchStack.for_bench(args.log_level)
     with Progress(True if args.plain else None) as progress:
         progress.note(f"bench: scale {args.scale}, stack data in {stack.data}")
         try:
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         finally:
             progress.note("bench: stopping the stack (SIGINT)")
-            leftovers = stack.stop()
+            leftovers = stack.stop_and_check()
             if leftovers:
                 results.notes.append(f"had to kill after stopping: {', '.join(leftovers)}")
             if not args.keep_data:

@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 
 import asyncpg
 import httpx
 
+from aduan.auth import issue_token, make_staff
 from bench.load import percentile, run_load
 from bench.progress import Progress
 from bench.report import Results
-from bench.stack import BenchStack, env_for_cli
+from bench.stack import BenchStack
 
 
-# ---------------------------------------------------------------------------------------
-# THE ONE PLACE the bench authenticates to desk. Change only this function if auth changes.
-# Desk takes staff JWTs (services/desk/auth.py); `aduan token --user U --role admin` mints one
-# signed with the stack's ADUAN_SECRET_KEY (the bench sets a random one). Older checkouts
-# compared a static ADUAN_STAFF_TOKEN (the bench sets that too): the first token desk accepts
-# wins, so the bench runs on either side of that change.
-# ---------------------------------------------------------------------------------------
 def staff_auth_header(stack: BenchStack) -> dict[str, str]:
-    """The Authorization header of a staff user allowed to act on any complaint."""
-    candidates = []
-    minted = subprocess.run(
-        [sys.executable, "-m", "aduan", "token", "--user", "bench", "--role", "admin"],
-        env=env_for_cli(stack), capture_output=True, text=True, timeout=60, check=False,
-    )
-    if minted.returncode == 0 and minted.stdout.split():
-        candidates.append(minted.stdout.split()[-1])
-    candidates.append(stack.env["ADUAN_STAFF_TOKEN"])
-    for token in candidates:
-        header = {"Authorization": f"Bearer {token}"}
-        response = httpx.get(f"{stack.desk_url}/v1/staff/complaints", headers=header,
-                             params={"status": "closed"}, timeout=30)
-        if response.status_code == 200:
-            return header
-    raise RuntimeError("desk accepted neither a minted JWT nor ADUAN_STAFF_TOKEN")
+    """The Authorization header of an admin, who may act on any complaint."""
+    token = issue_token(make_staff("bench", "admin", None), stack.env["ADUAN_SECRET_KEY"])
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def routed_complaints(pool: asyncpg.Pool, ids: list[uuid.UUID], count: int

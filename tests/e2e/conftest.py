@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,9 +16,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from aduan import devstack
 from aduan.auth import issue_token, make_staff
-from aduan.mailsink import mailbox_dir
+from aduan.localstack import LocalStack
 
 T = TypeVar("T")
 POLICY = Path(__file__).parent / "policy.yaml"
@@ -69,64 +64,39 @@ def ombudsman() -> Iterator[Ombudsman]:
     server.shutdown()
 
 
-@dataclass
-class Stack:
-    """The running stack as `make run` starts it: clients, mailboxes, restart."""
+class Stack(LocalStack):
+    """The running stack with an HTTP client for intake and one (admin) for desk."""
 
-    env: dict[str, str]
-    data: Path
     intake: httpx.Client
     desk: httpx.Client
-    process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def log(self) -> Path:
-        return self.data / "stack.log"
 
-    def start(self) -> None:
-        """`aduan run`, returning when intake and desk answer."""
-        with open(self.log, "ab") as output:
-            self.process = subprocess.Popen([sys.executable, "-m", "aduan", "run"], env=self.env,
-                                            stdout=output, stderr=subprocess.STDOUT)
-        for port in (self.env["ADUAN_INTAKE_PORT"], self.env["ADUAN_DESK_PORT"]):
-            devstack.wait_for_port(int(port), 120, self.process, "aduan run")
+S = TypeVar("S", bound=Stack)
 
-    def stop(self) -> None:
-        """Ctrl-C, as a user would; everything it started must be gone."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(90)
 
-    def mailbox(self, address: str) -> list[EmailMessage]:
-        """Every mail the sink holds for `address`, oldest first."""
-        folder = mailbox_dir(self.data / "mail", address)
-        files = sorted(folder.glob("*.eml")) if folder.exists() else []
-        return [message_from_bytes(f.read_bytes(), policy=policy.default)  # type: ignore[misc]
-                for f in files]
+@contextmanager
+def running_stack(data: Path, policy: Path, kind: type[S], **settings: str) -> Iterator[S]:
+    """Start `aduan run` as a user would, with clients; show its log if anything fails."""
+    stack = kind(**vars(LocalStack.create(data, policy, secret_key=SECRET_KEY, **settings)))
+    with httpx.Client(base_url=stack.url("INTAKE_PORT")) as intake, \
+            httpx.Client(base_url=stack.url("DESK_PORT"),
+                         headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as desk:
+        stack.intake, stack.desk = intake, desk
+        try:
+            stack.start()
+            yield stack
+        except BaseException:
+            sys.stderr.write(stack.log_tail())
+            raise
+        finally:
+            stack.stop()
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, ombudsman: Ombudsman) -> Iterator[Stack]:
-    data = tmp_path_factory.mktemp("stack")
-    ports = {name: devstack.free_port() for name in
-             ("PG_PORT", "NATS_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "INTAKE_PORT",
-              "DESK_PORT", "SMTP_PORT", "SMTP_INBOUND_PORT")}
-    env = {**os.environ, **{f"ADUAN_{k}": str(v) for k, v in ports.items()},
-           "ADUAN_DATA_DIR": str(data), "ADUAN_SLA_POLICY": str(POLICY),
-           "ADUAN_OMBUDSMAN_URL": ombudsman.url, "ADUAN_SECRET_KEY": SECRET_KEY,
-           "ADUAN_LOG_FORMAT": "json", "ADUAN_OPEN311_API_KEYS": OPEN311_KEY}
-    with httpx.Client(base_url=f"http://127.0.0.1:{ports['INTAKE_PORT']}") as intake, \
-            httpx.Client(base_url=f"http://127.0.0.1:{ports['DESK_PORT']}",
-                         headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as desk:
-        running = Stack(env, data, intake, desk)
-        try:
-            running.start()
-            yield running
-        except BaseException:
-            sys.stderr.write(running.log.read_text(errors="replace")[-20000:])
-            raise
-        finally:
-            running.stop()
+    with running_stack(tmp_path_factory.mktemp("stack"), POLICY, Stack,
+                       ombudsman_url=ombudsman.url, open311_api_keys=OPEN311_KEY) as running:
+        yield running
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 60, what: str = "condition") -> T:

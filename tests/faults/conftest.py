@@ -3,55 +3,35 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
 
-from aduan import devstack
-from tests.e2e.conftest import SECRET_KEY, Stack, staff_token
+from tests.e2e.conftest import Stack, running_stack
 
 POLICY = Path(__file__).parent / "policy.yaml"
 ACK_WAIT_S = 10
 SERVERS = {"postgres": "postgres", "nats": "nats-server", "temporal": "temporal"}
 
 
-@dataclass
-class FaultStack:
+class FaultStack(Stack):
     """The running stack and the means to hurt it: find, kill and await its processes."""
-
-    stack: Stack
-    ports: dict[str, int]
 
     @property
     def intake_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['INTAKE_PORT']}"
-
-    @property
-    def dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.ports['PG_PORT']}/aduan"
-
-    @property
-    def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.ports['NATS_PORT']}"
-
-    @property
-    def temporal_target(self) -> str:
-        return f"127.0.0.1:{self.ports['TEMPORAL_PORT']}"
+        return self.url("INTAKE_PORT")
 
     @property
     def mail_root(self) -> Path:
-        return self.stack.data / "mail"
+        return self.data / "mail"
 
     def child(self, name: str) -> psutil.Process | None:
         """The supervised process `name` (an Aduan process or a server), if it runs now."""
-        assert self.stack.process is not None
-        for process in psutil.Process(self.stack.process.pid).children():
+        assert self.process is not None
+        for process in psutil.Process(self.process.pid).children():
             try:
                 argv = process.cmdline()
             except (psutil.NoSuchProcess, psutil.ZombieProcess):
@@ -103,25 +83,8 @@ class FaultStack:
 
 @pytest.fixture(scope="package")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
-    data = tmp_path_factory.mktemp("fault-stack")
-    ports = {name: devstack.free_port() for name in
-             ("PG_PORT", "NATS_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "INTAKE_PORT",
-              "DESK_PORT", "SMTP_PORT", "SMTP_INBOUND_PORT")}
-    env = {**os.environ, **{f"ADUAN_{k}": str(v) for k, v in ports.items()},
-           "ADUAN_DATA_DIR": str(data), "ADUAN_SLA_POLICY": str(POLICY),
-           "ADUAN_SECRET_KEY": SECRET_KEY, "ADUAN_LOG_FORMAT": "json",
-           # Events a killed consumer held come back after 10 s instead of a minute.
-           "ADUAN_CONSUMER_ACK_WAIT_S": str(ACK_WAIT_S)}
-    env.pop("ADUAN_OMBUDSMAN_URL", None)
-    with httpx.Client(base_url=f"http://127.0.0.1:{ports['INTAKE_PORT']}") as intake, \
-            httpx.Client(base_url=f"http://127.0.0.1:{ports['DESK_PORT']}",
-                         headers={"Authorization": f"Bearer {staff_token()}"}) as desk:
-        running = Stack(env, data, intake, desk)
-        try:
-            running.start()
-            yield FaultStack(running, ports)
-        except BaseException:
-            sys.stderr.write(running.log.read_text(errors="replace")[-20000:])
-            raise
-        finally:
-            running.stop()
+    # Escalations go to the mail sink (no Ombudsman URL); events a killed consumer held come
+    # back after 10 s instead of a minute.
+    with running_stack(tmp_path_factory.mktemp("fault-stack"), POLICY, FaultStack,
+                       ombudsman_url="", consumer_ack_wait_s=str(ACK_WAIT_S)) as running:
+        yield running
