@@ -20,6 +20,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from aduan import complaints
+from aduan.attachments import AttachmentStore, Upload, clean_name, sniff
 from aduan.config import Settings
 from aduan.domain import Channel, Language
 from aduan.policy import Policy
@@ -71,6 +72,7 @@ class InboundMessage:
     tracking_code: str | None = None
     language: Language = Language.ID
     channel_data: dict[str, Any] = field(default_factory=dict)
+    uploads: tuple[Upload, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,9 @@ class Inbound:
     """Turns channel messages into complaints and replies; shared by mail and webhooks."""
 
     def __init__(self, pool: asyncpg.Pool, settings: Settings, policy: Policy,
-                 lifecycles: Lifecycles) -> None:
+                 lifecycles: Lifecycles, store: AttachmentStore | None = None) -> None:
         self.pool, self.settings, self.policy, self.lifecycles = pool, settings, policy, lifecycles
+        self.store = store
 
     async def deliver(self, message: InboundMessage) -> Outcome:
         """Store the complaint or deliver the reply; TryLater when a dependency is away."""
@@ -141,12 +144,19 @@ class Inbound:
                 "phone": sender.phone if _valid(PHONE_PATTERN, sender.phone, 40) else None,
             },
         }
+        kept, skipped = self._keepable(message.uploads)
         try:
             complaint = ComplaintIn.model_validate(body)
-            created, is_new = await submit(self.pool, self.settings, self.policy, complaint,
-                                           idempotency_key=None,
-                                           channel_data=message.channel_data)
-        except (ValidationError, Problem) as exc:
+            created, is_new = await submit(
+                self.pool, self.settings, self.policy, complaint, idempotency_key=None,
+                channel_data={**message.channel_data, "attachments_skipped": skipped},
+                uploads=kept, store=self.store)
+        except Problem as exc:
+            if exc.status >= 500:  # the attachment store is away: the sender tries again
+                raise TryLater(exc.detail) from exc
+            return _refused("invalid", f"Pesan tidak dapat diterima sebagai pengaduan. The"
+                            f" message cannot be taken as a complaint: {exc.title}.")
+        except ValidationError as exc:
             return _refused("invalid", f"Pesan tidak dapat diterima sebagai pengaduan. The"
                             f" message cannot be taken as a complaint: {type(exc).__name__}.")
         log.info("inbound.complaint", complaint_id=str(created.id), channel=message.channel,
@@ -182,6 +192,27 @@ class Inbound:
                             f" Anda. Complaint {code} is not waiting for your reply.", code)
         log.info("inbound.reply", complaint_id=str(row["id"]), channel=message.channel)
         return Outcome(Result.REPLY, code)
+
+    def _keepable(self, uploads: tuple[Upload, ...]) -> tuple[list[Upload], list[dict[str, Any]]]:
+        """Photos and PDFs within the limits are kept; a signature logo or a .docx is noted,
+        not a reason to refuse the whole complaint."""
+        if self.store is None:
+            return [], [{"name": u.name, "reason": "no_store"} for u in uploads]
+        kept: list[Upload] = []
+        skipped: list[dict[str, Any]] = []
+        for upload in uploads:
+            reason = None
+            if sniff(upload.data) is None:
+                reason = "unsupported_type"
+            elif len(upload.data) > self.settings.attachment_max_bytes:
+                reason = "too_large"
+            elif len(kept) >= self.settings.attachment_max_count:
+                reason = "too_many"
+            if reason:
+                skipped.append({"name": clean_name(upload.name), "reason": reason})
+            else:
+                kept.append(upload)
+        return kept, skipped
 
     @staticmethod
     def _from_complainant(sender: Sender, complainant: dict[str, Any]) -> bool:

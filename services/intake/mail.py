@@ -14,6 +14,7 @@ import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from aduan import db
+from aduan.attachments import AttachmentStore
 from aduan.config import Settings
 from aduan.policy import load_policy
 from services.intake import mail_reader
@@ -76,8 +77,10 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     """The `inbound-mail` process: receive mail until `stop` is set."""
     # min_size=0: the receiver starts while PostgreSQL is down and answers 451 meanwhile.
     pool = await db.create_pool(settings.dsn, min_size=0, max_size=8)
+    store = AttachmentStore(settings.nats_servers)  # photos and PDFs attached to the mail
     try:
-        inbound = Inbound(pool, settings, load_policy(settings.sla_policy), Lifecycles(settings))
+        inbound = Inbound(pool, settings, load_policy(settings.sla_policy), Lifecycles(settings),
+                          store)
         server = await start(inbound, settings.host, settings.smtp_inbound_port)
         log.info("mail.receiving", port=settings.smtp_inbound_port)
         await stop.wait()
@@ -85,4 +88,5 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         with contextlib.suppress(TimeoutError):  # an idle session must not hold up shutdown
             await asyncio.wait_for(server.wait_closed(), 5)
     finally:
+        await store.close()
         await pool.close()

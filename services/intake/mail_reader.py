@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
+from aduan.attachments import Upload
 from aduan.complaints import find_tracking_code
 from aduan.domain import Channel
 from services.intake.inbound import InboundMessage, Sender
@@ -98,7 +99,7 @@ def read_mail(message: EmailMessage, raw: bytes, recipients: list[str]) -> Inbou
         sender=Sender(email=address.lower(), name=name or None),
         text=without_quote(text) if code else text, subject=subject, tracking_code=code,
         language=guess_language(subject, text),
-        channel_data={"attachments": _attachments(message)},
+        uploads=tuple(_uploads(message)),
     )
 
 
@@ -135,12 +136,12 @@ def _body_text(message: EmailMessage) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
-def _attachments(message: EmailMessage) -> list[dict[str, object]]:
-    # Names, types and sizes only: storing the files is the attachment store's work.
-    found: list[dict[str, object]] = []
+def _uploads(message: EmailMessage) -> list[Upload]:
+    # Every attached file; which of them are kept (type and size) is the intake's rule.
+    found: list[Upload] = []
     for part in message.iter_attachments():
         assert isinstance(part, EmailMessage)
         payload = part.get_payload(decode=True)
-        found.append({"filename": part.get_filename(), "content_type": part.get_content_type(),
-                      "size": len(payload) if isinstance(payload, bytes) else 0})
+        if isinstance(payload, bytes):
+            found.append(Upload(part.get_filename() or "attachment", payload))
     return found

@@ -18,12 +18,14 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from aduan import db, devstack
+from aduan.attachments import AttachmentStore
 from aduan.config import PACKAGE_DIR, Settings
 from aduan.policy import load_policy
 from services.intake import mail
 from services.intake.inbound import Inbound
 from tests.conftest import insert_complaint
 from tests.integration.workflows import conftest as workflow_fixtures
+from tests.samples import EXE, png
 from workflows.client import Lifecycles
 from workflows.lifecycle import ComplaintLifecycle
 from workflows.models import AcknowledgeInput, RequestInfoInput
@@ -34,19 +36,21 @@ INBOX = "pengaduan@pdam.example.go.id"
 
 
 async def _receiver(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[int]:
-    inbound = Inbound(pool, settings, POLICY, Lifecycles(settings))
+    store = AttachmentStore(settings.nats_servers)
+    inbound = Inbound(pool, settings, POLICY, Lifecycles(settings), store)
     server = await mail.start(inbound, "127.0.0.1", 0)
     yield server.sockets[0].getsockname()[1]
     server.close()
     await server.wait_closed()
+    await store.close()
 
 
 @pytest_asyncio.fixture
 async def smtp_port(
-    pg_dsn: str, pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment
+    pg_dsn: str, pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment, nats_url: str
 ) -> AsyncIterator[int]:
     target = time_skipping_env.client.service_client.config.target_host
-    settings = Settings(database_url=pg_dsn, temporal_address=target)
+    settings = Settings(database_url=pg_dsn, temporal_address=target, nats_url=nats_url)
     async for port in _receiver(pool, settings):
         yield port
 
@@ -123,18 +127,24 @@ async def test_an_html_mail_is_read_as_text(smtp_port: int, pool: asyncpg.Pool) 
     assert complaint["complainant"]["name"] is None
 
 
-async def test_the_plain_part_wins_and_attachments_are_listed(
-    smtp_port: int, pool: asyncpg.Pool
+async def test_the_plain_part_wins_and_photos_are_kept_other_files_noted(
+    smtp_port: int, pool: asyncpg.Pool, nats_url: str
 ) -> None:
     message = compose(text="Meter rusak, lihat foto.", html="<p>Meter <i>rusak</i></p>")
-    message.add_attachment(b"\xff\xd8\xff" + b"0" * 997, maintype="image", subtype="jpeg",
-                           filename="meter.jpg")
+    photo = png(4, 3)
+    message.add_attachment(photo, maintype="image", subtype="png", filename="meter.png")
+    message.add_attachment(EXE, maintype="image", subtype="jpeg", filename="lihat.jpg")
     await send(smtp_port, message)
 
     [complaint] = await stored(pool, message)
     assert complaint["description"] == "Meter rusak, lihat foto."
-    assert complaint["channel_data"]["attachments"] == [
-        {"filename": "meter.jpg", "content_type": "image/jpeg", "size": 1000}]
+    [kept] = complaint["attachments"]
+    assert (kept["name"], kept["content_type"]) == ("meter.png", "image/png")
+    store = AttachmentStore([nats_url])
+    assert await store.get(kept["key"]) == photo  # the very bytes, in the object store
+    await store.close()
+    assert complaint["channel_data"]["attachments_skipped"] == [
+        {"name": "lihat.jpg", "reason": "unsupported_type"}]  # judged by content, not name
 
 
 async def test_a_reply_from_the_complainant_reaches_the_waiting_lifecycle_once(
