@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "Aduan <aduan@localhost>"
+    # Where complainants' answers go: their mail's Reply-To is <local>+<tracking code>@<domain>
+    # of this address, which the inbound receiver threads onto the complaint.
+    inbound_address: str = "pengaduan@localhost"
     ombudsman_url: str = ""
     ombudsman_email: str = "ombudsman@localhost"
     supervisor_email: str = "supervisor@localhost"

@@ -23,6 +23,7 @@ class Mail:
     subject: str
     body: str
     attachment: tuple[str, dict[str, Any]] | None = None
+    reply_to: str | None = None
 
 
 def message_id(event_id: uuid.UUID, role: str, domain: str) -> str:
@@ -50,6 +51,8 @@ class Mailer:
         message["Subject"] = mail.subject
         message["Date"] = formatdate(localtime=False, usegmt=True)
         message["Message-ID"] = message_id(event_id, role, self.domain)
+        if mail.reply_to:
+            message["Reply-To"] = mail.reply_to
         message.set_content(mail.body)
         if mail.attachment is not None:
             filename, document = mail.attachment

@@ -122,7 +122,14 @@ def complainant_mail(settings: Settings, complaint: Row, event: Event, to: str) 
     """The mail telling the complainant about this event, in their language."""
     context = complainant_context(settings, complaint, event)
     subject, body = render(event.type, language_of(complaint), context)
-    return Mail(to=to, subject=subject, body=body)
+    return Mail(to=to, subject=subject, body=body,
+                reply_to=reply_address(settings.inbound_address, complaint["tracking_code"]))
+
+
+def reply_address(inbound: str, tracking_code: str) -> str:
+    """pengaduan+ADU-XXXX-XXXX@host: a plain "Reply" reaches the complaint it answers."""
+    local, _, domain = inbound.partition("@")
+    return f"{local}+{tracking_code}@{domain}"
 
 
 def complainant_text(settings: Settings, complaint: Row, event: Event) -> str:

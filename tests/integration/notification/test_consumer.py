@@ -13,7 +13,7 @@ from nats.js import JetStreamContext
 
 from aduan import bus
 from aduan.bus import RetryLater
-from aduan.complaints import access_token
+from aduan.complaints import access_token, find_tracking_code
 from aduan.config import Settings
 from aduan.events import new_event
 from services.notification.consumer import Notifier, run
@@ -64,6 +64,10 @@ async def test_receipt_in_bahasa_indonesia_carries_tracking_code_and_token(
     assert f"http://aduan.example:8000/v1/complaints/{code}" in mail.body
     assert access_token(settings.secret_key, complaint_id) in mail.body
     assert mail.message["From"] == settings.mail_from
+    # A plain "Reply" goes to an address the inbound receiver threads onto this complaint.
+    reply_to = str(mail.message["Reply-To"])
+    assert reply_to == f"pengaduan+{code}@localhost"
+    assert find_tracking_code(reply_to.partition("@")[0]) == code
 
 
 async def test_english_when_the_complainant_chose_english(
