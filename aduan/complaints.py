@@ -54,7 +54,8 @@ def access_token(secret: str, complaint_id: uuid.UUID) -> str:
 
 def token_matches(secret: str, complaint_id: uuid.UUID, token: str) -> bool:
     """Constant-time check of a complainant's token."""
-    return hmac.compare_digest(access_token(secret, complaint_id), token)
+    # Bytes, not str: compare_digest refuses non-ASCII strings, and a token is user input.
+    return hmac.compare_digest(access_token(secret, complaint_id).encode(), token.encode())
 
 
 @dataclass
@@ -123,9 +124,11 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
             new.idempotency_key, new.channel, new.external_ref,
         )
         if existing is not None:
-            if new.idempotency_key and existing["idempotency_key"] == new.idempotency_key \
-                    and existing["request_hash"] != new.request_hash:
-                raise IdempotencyConflict("this Idempotency-Key was used for another request")
+            # Only the same request gets the first answer back: a different body under a
+            # known key or channel message id must not learn that complaint's access token.
+            if existing["request_hash"] != new.request_hash:
+                raise IdempotencyConflict("this Idempotency-Key or (channel, external_ref) was"
+                                          " used for another request")
             return _created(existing, created=False)
     raise RuntimeError("could not allocate a unique tracking code")
 

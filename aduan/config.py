@@ -10,6 +10,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEV_SECRET = "dev-only-secret-change-me"
 
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
 
     # HTTP services.
     host: str = "127.0.0.1"
+    # Where people reach intake and desk from outside (links in messages); unset: host:port.
+    public_url: str = ""
+    desk_public_url: str = ""
     intake_port: int = 8000
     desk_port: int = 8001
     max_body_bytes: int = 1024 * 1024
@@ -99,9 +103,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _refuse_dev_secrets_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("set ADUAN_SECRET_KEY in production")
+    def _refuse_weak_secrets_where_reachable(self) -> Settings:
+        # The secret signs staff tokens and derives complainants' tokens: the public default
+        # only on a developer's loopback, and a real one (32+ characters) in production.
+        reachable = self.environment == "production" or self.host not in LOOPBACK
+        if reachable and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("set ADUAN_SECRET_KEY to a random secret of 32+ characters"
+                             " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
         return self
 
     @model_validator(mode="after")
@@ -111,6 +119,16 @@ class Settings(BaseSettings):
         if self.delivery_max_attempts < 1:
             raise ValueError("ADUAN_DELIVERY_MAX_ATTEMPTS must be at least 1")
         return self
+
+    @property
+    def intake_link(self) -> str:
+        """The public base URL of intake (citizen pages and API), without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.intake_port}").rstrip("/")
+
+    @property
+    def desk_link(self) -> str:
+        """The public base URL of desk, without a trailing slash."""
+        return (self.desk_public_url or f"http://{self.host}:{self.desk_port}").rstrip("/")
 
     @property
     def dsn(self) -> str:

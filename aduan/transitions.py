@@ -36,6 +36,7 @@ class Transition(BaseModel):
     outcome: str | None = None
     unit: str | None = None
     officer: str | None = None
+    reassigned: bool = False  # unit and officer are replaced, a missing officer included
     complaint_class: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     deadlines: list[DeadlineChange] = Field(default_factory=list)
@@ -57,11 +58,11 @@ async def record(pool: asyncpg.Pool, t: Transition) -> bool:
         await connection.execute(
             """UPDATE complaints SET status = $2, escalation_level = $3,
                    outcome = COALESCE($4, outcome), unit = COALESCE($5, unit),
-                   officer = COALESCE($6, officer),
+                   officer = CASE WHEN $9 THEN $6 ELSE COALESCE($6, officer) END,
                    complaint_class = COALESCE($7, complaint_class), updated_at = $8
             WHERE id = $1""",
             t.complaint_id, t.status, t.escalation_level, t.outcome, t.unit, t.officer,
-            t.complaint_class, t.occurred_at,
+            t.complaint_class, t.occurred_at, t.reassigned,
         )
         for change in t.deadlines:
             await _apply_deadline(connection, t.complaint_id, change)
@@ -80,7 +81,8 @@ async def _apply_deadline(
         await connection.execute(
             """INSERT INTO deadlines (complaint_id, kind, started_at, due_at)
             VALUES ($1, $2, $3, $4) ON CONFLICT (complaint_id, kind)
-            DO UPDATE SET started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at""",
+            DO UPDATE SET started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at,
+                met_at = NULL, missed_at = NULL""",  # a deadline set anew is open again
             complaint_id, change.kind, change.started_at or change.due_at, change.due_at,
         )
     if change.met_at is not None or change.missed_at is not None:

@@ -216,7 +216,8 @@ class ComplaintLifecycle(LifecycleSteps):
             assert self.m.decision is not None
             self.m.decision.unit, self.m.decision.officer = action.unit, action.officer
             await self._record("reassigned", actor=action.actor, unit=action.unit,
-                               officer=action.officer, data={"unit": action.unit})
+                               officer=action.officer, reassigned=True,
+                               data={"unit": action.unit})
         return self._changed()
 
     @reassign.validator
@@ -298,14 +299,31 @@ class ComplaintLifecycle(LifecycleSteps):
     async def dispute(self, action: DisputeInput) -> LifecycleState:
         """Reopen (up to max_reopen) with a new resolution deadline; beyond it, appeal."""
         async with self._lock:
-            self._check("dispute")
+            self._check_dispute()
             if self.m.reopen_count < self.m.policy.complainant.max_reopen:
                 await self._reopen(action)
             else:
                 await self._record("disputed", actor="complainant",
                                    data={"message": action.message, "appeal": True})
-                await self._escalate(EscalationLevel.OMBUDSMAN, appeal=True)
+                if workflow.patched("appeal-sent-at-any-level"):
+                    await self._appeal()
+                else:  # lifecycles that appealed before: no appeal step if already there
+                    await self._escalate(EscalationLevel.OMBUDSMAN, appeal=True)
         return self._changed()
+
+    async def _appeal(self) -> None:
+        # An appeal always goes to the Ombudsman with its own dossier, even when a missed
+        # deadline already took the complaint there; the complainant may appeal once.
+        self.m.appealed = True
+        self.m.escalation_level = EscalationLevel.OMBUDSMAN
+        await self._record("escalated", data={"level": EscalationLevel.OMBUDSMAN,
+                                              "appeal": True})
+
+    def _check_dispute(self) -> None:
+        self._check("dispute")
+        if self.m.appealed:
+            raise ApplicationError("this complaint was already appealed to the Ombudsman",
+                                   type="ActionNotAllowed", non_retryable=True)
 
     async def _reopen(self, action: DisputeInput) -> None:
         self.m.reopen_count += 1
@@ -319,7 +337,7 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @dispute.validator
     def _validate_dispute(self, action: DisputeInput) -> None:
-        self._check("dispute")
+        self._check_dispute()
 
     @workflow.update
     async def rate(self, action: RatingInput) -> LifecycleState:

@@ -99,6 +99,7 @@ class LifecycleMemory(BaseModel):
     reopen_count: int = 0
     extensions_used: int = 0
     rated: bool = False
+    appealed: bool = False
     finished: bool = False
     history: list[HistoryEntry] = Field(default_factory=list)
 

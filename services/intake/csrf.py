@@ -46,4 +46,4 @@ def valid(request: Request, submitted: str | None, secret: str) -> bool:
     value = request.cookies.get(COOKIE) or ""
     if len(value) < 32 or not submitted:
         return False
-    return hmac.compare_digest(_sign(secret, value), submitted)
+    return hmac.compare_digest(_sign(secret, value).encode(), submitted.encode())

@@ -91,8 +91,8 @@ def zone(settings: Settings) -> ZoneInfo:
 
 
 def tracking_url(settings: Settings, tracking_code: str) -> str:
-    """Where the complainant follows the complaint (with their access token)."""
-    return f"http://{settings.host}:{settings.intake_port}/v1/complaints/{tracking_code}"
+    """The complaint in the JSON API (read and answer with the access token)."""
+    return f"{settings.intake_link}/v1/complaints/{tracking_code}"
 
 
 def complainant_context(settings: Settings, complaint: Row, event: Event) -> dict[str, Any]:
@@ -103,7 +103,8 @@ def complainant_context(settings: Settings, complaint: Row, event: Event) -> dic
         "event_type": event.type,
         "tracking_code": complaint["tracking_code"],
         "name": None if person.get("anonymous") else person.get("name"),
-        "tracking_url": tracking_url(settings, complaint["tracking_code"]),
+        "tracking_url": f"{settings.intake_link}/track",  # the page: code and token
+        "api_url": tracking_url(settings, complaint["tracking_code"]),
         "unit": event.data.get("unit") or complaint["unit"],
         "occurred_at": event.occurred_at,
         "tz": zone(settings),

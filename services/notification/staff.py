@@ -26,7 +26,7 @@ def unit_address(template: str, unit: str | None) -> str:
 
 def desk_url(settings: Settings, complaint: Row) -> str:
     """Where staff open the complaint."""
-    return f"http://{settings.host}:{settings.desk_port}/v1/staff/complaints/{complaint['id']}"
+    return f"{settings.desk_link}/v1/staff/complaints/{complaint['id']}"
 
 
 def _context(settings: Settings, complaint: Row, event: Event, unit: str | None) -> dict[str, Any]:

@@ -258,8 +258,9 @@ def make_settings(pg_dsn: str, nats_url: str, smtp_port: int, ombudsman_url: str
     return Settings(
         database_url=pg_dsn, nats_url=nats_url, smtp_host="127.0.0.1", smtp_port=smtp_port,
         ombudsman_url=ombudsman_url, ombudsman_email=OMBUDSMAN, supervisor_email=SUPERVISOR,
-        mail_from="Aduan <aduan@penyelenggara.example>", secret_key="notification-test-secret",
-        host="aduan.example", intake_port=8000, unit_email=UNIT_EMAIL,
+        mail_from="Aduan <aduan@penyelenggara.example>",
+        secret_key="notification-test-secret-of-32-chars",
+        public_url="https://pengaduan.example", unit_email=UNIT_EMAIL,
     )
 
 

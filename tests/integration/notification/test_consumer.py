@@ -61,7 +61,7 @@ async def test_receipt_in_bahasa_indonesia_carries_tracking_code_and_token(
     assert mail.recipients == [SITI["email"]]
     assert mail.subject == f"[{code}] Pengaduan Anda diterima"
     assert "Yth. Siti Rahayu" in mail.body
-    assert f"http://aduan.example:8000/v1/complaints/{code}" in mail.body
+    assert "https://pengaduan.example/track" in mail.body
     assert access_token(settings.secret_key, complaint_id) in mail.body
     assert mail.message["From"] == settings.mail_from
     # A plain "Reply" goes to an address the inbound receiver threads onto this complaint.

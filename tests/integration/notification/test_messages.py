@@ -61,7 +61,7 @@ async def test_a_request_for_information_quotes_the_question_and_how_to_answer(
 
     assert mail.subject == f"[{code}] {subject}"
     assert question in mail.body
-    assert f"POST http://aduan.example:8000/v1/complaints/{code}/replies" in mail.body
+    assert f"POST https://pengaduan.example/v1/complaints/{code}/replies" in mail.body
     assert "X-Access-Token" in mail.body
     for words in says:
         assert words in mail.body

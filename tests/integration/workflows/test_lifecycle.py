@@ -200,6 +200,10 @@ async def test_a_dispute_reopens_once_then_a_second_dispute_is_an_appeal_to_the_
     assert (state.status, state.reopen_count) == ("in_progress", 1)
     reopened_due = await complaint.due("resolution")
     assert reopened_due > await lifecycles.now()  # a fresh resolution deadline
+    row = await complaint.pool.fetchrow(
+        "SELECT due_at, met_at FROM deadlines WHERE complaint_id = $1 AND kind = 'resolution'",
+        complaint.id)
+    assert (row["due_at"], row["met_at"]) == (reopened_due, None)  # open again, for staff too
     await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
     state = await complaint.handle.execute_update(
         ComplaintLifecycle.dispute, DisputeInput(message="Masih salah juga"))
@@ -207,8 +211,25 @@ async def test_a_dispute_reopens_once_then_a_second_dispute_is_an_appeal_to_the_
     escalations = await complaint.events("escalated")
     assert [(e["data"]["level"], e["data"].get("appeal")) for e in escalations] == \
         [("ombudsman", True)]
+    await _refused(complaint.handle.execute_update(
+        ComplaintLifecycle.dispute, DisputeInput(message="Sekali lagi")))  # one appeal only
     state = await complaint.handle.execute_update(ComplaintLifecycle.confirm, ConfirmInput())
     assert state.outcome == "resolved"
+
+
+async def test_an_appeal_reaches_the_ombudsman_even_when_a_missed_deadline_took_it_there(
+    lifecycles: Lifecycles,
+) -> None:
+    complaint = await lifecycles.start("light")
+    await lifecycles.skip(days=30)  # nobody acknowledged: escalated to the Ombudsman already
+    assert (await complaint.state()).escalation_level == "ombudsman"
+    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
+    await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
+    await complaint.handle.execute_update(ComplaintLifecycle.dispute, DisputeInput(message="a"))
+    await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
+    await complaint.handle.execute_update(ComplaintLifecycle.dispute, DisputeInput(message="b"))
+    appeals = [e for e in await complaint.events("escalated") if e["data"].get("appeal")]
+    assert len(appeals) == 1  # its own step, so notification sends the appeal's dossier
 
 
 @pytest.mark.parametrize(
@@ -239,6 +260,11 @@ async def test_reassign_moves_the_unit_and_keeps_the_clocks(lifecycles: Lifecycl
     row = await complaint.pool.fetchrow("SELECT unit, officer FROM complaints WHERE id = $1",
                                         complaint.id)
     assert dict(row) == {"unit": "pelayanan-teknis", "officer": "budi"}
+    await complaint.handle.execute_update(ComplaintLifecycle.reassign,
+                                          ReassignInput(actor="sup", unit="inspektorat"))
+    row = await complaint.pool.fetchrow("SELECT unit, officer FROM complaints WHERE id = $1",
+                                        complaint.id)
+    assert dict(row) == {"unit": "inspektorat", "officer": None}  # budi is not theirs
 
 
 async def test_a_note_is_internal(lifecycles: Lifecycles) -> None:
