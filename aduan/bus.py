@@ -106,6 +106,9 @@ async def consume(
             continue
         if in_order:
             for message in messages:
+                # The ack_wait clock of a message queued behind slow ones restarts here, so
+                # another replica does not get it while it is still waiting its turn.
+                await message.in_progress()
                 await _handle(message, handler, durable)
         else:
             await asyncio.gather(*(_handle(message, handler, durable) for message in messages))

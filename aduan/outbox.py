@@ -29,7 +29,11 @@ async def enqueue(connection: asyncpg.Connection, event: Event) -> None:
 
 
 async def publish_batch(pool: asyncpg.Pool, js: JetStreamContext, limit: int = 100) -> int:
-    """Claim unpublished rows (SKIP LOCKED), publish each, mark them after the acks."""
+    """Claim unpublished rows (SKIP LOCKED), publish each, mark them after the acks.
+
+    If a publish fails, the rows published before it are still marked (committed) and the
+    error is raised; the rest stay unpublished and are retried with the same event ids."""
+    failure: Exception | None = None
     async with pool.acquire() as connection, connection.transaction():
         rows = await connection.fetch(
             "SELECT id, payload FROM outbox WHERE published_at IS NULL"
@@ -37,18 +41,20 @@ async def publish_batch(pool: asyncpg.Pool, js: JetStreamContext, limit: int = 1
             limit,
         )
         published: list[int] = []
-        try:
-            for row in rows:
+        for row in rows:
+            try:
                 await bus.publish(js, Event.model_validate(row["payload"]))
-                published.append(row["id"])
-        finally:
-            # Rows published before a failure are marked; the rest are retried with the same id.
-            if published:
-                await connection.execute(
-                    "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                    published,
-                )
-        return len(published)
+            except Exception as exc:  # NATS away: stop here, keep what was acknowledged
+                failure = exc
+                break
+            published.append(row["id"])
+        if published:
+            await connection.execute(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", published
+            )
+    if failure is not None:
+        raise failure
+    return len(published)
 
 
 class Relay:

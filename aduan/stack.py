@@ -39,6 +39,8 @@ async def prepare(settings: Settings) -> None:
     nc = await bus.connect(settings.nats_servers, "aduan-setup")
     await bus.ensure_stream(nc.jetstream(), replicas=settings.stream_replicas)
     await nc.close()
+    client = await temporal.connect(settings.temporal_target, settings.temporal_namespace)
+    await temporal.ensure_search_attributes(client)
 
 
 class Stack:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.errors import HeaderParseError, MessageDefect
+from email.headerregistry import Address
+from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
@@ -41,6 +45,26 @@ class ComplainantIn(BaseModel):
     phone: str | None = Field(None, max_length=40, pattern=PHONE_PATTERN)
     anonymous: bool = False
     confidential: bool = False
+
+    @field_validator("email")
+    @classmethod
+    def _one_deliverable_address(cls, value: str | None) -> str | None:
+        if value is not None and not is_mail_address(value):
+            raise ValueError("not a single e-mail address we can write to")
+        return value
+
+
+def is_mail_address(value: str) -> bool:
+    """One address that a mail header can carry as it is (no lists, no encoded words)."""
+    if not re.match(EMAIL_PATTERN, value):
+        return False
+    try:
+        address = Address(addr_spec=value)
+        header = EmailMessage()
+        header["To"] = str(address)
+    except (ValueError, IndexError, HeaderParseError, MessageDefect):
+        return False
+    return address.addr_spec == value
 
 
 class LocationIn(BaseModel):

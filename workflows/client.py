@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -15,6 +16,9 @@ from aduan.problems import Problem, invalid
 from workflows.actions import Action
 from workflows.models import ActionInput, LifecycleState
 
+# An Update waits for a worker to run it; past this, the caller hears 503 and may retry
+# (with the same update id, the retry cannot act twice).
+UPDATE_TIMEOUT = timedelta(seconds=20)
 _UNAVAILABLE = Problem(503, "Service unavailable", "the lifecycle engine is unreachable; try again")
 
 
@@ -50,18 +54,22 @@ class Lifecycles:
 
     async def act(
         self, complaint_id: uuid.UUID, action: Action, body: ActionInput,
-        *, update_id: str | None = None,
+        *, update_id: str | None = None, wait: timedelta = UPDATE_TIMEOUT,
     ) -> LifecycleState:
         """Run an action as a Temporal Update; refused actions become 409/422 problems.
 
         With `update_id` (e.g. a channel's message id) a redelivered message is the same
-        Update: Temporal answers it with the first one's result instead of running it again."""
+        Update: Temporal answers it with the first one's result instead of running it again.
+        Past `wait` without an answer (no worker running) it is a 503 problem."""
         handle = (await self.client()).get_workflow_handle(temporal.workflow_id(complaint_id))
         try:
             result: LifecycleState = await handle.execute_update(
-                action.update, body, id=update_id, result_type=LifecycleState
+                action.update, body, id=update_id, result_type=LifecycleState,
+                rpc_timeout=wait,
             )
             return result
+        except RPCTimeoutOrCancelledError as exc:  # no worker took it in time
+            raise _UNAVAILABLE from exc
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type == "InvalidAction":

@@ -13,6 +13,8 @@ import secrets
 
 from fastapi import Request, Response
 
+from aduan.config import Settings
+
 COOKIE = "aduan_csrf"
 FIELD = "csrf"
 _LABEL = b"aduan csrf v1"  # its own key: CSRF tokens never double as access tokens
@@ -38,7 +40,14 @@ def issue(request: Request, secret: str) -> tuple[str, str | None]:
 def remember(request: Request, response: Response, value: str) -> None:
     """Set the cookie whose value `issue` made up."""
     response.set_cookie(COOKIE, value, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https")
+                        secure=secure_cookies(request))
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies travel over HTTPS only, when the public site is HTTPS (behind a TLS proxy the
+    request itself may look like plain HTTP)."""
+    settings: Settings = request.app.state.settings
+    return request.url.scheme == "https" or settings.intake_link.startswith("https://")
 
 
 def valid(request: Request, submitted: str | None, secret: str) -> bool:

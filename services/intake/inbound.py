@@ -7,10 +7,10 @@ the idempotency key of both, so a redelivered message changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -27,10 +27,10 @@ from aduan.policy import Policy
 from aduan.problems import DATABASE_DOWN, Problem
 from aduan.submission import (
     DESCRIPTION_MAX,
-    EMAIL_PATTERN,
     PHONE_PATTERN,
     SUBJECT_MAX,
     ComplaintIn,
+    is_mail_address,
     submit,
 )
 from workflows.actions import COMPLAINANT_ACTIONS
@@ -40,7 +40,7 @@ from workflows.models import ReplyInput
 log = structlog.get_logger(__name__)
 MESSAGES = Counter("aduan_inbound_messages_total", "Messages received on a channel",
                    ["channel", "outcome"])
-_UPDATE_TIMEOUT_S = 15.0  # a lifecycle slower than this is treated as away: retry later
+_UPDATE_TIMEOUT = timedelta(seconds=15)  # slower than this counts as away: retry later
 
 
 class Result(StrEnum):
@@ -140,7 +140,7 @@ class Inbound:
             "language": message.language, "external_ref": message.external_ref,
             "complainant": {
                 "name": (sender.name or "").strip()[:200] or None,
-                "email": sender.email if _valid(EMAIL_PATTERN, sender.email, 320) else None,
+                "email": sender.email if sender.email and is_mail_address(sender.email) else None,
                 "phone": sender.phone if _valid(PHONE_PATTERN, sender.phone, 40) else None,
             },
         }
@@ -149,7 +149,8 @@ class Inbound:
             complaint = ComplaintIn.model_validate(body)
             created, is_new = await submit(
                 self.pool, self.settings, self.policy, complaint, idempotency_key=None,
-                channel_data={**message.channel_data, "attachments_skipped": skipped},
+                channel_data={**message.channel_data,
+                              **({"attachments_skipped": skipped} if skipped else {})},
                 uploads=kept, store=self.store)
         except Problem as exc:
             if exc.status >= 500:  # the attachment store is away: the sender tries again
@@ -179,12 +180,10 @@ class Inbound:
         update_id = f"reply-{message.channel}-" \
             f"{hashlib.sha256(message.external_ref.encode()).hexdigest()[:32]}"
         try:
-            async with asyncio.timeout(_UPDATE_TIMEOUT_S):
-                await self.lifecycles.act(
-                    row["id"], COMPLAINANT_ACTIONS["replies"],
-                    ReplyInput(message=text, actor="complainant"), update_id=update_id)
-        except TimeoutError as exc:
-            raise TryLater("the lifecycle did not answer in time") from exc
+            await self.lifecycles.act(
+                row["id"], COMPLAINANT_ACTIONS["replies"],
+                ReplyInput(message=text, actor="complainant"), update_id=update_id,
+                wait=_UPDATE_TIMEOUT)
         except Problem as exc:
             if exc.status >= 500:
                 raise TryLater(exc.detail) from exc

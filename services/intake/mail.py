@@ -48,6 +48,10 @@ class InboundMailHandler:
             inbound = mail_reader.read_mail(message, raw, list(envelope.rcpt_tos))
         except mail_reader.UnreadableMail as exc:
             return f"550 5.1.7 {_line(str(exc))}"
+        except Exception:  # headers the standard library cannot parse: the sender is told
+            log.exception("mail.unparseable")
+            return ("550 5.6.0 Surel tidak dapat dibaca; kirim ulang sebagai teks biasa."
+                    " The mail could not be read; please send it again as plain text")
         try:
             outcome = await self.inbound.deliver(inbound)
         except TryLater:

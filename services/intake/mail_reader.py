@@ -112,8 +112,12 @@ def _message_ref(message: EmailMessage, raw: bytes) -> str:
 
 
 def _code_in_recipients(recipients: list[str], message: EmailMessage) -> str | None:
-    headers = [str(v) for key in ("To", "Cc") for v in message.get_all(key, [])]
-    for _, address in [*getaddresses(headers), *((None, r) for r in recipients)]:
+    try:
+        headers = [str(v) for key in ("To", "Cc") for v in message.get_all(key, [])]
+        addresses = [address for _, address in getaddresses(headers)]
+    except (IndexError, ValueError, AttributeError):  # a malformed header: use the envelope
+        addresses = []
+    for address in [*addresses, *recipients]:
         code = find_tracking_code(address.rpartition("@")[0])
         if code:
             return code

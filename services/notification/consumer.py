@@ -189,15 +189,19 @@ class Notifier:
             return status == DeliveryStatus.SENT
         try:
             await send()
-        except DeliveryFailed as exc:
+        except Exception as exc:  # DeliveryFailed, or a crash (e.g. an unusable address)
+            failed = exc if isinstance(exc, DeliveryFailed) else DeliveryFailed(type(exc).__name__)
+            if failed is not exc:
+                log.exception("notification.send_crashed", **logged)
             status, attempts = await deliveries.record_attempt(
-                self.pool, event=event, recipient=recipient, channel=channel, error=exc.reason,
-                dead_after=1 if exc.permanent else self.settings.delivery_max_attempts,
+                self.pool, event=event, recipient=recipient, channel=channel,
+                error=failed.reason,
+                dead_after=1 if failed.permanent else self.settings.delivery_max_attempts,
             )
             if status == DeliveryStatus.DEAD:
-                log.error("notification.dead", attempts=attempts, reason=exc.reason, **logged)
+                log.error("notification.dead", attempts=attempts, reason=failed.reason, **logged)
                 return False
-            log.warning("notification.failed", attempts=attempts, reason=exc.reason, **logged)
+            log.warning("notification.failed", attempts=attempts, reason=failed.reason, **logged)
             work.delays.append(deliveries.retry_delay(attempts,
                                                       self.settings.delivery_retry_base_s))
             return False

@@ -11,6 +11,7 @@ import asyncpg
 
 from aduan import complaints
 
+_ATTACHMENT_FIELDS = ("name", "key", "content_type", "size", "sha256")
 DOSSIER_VERSION = 1
 NO_SERVICE = "tidak_memberikan_pelayanan"
 UNDUE_DELAY = "penundaan_berlarut"
@@ -33,7 +34,9 @@ def build_dossier(
             "subject": complaint["subject"],
             "description": complaint["description"],
             "account_ref": complaint["account_ref"],
-            "attachments": [],
+            # References into the attachment store; the files themselves stay with us.
+            "attachments": [{field: a.get(field) for field in _ATTACHMENT_FIELDS}
+                            for a in complaint.get("attachments") or []],
         },
         "complainant": _complainant(complaint["complainant"] or {}),
         "provider": {"unit": complaint["unit"], "officer": complaint["officer"]},

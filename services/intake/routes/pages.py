@@ -60,7 +60,7 @@ def _page(request: Request, template: str, here: str, *, status: int = 200,
         csrf.remember(request, response, fresh)
     if chosen:
         response.set_cookie(words.COOKIE, language, max_age=365 * 24 * 3600, httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")
+                            samesite="lax", secure=csrf.secure_cookies(request))
     return response
 
 
@@ -147,7 +147,7 @@ async def receipt(request: Request, pool: PoolDep, settings: SettingsDep) -> Res
 def _follow(request: Request, response: Response, tracking_code: str, token: str) -> None:
     response.set_cookie(TRACK_COOKIE, f"{tracking_code}.{token}", max_age=TRACK_SECONDS,
                         httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https")
+                        secure=csrf.secure_cookies(request))
 
 
 def _followed(request: Request) -> tuple[str, str] | None:

@@ -109,6 +109,8 @@ async def test_an_idempotency_key_reused_for_another_complaint_is_refused(
         (b'{"description": "x", "channel": "pigeon"}', 422, "channel"),
         (b'{"description": "x", "class": "galactic"}', 422, "class"),
         (b'{"description": "x", "complainant": {"email": "not-an-email"}}', 422, "email"),
+        (b'{"description": "x", "complainant": {"email": "=?utf-8?q??=@x.y"}}', 422, "email"),
+        (b'{"description": "x", "complainant": {"email": "a,b@x.y"}}', 422, "email"),
         (b'{"description": "' + b"x" * (1024 * 1024 + 10) + b'"}', 413, "limit"),
     ],
 )

@@ -223,3 +223,16 @@ async def test_while_postgresql_is_down_mail_is_deferred_not_lost(pool: asyncpg.
             assert refused.code == 451  # the sender's server keeps the mail and retries
     finally:
         await away.close()
+
+
+async def test_a_mail_with_a_header_python_cannot_parse_still_becomes_a_complaint(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    ref = f"<{uuid.uuid4()}@mail.example.id>"
+    raw = (f"From: Siti <siti@example.id>\r\nTo: {INBOX}\r\nCc: =?utf-8?q??=\r\n"
+           f"Subject: Air mati\r\nMessage-ID: {ref}\r\n\r\nAir tidak mengalir tiga hari.\r\n")
+    _, answer = await aiosmtplib.send(raw.encode(), hostname="127.0.0.1", port=smtp_port,
+                                      sender="siti@example.id", recipients=[INBOX], timeout=30)
+    assert "ADU-" in answer
+    rows = await pool.fetch("SELECT description FROM complaints WHERE external_ref = $1", ref)
+    assert [r["description"] for r in rows] == ["Air tidak mengalir tiga hari."]

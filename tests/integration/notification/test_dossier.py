@@ -11,12 +11,16 @@ from services.notification.dossier import UNDUE_DELAY, build_dossier, load_dossi
 from tests.conftest import insert_complaint
 from tests.integration.notification.conftest import escalated, missed, routed, step
 
+PHOTO = {"name": "meter.png", "key": "3f2a9c", "content_type": "image/png", "size": 2048,
+         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+
 
 async def test_acknowledged_then_answered_late_is_undue_delay(pool: asyncpg.Pool) -> None:
     received = datetime.now(UTC) - timedelta(days=30)
     complaint_id = await insert_complaint(
         pool, received_at=received,
         complainant={"name": "Dewi", "email": "dewi@example.id", "confidential": True},
+        attachments=[PHOTO],
     )
     await routed(pool, complaint_id, received)
     await step(pool, complaint_id, "acknowledged", "acknowledged", status="in_progress",
@@ -45,6 +49,7 @@ async def test_acknowledged_then_answered_late_is_undue_delay(pool: asyncpg.Pool
     assert deadlines["resolution"]["late_by_seconds"] == int((answered - due).total_seconds())
     assert deadlines["resolution"]["met_at"] == answered.isoformat()
     assert [e["event_type"] for e in dossier["timeline"]][-1] == "responded"
+    assert dossier["complaint"]["attachments"] == [PHOTO]  # the evidence, by reference
 
 
 def test_an_anonymous_complainant_stays_anonymous() -> None:
