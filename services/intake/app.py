@@ -12,7 +12,7 @@ from aduan.attachments import AttachmentStore
 from aduan.config import Settings
 from aduan.http import add_operations
 from aduan.policy import load_policy
-from services.intake.routes import actions, complaints, pages, webhooks
+from services.intake.routes import actions, complaints, pages, stats, webhooks
 from services.intake.routes import attachments as attachment_routes
 from services.intake.routes import open311 as open311_routes
 from workflows.client import Lifecycles
@@ -45,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
                    upload_paths=UPLOAD_PATHS, upload_bytes=settings.max_body_bytes
                    + settings.attachment_max_count * settings.attachment_max_bytes)
     app.include_router(complaints.router)
+    app.include_router(stats.router)
     app.include_router(attachment_routes.router)  # before actions' /{tracking_code}/{name}
     app.include_router(actions.router)
     app.include_router(webhooks.router)
