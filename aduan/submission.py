@@ -19,6 +19,8 @@ from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
+import structlog
+from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aduan import complaints
@@ -29,6 +31,9 @@ from aduan.policy import Policy
 from aduan.problems import Problem
 from aduan.text import refuse_nul
 
+log = structlog.get_logger(__name__)
+# Every channel submits here, so every accepted complaint is counted once, by channel.
+ACCEPTED = Counter("aduan_complaints_accepted_total", "Complaints stored", ["channel"])
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()-]{6,40}$"
 DESCRIPTION_MAX = 20_000
@@ -162,6 +167,10 @@ async def submit(
         entered_by=entered_by, channel_data=channel_data or {},
     )
     created = await _create(pool, new, files, store)
+    if created.created:
+        ACCEPTED.labels(channel=body.channel).inc()
+    log.info("complaint.accepted", complaint_id=str(created.id), channel=body.channel,
+             replayed=not created.created, attachments=len(files))
     return ComplaintCreated(
         id=created.id, tracking_code=created.tracking_code,
         access_token=complaints.access_token(settings.secret_key, created.id),

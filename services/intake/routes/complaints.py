@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import structlog
 from fastapi import APIRouter, Header, Request, Response
-from prometheus_client import Counter
 
 from aduan.deps import PoolDep, SettingsDep
 from aduan.problems import responses
+from aduan.submission import submit
 from services.intake import tracking
 from services.intake.schemas import ComplaintCreated, ComplaintIn, ComplaintView
-from services.intake.submission import submit
 
-log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
-ACCEPTED = Counter("aduan_complaints_accepted_total", "Complaints stored", ["channel"])
 NOT_FOUND = tracking.NOT_FOUND
 
 
@@ -30,12 +26,8 @@ async def create_complaint(
     """Store a complaint and announce it; a retry returns the first answer."""
     created, is_new = await submit(pool, settings, request.app.state.policy, body,
                                    idempotency_key=idempotency_key)
-    if is_new:
-        ACCEPTED.labels(channel=body.channel).inc()
-    else:
+    if not is_new:
         response.headers["Idempotent-Replayed"] = "true"
-    log.info("complaint.accepted", complaint_id=str(created.id), channel=body.channel,
-             replayed=not is_new)
     return created
 
 

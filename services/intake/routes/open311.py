@@ -17,6 +17,7 @@ from starlette.formparsers import MultiPartException
 from aduan import complaints
 from aduan.deps import PoolDep, SettingsDep
 from aduan.problems import DATABASE_DOWN, Problem
+from aduan.submission import submit
 from services.intake import open311_params
 from services.intake.open311 import (
     Catalogue,
@@ -38,8 +39,6 @@ from services.intake.open311_params import (
     require_api_key,
     submission_ref,
 )
-from services.intake.routes.complaints import ACCEPTED
-from services.intake.submission import submit
 
 log = structlog.get_logger(__name__)
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -177,12 +176,8 @@ async def post_request(
     key = open311_params.idempotency_key(api_key, idempotency_key) if idempotency_key else None
     ref = None if key else submission_ref(api_key, form)
     body, extras = complaint(form, service.code, external_ref=ref)
-    created, is_new = await submit(pool, settings, request.app.state.policy, body,
+    created, _ = await submit(pool, settings, request.app.state.policy, body,
                                    idempotency_key=key, channel_data=extras)
-    if is_new:
-        ACCEPTED.labels(channel=body.channel).inc()
-    log.info("complaint.accepted", complaint_id=str(created.id), channel=body.channel,
-             replayed=not is_new)
     return _answer(fmt, "service_requests", [
         created_view(created.tracking_code, created.access_token, form.get("account_id"))])
 

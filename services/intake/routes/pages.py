@@ -10,7 +10,6 @@ import secrets
 from typing import Any
 
 import asyncpg
-import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
@@ -21,16 +20,14 @@ from aduan.config import Settings
 from aduan.deps import PoolDep, SettingsDep
 from aduan.domain import Status
 from aduan.problems import DATABASE_DOWN, Problem
+from aduan.submission import submit
 from services.intake import csrf, forms, rendering, tracking, words
 from services.intake.forms import Message
 from services.intake.open311 import load_catalogue
-from services.intake.routes.complaints import ACCEPTED
-from services.intake.submission import submit
 from services.intake.uploads import Form, read_form
 from workflows.actions import COMPLAINANT_ACTIONS
 from workflows.rules import ALLOWED_FROM
 
-log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
 TRACK_COOKIE = "aduan_track"
 TRACK_SECONDS = 30 * 60  # how long a browser stays "signed in" to one complaint
@@ -109,7 +106,7 @@ async def submit_complaint(
     key = form.text("submission")
     try:
         body = forms.complaint(form, language, codes)
-        created, is_new = await submit(
+        created, _ = await submit(
             pool, settings, request.app.state.policy, body,
             idempotency_key=f"web-{key}" if key and _NONCE.fullmatch(key) else None,
             uploads=form.uploads, store=request.app.state.attachments)
@@ -122,10 +119,6 @@ async def submit_complaint(
     except DATABASE_DOWN:
         return _submit_page(request, values=form.fields, status=503,
                             errors=[Message("error.unavailable")])
-    if is_new:
-        ACCEPTED.labels(channel="web").inc()
-    log.info("complaint.accepted", complaint_id=str(created.id), channel="web",
-             replayed=not is_new, attachments=len(form.uploads))
     response = RedirectResponse("/portal/receipt", 303)
     _follow(request, response, created.tracking_code, created.access_token)
     return response
