@@ -23,6 +23,7 @@ from aduan import complaints
 from aduan.attachments import AttachmentStore, Upload, clean_name, sniff
 from aduan.config import Settings
 from aduan.domain import Channel, Language
+from aduan.phone import international
 from aduan.policy import Policy
 from aduan.problems import DATABASE_DOWN, Problem
 from aduan.submission import (
@@ -92,12 +93,7 @@ class TryLater(Exception):
 
 def same_phone(a: str | None, b: str | None) -> bool:
     """Whether two Indonesian phone numbers are the same line (0812... equals +62812...)."""
-    return a is not None and b is not None and _phone_key(a) == _phone_key(b) != ""
-
-
-def _phone_key(number: str) -> str:
-    digits = re.sub(r"\D", "", number)
-    return "62" + digits[1:] if digits.startswith("0") else digits
+    return a is not None and b is not None and international(a) == international(b) != ""
 
 
 def _refused(reason: str, detail: str, code: str | None = None) -> Outcome:

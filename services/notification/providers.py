@@ -6,14 +6,12 @@ it), so a provider that honours it drops the resend after a timeout that hid a s
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
 
+from aduan.phone import international
 from services.notification.deliveries import DeliveryFailed
-
-_NOT_DIGITS = re.compile(r"\D")
 
 
 async def post(client: httpx.AsyncClient, url: str, **request: Any) -> httpx.Response:
@@ -25,12 +23,6 @@ async def post(client: httpx.AsyncClient, url: str, **request: Any) -> httpx.Res
     if not response.is_success:
         raise DeliveryFailed(f"HTTP {response.status_code}")
     return response
-
-
-def international(phone: str) -> str:
-    """Digits with the country code, as both providers want it; a national 0 becomes 62."""
-    digits = _NOT_DIGITS.sub("", phone)
-    return "62" + digits[1:] if digits.startswith("0") else digits
 
 
 class SmsGateway:
