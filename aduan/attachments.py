@@ -8,8 +8,9 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import nats
@@ -225,3 +226,13 @@ class AttachmentStore:
 async def _quiet(error: Exception) -> None:
     # nats-py logs a traceback per failed attempt by default; one line says enough.
     log.debug("attachments.nats_error", error=type(error).__name__)
+
+
+async def find_attachment(store: AttachmentStore, attachments: Sequence[Mapping[str, Any]],
+                          key: str) -> tuple[AttachmentRef, bytes]:
+    """One of a complaint's attachments (its `attachments` column) with its bytes; 404 if none."""
+    ref = next((AttachmentRef.model_validate(a) for a in attachments if a["key"] == key), None)
+    data = await store.get(key) if ref is not None else None
+    if ref is None or data is None:
+        raise Problem(404, "Not found", "this complaint has no such attachment")
+    return ref, data

@@ -82,15 +82,4 @@ async def attach(pool: asyncpg.Pool, settings: Settings, store: AttachmentStore,
     return refs
 
 
-async def attachment(store: AttachmentStore, row: asyncpg.Record,
-                     key: str) -> tuple[AttachmentRef, bytes]:
-    """One of the complaint's attachments with its bytes; 404 if it has no such key."""
-    ref = next((AttachmentRef.model_validate(a) for a in row["attachments"] if a["key"] == key),
-               None)
-    data = await store.get(key) if ref is not None else None
-    if ref is None or data is None:
-        raise Problem(404, "Not found", "this complaint has no such attachment")
-    return ref, data
-
-
 _CLOSED = Problem(409, "Attachment refused", "the complaint is closed; it takes no more files")

@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from aduan import complaints
-from aduan.attachments import ALLOWED_TYPES, AttachmentRef, AttachmentStore, download
+from aduan.attachments import (
+    ALLOWED_TYPES,
+    download,
+    find_attachment,
+)
 from aduan.deps import PoolDep
 from aduan.problems import Problem, responses
 from services.desk import access
@@ -27,10 +31,5 @@ async def get_attachment(complaint_id: uuid.UUID, key: str, request: Request, po
     if row is None:
         raise Problem(404, "Not found", f"no complaint {complaint_id}")
     access.require_read(staff, row["unit"], row["escalation_level"])
-    ref = next((AttachmentRef.model_validate(a) for a in row["attachments"] if a["key"] == key),
-               None)
-    store: AttachmentStore = request.app.state.attachments
-    data = await store.get(key) if ref is not None else None
-    if ref is None or data is None:
-        raise Problem(404, "Not found", "this complaint has no such attachment")
+    ref, data = await find_attachment(request.app.state.attachments, row["attachments"], key)
     return download(ref, data)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from aduan.attachments import ALLOWED_TYPES, AttachmentStore, download
+from aduan.attachments import ALLOWED_TYPES, AttachmentStore, download, find_attachment
 from aduan.deps import PoolDep, SettingsDep
 from aduan.problems import responses
 from services.intake import tracking
@@ -43,5 +43,5 @@ async def get_attachment(
 ) -> Response:
     """One attached file, for the token holder only, as a download."""
     row = await tracking.find(pool, settings, tracking_code, x_access_token)
-    ref, data = await tracking.attachment(request.app.state.attachments, row, key)
+    ref, data = await find_attachment(request.app.state.attachments, row["attachments"], key)
     return download(ref, data)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aduan.attachments import AttachmentRefused, download
+from aduan.attachments import AttachmentRefused, download, find_attachment
 from aduan.config import Settings
 from aduan.deps import PoolDep, SettingsDep
 from aduan.domain import Status
@@ -258,7 +258,7 @@ async def track_download(key: str, request: Request, pool: PoolDep,
     row = await _tracked(request, pool, settings)
     if row is None:
         raise tracking.NOT_FOUND
-    ref, data = await tracking.attachment(request.app.state.attachments, row, key)
+    ref, data = await find_attachment(request.app.state.attachments, row["attachments"], key)
     return download(ref, data)
 
 
