@@ -34,7 +34,6 @@ with workflow.unsafe.imports_passed_through():
         RequestInfoInput,
         RespondInput,
         RoutingDecision,
-        ScheduleInput,
         TransferInput,
     )
     from workflows.rules import extension_refusal, parse_extension
@@ -173,13 +172,7 @@ class ComplaintLifecycle(LifecycleSteps):
         async with self._lock:
             by = self._check_extension(action)
             clock = self.m.clocks[DeadlineKind.RESOLUTION]
-            policy = self.m.policy
-            schedule = await workflow.execute_activity_method(
-                LifecycleActivities.schedule,
-                ScheduleInput(timezone=policy.timezone, calendar=policy.calendar,
-                              start=clock.due, duration=by,
-                              ladder=[step.after for step in policy.escalation]),
-                **ACTIVITY)
+            schedule = await self._schedule(clock.due, by, ladder=True)
             span = schedule.due - clock.started_at
             for reminder in clock.reminders:
                 if not reminder.sent:

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         HistoryEntry,
         LifecycleMemory,
         LifecycleState,
+        Schedule,
         ScheduleInput,
         ShiftInput,
     )
@@ -113,13 +114,7 @@ class LifecycleSteps:
         """Compute a deadline (with ladder and reminders for legal ones) and keep it."""
         policy = self.m.policy
         legal = kind.legal
-        schedule = await workflow.execute_activity_method(
-            LifecycleActivities.schedule,
-            ScheduleInput(timezone=policy.timezone, calendar=policy.calendar, start=start,
-                          duration=duration,
-                          ladder=[step.after for step in policy.escalation] if legal else []),
-            **ACTIVITY,
-        )
+        schedule = await self._schedule(start, duration, ladder=legal)
         supervisor = policy.supervisor_reminder if kind == DeadlineKind.RESOLUTION else None
         with_reminders = kind in (DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION)
         clock = Clock(
@@ -130,6 +125,18 @@ class LifecycleSteps:
         )
         self.m.clocks[kind] = clock
         return clock
+
+    async def _schedule(self, start: datetime, duration: Duration, *, ladder: bool) -> Schedule:
+        """When `duration` from `start` runs out, and (with `ladder`) each escalation step."""
+        policy = self.m.policy
+        schedule: Schedule = await workflow.execute_activity_method(
+            LifecycleActivities.schedule,
+            ScheduleInput(timezone=policy.timezone, calendar=policy.calendar, start=start,
+                          duration=duration,
+                          ladder=[step.after for step in policy.escalation] if ladder else []),
+            **ACTIVITY,
+        )
+        return schedule
 
     async def _shifted(self, clock: Clock, paused_at: datetime, resumed_at: datetime) -> Clock:
         policy = self.m.policy
