@@ -8,7 +8,7 @@ filter `when`, which shows a moment in the provider's time zone.
 
 from __future__ import annotations
 
-import re
+import contextlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,7 +23,7 @@ from aduan.complaints import access_token
 from aduan.config import Settings
 from aduan.domain import Language
 from aduan.events import Event
-from aduan.policy import PolicyError, load_policy
+from aduan.policy import PolicyError, load_policy, parse_duration
 from services.notification.mailer import Mail
 
 # Event types the complainant is told about; anything else is not theirs to read.
@@ -33,7 +33,6 @@ COMPLAINANT_EVENTS = frozenset({
 })
 
 Row = Mapping[str, Any]
-_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|d|h|m|s)\s*$")
 
 
 @pass_context
@@ -111,11 +110,11 @@ def complainant_context(settings: Settings, complaint: Row, event: Event) -> dic
     }
     if event.type == "received":  # the token goes out once, with the receipt
         context["access_token"] = access_token(settings.secret_key, complaint["id"])
-    match = _SPAN.match(str(event.data.get("by") or ""))
-    if match:  # "3wd" -> 3 working days, in words of the language
-        amount = float(match.group(1))
-        context["by_amount"] = int(amount) if amount.is_integer() else amount
-        context["by_unit"] = match.group(2)
+    if event.data.get("by"):  # "3wd" -> 3 working days, in words of the language
+        with contextlib.suppress(ValueError):
+            span = parse_duration(event.data["by"])
+            context["by_amount"] = int(span.amount) if span.amount.is_integer() else span.amount
+            context["by_unit"] = span.unit
     return context
 
 
