@@ -34,6 +34,7 @@ from aduan.submission import (
     is_mail_address,
     submit,
 )
+from services.intake import tracking
 from workflows.actions import COMPLAINANT_ACTIONS
 from workflows.client import Lifecycles
 from workflows.models import ReplyInput
@@ -185,8 +186,25 @@ class Inbound:
                 raise TryLater(exc.detail) from exc
             return _refused("not_waiting", f"Pengaduan {code} tidak sedang menunggu balasan"
                             f" Anda. Complaint {code} is not waiting for your reply.", code)
+        await self._attach_to(row, message.uploads)
         log.info("inbound.reply", complaint_id=str(row["id"]), channel=message.channel)
         return Outcome(Result.REPLY, code)
+
+    async def _attach_to(self, row: asyncpg.Record, uploads: tuple[Upload, ...]) -> None:
+        """Keep the photos and PDFs a reply brings (often what was asked for), once each:
+        a redelivered reply finds its files already there by their digest."""
+        kept, _ = self._keepable(uploads)
+        known = {a.get("sha256") for a in row["attachments"] or []}
+        new = [u for u in kept if hashlib.sha256(u.data).hexdigest() not in known]
+        if not new or self.store is None:
+            return
+        try:
+            await tracking.attach(self.pool, self.settings, self.store, row, new)
+        except Problem as exc:
+            if exc.status >= 500:  # the store is away: the sender retries the whole reply
+                raise TryLater(exc.detail) from exc
+            log.info("inbound.reply_attachments_refused", complaint_id=str(row["id"]),
+                     reason=exc.title)
 
     def _keepable(self, uploads: tuple[Upload, ...]) -> tuple[list[Upload], list[dict[str, Any]]]:
         """Photos and PDFs within the limits are kept; a signature logo or a .docx is noted,

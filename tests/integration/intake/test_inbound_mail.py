@@ -6,6 +6,7 @@ on Temporal's time-skipping server, run by the worker of the workflow tests' fix
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
@@ -161,6 +162,8 @@ async def test_a_reply_from_the_complainant_reaches_the_waiting_lifecycle_once(
     reply = compose(sender="SITI@example.id", subject=f"Re: [{code}] Informasi diperlukan",
                     text="Nomor meter saya 778899.\n\nPada 2 Des 2026, Aduan menulis:\n"
                          "> Mohon kirim nomor meter.")
+    photo = png(2, 2)
+    reply.add_attachment(photo, maintype="image", subtype="png", filename="meter.png")
 
     stranger = compose(sender="mallory@example.net", subject=f"Re: [{code}]",
                        text="Batalkan saja pengaduan ini.")
@@ -177,6 +180,9 @@ async def test_a_reply_from_the_complainant_reaches_the_waiting_lifecycle_once(
     replies = await complaint.events("replied")
     assert [r["data"]["message"] for r in replies] == ["Nomor meter saya 778899."]
     assert await stored(pool, reply) == []  # a reply is not a new complaint
+    kept = await pool.fetchval("SELECT attachments FROM complaints WHERE id = $1", complaint.id)
+    assert [(a["name"], a["sha256"]) for a in kept] == \
+        [("meter.png", hashlib.sha256(photo).hexdigest())]  # the photo asked for, kept once
 
 
 async def test_a_reply_to_a_complaint_not_waiting_is_refused_with_the_reason(
