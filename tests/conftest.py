@@ -8,12 +8,16 @@ import signal
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 import pytest_asyncio
+from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -89,3 +93,20 @@ async def insert_complaint(pool: asyncpg.Pool, **fields: object) -> uuid.UUID:
     values.update(fields)
     created = await complaints.create(pool, complaints.NewComplaint(**values))  # type: ignore[arg-type]
     return created.id
+
+
+@asynccontextmanager
+async def asgi_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app served in-process, its lifespan (pools, connections) entered."""
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+        yield client
+
+
+def assert_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
+    """The answer is a problem+json of this status; its body."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = answer.json()
+    assert body["status"] == status
+    return body

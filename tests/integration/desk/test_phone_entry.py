@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 
-from aduan import devstack
-from aduan.auth import issue_token, make_staff
-from aduan.config import Settings
-from services.desk.app import create_app
+from tests.conftest import assert_problem
+from tests.integration.desk.conftest import auth as staff
 
-SECRET = "phone-entry-test-secret-long-enough"
 CALL = {
     "description": "Penelepon melaporkan air tidak mengalir sejak tiga hari di Jl. Kenanga 7.",
     "subject": "Air tidak mengalir",
@@ -25,27 +20,11 @@ CALL = {
 }
 
 
-@pytest_asyncio.fixture
-async def desk(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=pg_dsn, secret_key=SECRET,
-                        temporal_address=f"127.0.0.1:{devstack.free_port()}")
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            yield client
-
 
 def auth(role: str, user: str = "tester") -> dict[str, str]:
     unit = "layanan-pelanggan" if role in ("officer", "supervisor") else None
-    return {"Authorization": f"Bearer {issue_token(make_staff(user, role, unit), SECRET)}"}
+    return staff(role, unit, user)
 
-
-def assert_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = answer.json()
-    return body
 
 
 async def test_an_officer_enters_a_call_recorded_as_phone_with_the_officer(

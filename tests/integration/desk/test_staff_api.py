@@ -7,7 +7,6 @@ Temporal is not running here (the address is a closed port): an authorised actio
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,33 +14,18 @@ import asyncpg
 import httpx
 import jwt
 import pytest
-import pytest_asyncio
 from structlog.testing import capture_logs
 
 from aduan import devstack
-from aduan.auth import issue_token, make_staff, signing_key
+from aduan.auth import signing_key
 from aduan.config import Settings
 from services.desk.app import create_app
-from tests.conftest import insert_complaint
+from tests.conftest import asgi_client, assert_problem, insert_complaint
+from tests.integration.desk.conftest import SECRET, auth
 
-SECRET = "desk-test-secret-long-enough-for-hs256"
 NOW = datetime.now(UTC)
 
 
-@pytest_asyncio.fixture
-async def desk(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=pg_dsn, secret_key=SECRET,
-                        temporal_address=f"127.0.0.1:{devstack.free_port()}")
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            yield client
-
-
-def auth(role: str, unit: str | None = None, user: str = "tester") -> dict[str, str]:
-    """Headers of a staff member with this role and unit."""
-    return {"Authorization": f"Bearer {issue_token(make_staff(user, role, unit), SECRET)}"}
 
 
 def new_unit() -> str:
@@ -74,13 +58,6 @@ def ids(answer: httpx.Response) -> list[str]:
     assert answer.status_code == 200, answer.text
     return [row["id"] for row in answer.json()]
 
-
-def assert_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = answer.json()
-    assert body["status"] == status
-    return body
 
 
 # --- 401 --------------------------------------------------------------------------------
@@ -121,10 +98,7 @@ async def test_without_a_valid_token_every_route_answers_401(
 async def test_an_unreachable_identity_provider_is_503_not_401(pg_dsn: str) -> None:
     settings = Settings(database_url=pg_dsn, secret_key=SECRET,
                         jwt_jwks_url=f"http://127.0.0.1:{devstack.free_port()}/jwks")
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://desk"
-    ) as client:
+    async with asgi_client(create_app(settings), "http://desk") as client:
         answer = await client.get("/v1/staff/complaints", headers=auth("admin"))
     assert_problem(answer, 503)
 

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,13 +33,6 @@ def settings(dsn: str) -> Settings:
     return Settings(database_url=dsn, open311_api_keys=f"other-key, {KEY}")
 
 
-async def asgi_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app's /open311/v2, lifespan included."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport,
-                                     base_url="http://intake/open311/v2") as client:
-            yield client
 
 
 @contextmanager
@@ -97,3 +90,6 @@ async def posted_id(client: httpx.AsyncClient, **changes: str | None) -> str:
     assert answer.status_code == 200, answer.text
     code: str = answer.json()[0]["service_request_id"]
     return code
+
+
+OPEN311 = "http://intake/open311/v2"  # base URL of the in-process clients

@@ -12,7 +12,6 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
@@ -22,6 +21,7 @@ from aduan.auth import issue_token, make_staff
 from aduan.config import Settings
 from services.desk.app import create_app as desk_app
 from services.intake.app import create_app as intake_app
+from tests.conftest import asgi_client
 from tests.samples import EXE, HTML, PDF, png
 
 SECRET = "attachments-test-secret-long-enough"
@@ -29,17 +29,12 @@ MAX_BYTES = 5 * 1024 * 1024
 PNG = png(3, 2)
 
 
-async def _client(app: FastAPI, base: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=base) as client:
-            yield client
 
 
 @pytest_asyncio.fixture
 async def intake(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(database_url=pg_dsn, nats_url=nats_url, secret_key=SECRET)
-    async for client in _client(intake_app(settings), "http://intake"):
+    async with asgi_client(intake_app(settings), "http://intake") as client:
         yield client
 
 
@@ -47,7 +42,7 @@ async def intake(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]
 async def desk(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(database_url=pg_dsn, nats_url=nats_url, secret_key=SECRET,
                         temporal_address=f"127.0.0.1:{devstack.free_port()}")
-    async for client in _client(desk_app(settings), "http://desk"):
+    async with asgi_client(desk_app(settings), "http://desk") as client:
         yield client
 
 
@@ -184,7 +179,7 @@ async def test_with_nats_down_a_submission_with_files_is_refused_whole(
 ) -> None:
     dead = Settings(database_url=pg_dsn, secret_key=SECRET,
                     nats_url=f"nats://127.0.0.1:{devstack.free_port()}")
-    async for client in _client(intake_app(dead), "http://intake"):
+    async with asgi_client(intake_app(dead), "http://intake") as client:
         before = await stored(pool, js)
         answer = await submit_form(client, [("meter.png", PNG, "image/png")])
         assert answer.status_code == 503

@@ -10,11 +10,11 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 
 from aduan import devstack
 from aduan.config import Settings
 from services.intake.app import create_app
+from tests.conftest import asgi_client
 
 COMPLAINT = {
     "description": "Tagihan air bulan ini naik dua kali lipat padahal pemakaian sama.",
@@ -27,16 +27,11 @@ COMPLAINT = {
 }
 
 
-async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
 
 
 @pytest_asyncio.fixture
 async def intake(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _client(create_app(Settings(database_url=pg_dsn))):
+    async with asgi_client(create_app(Settings(database_url=pg_dsn)), "http://intake") as client:
         yield client
 
 
@@ -130,7 +125,7 @@ async def test_bad_input_gets_a_problem_and_stores_nothing(
 
 async def test_with_postgresql_unreachable_new_complaints_get_503() -> None:
     dead = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
-    async for client in _client(create_app(Settings(database_url=dead))):
+    async with asgi_client(create_app(Settings(database_url=dead)), "http://intake") as client:
         answer = await client.post("/v1/complaints", json=COMPLAINT)
         assert answer.status_code == 503
         assert answer.headers["Retry-After"]

@@ -12,42 +12,29 @@ import asyncio
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 import requests
 from georeport import GeoReport
 
 from aduan import devstack
 from services.intake.app import create_app
 from services.routing.rules import load_rules
+from tests.conftest import asgi_client
 from tests.integration.intake.open311_support import (
-    asgi_client,
+    OPEN311,
     errors,
     open311_count,
     post,
     report,
-    serve,
     settings,
 )
 
 RULES = Path(__file__).parents[3] / "services" / "routing" / "rules.yaml"
 
-
-@pytest_asyncio.fixture
-async def open311(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in asgi_client(create_app(settings(pg_dsn))):
-        yield client
-
-
-@pytest.fixture(scope="module")
-def endpoint(pg_dsn: str) -> Iterator[str]:
-    with serve(create_app(settings(pg_dsn))) as url:
-        yield url
 
 
 async def test_discovery_points_at_this_endpoint_in_json_and_xml(
@@ -204,7 +191,7 @@ async def test_what_does_not_exist_is_404_in_the_spec_format(
 
 async def test_with_postgresql_unreachable_a_report_gets_a_service_error_not_a_500() -> None:
     dead = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
-    async for client in asgi_client(create_app(settings(dead))):
+    async with asgi_client(create_app(settings(dead)), OPEN311) as client:
         answer = await post(client, report(), "xml")
         assert answer.status_code == 400
         assert answer.headers["Retry-After"]

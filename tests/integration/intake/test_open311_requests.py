@@ -9,38 +9,21 @@ import asyncio
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 from georeport import GeoReport
 
-from services.intake.app import create_app
 from tests.conftest import insert_complaint
 from tests.integration.intake.open311_support import (
-    asgi_client,
     errors,
     posted_id,
-    serve,
-    settings,
 )
 
 W3 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
-
-@pytest_asyncio.fixture
-async def open311(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in asgi_client(create_app(settings(pg_dsn))):
-        yield client
-
-
-@pytest.fixture(scope="module")
-def endpoint(pg_dsn: str) -> Iterator[str]:
-    with serve(create_app(settings(pg_dsn))) as url:
-        yield url
 
 
 async def test_a_third_party_client_follows_posted_reports(

@@ -13,6 +13,7 @@ import pytest_asyncio
 from aduan import devstack
 from aduan.config import Settings
 from services.intake.app import create_app
+from tests.conftest import asgi_client
 
 SECRET = "pages-test-secret-long-enough"
 
@@ -21,11 +22,8 @@ SECRET = "pages-test-secret-long-enough"
 async def intake(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(database_url=pg_dsn, nats_url=nats_url, secret_key=SECRET,
                         temporal_address=f"127.0.0.1:{devstack.free_port()}")
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
+    async with asgi_client(create_app(settings), "http://intake") as client:
+        yield client
 
 
 def hidden(page: str) -> dict[str, str]:

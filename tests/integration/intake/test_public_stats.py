@@ -12,14 +12,12 @@ import pytest_asyncio
 from aduan.config import Settings
 from aduan.transitions import DeadlineChange, Transition, record
 from services.intake.app import create_app
-from tests.conftest import insert_complaint
+from tests.conftest import asgi_client, insert_complaint
 
 
 @pytest_asyncio.fixture
 async def intake(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(database_url=pg_dsn))
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+    async with asgi_client(create_app(Settings(database_url=pg_dsn)), "http://intake") as client:
         yield client
 
 

@@ -14,13 +14,12 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
 from aduan import devstack
 from aduan.config import Settings
 from services.intake.app import create_app
-from tests.conftest import insert_complaint
+from tests.conftest import asgi_client, insert_complaint
 from tests.integration.workflows import conftest as workflow_fixtures
 from workflows.lifecycle import ComplaintLifecycle
 from workflows.models import AcknowledgeInput, RequestInfoInput
@@ -31,11 +30,6 @@ APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "verify-me-please"
 
 
-async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
 
 
 @pytest_asyncio.fixture
@@ -45,7 +39,7 @@ async def intake(pg_dsn: str, time_skipping_env: WorkflowEnvironment
         database_url=pg_dsn, sms_webhook_secret=SMS_SECRET, whatsapp_app_secret=APP_SECRET,
         whatsapp_verify_token=VERIFY_TOKEN,
         temporal_address=time_skipping_env.client.service_client.config.target_host)
-    async for client in _client(create_app(settings)):
+    async with asgi_client(create_app(settings), "http://intake") as client:
         yield client
 
 
@@ -247,7 +241,7 @@ async def test_the_whatsapp_subscription_handshake(intake: httpx.AsyncClient) ->
 
 
 async def test_unconfigured_secrets_close_the_channels(pg_dsn: str) -> None:
-    async for client in _client(create_app(Settings(database_url=pg_dsn))):
+    async with asgi_client(create_app(Settings(database_url=pg_dsn)), "http://intake") as client:
         body = urlencode({"From": "+62812", "Body": "x", "MessageSid": "SM1"}).encode()
         answer = await client.post("/v1/webhooks/sms", content=body,
                                    headers={"X-Aduan-Signature": _hmac("", body)})
@@ -260,7 +254,7 @@ async def test_unconfigured_secrets_close_the_channels(pg_dsn: str) -> None:
 async def test_while_postgresql_is_down_the_provider_is_told_to_retry() -> None:
     closed = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
     settings = Settings(database_url=closed, sms_webhook_secret=SMS_SECRET)
-    async for client in _client(create_app(settings)):
+    async with asgi_client(create_app(settings), "http://intake") as client:
         body, headers = sms()
         answer = await client.post("/v1/webhooks/sms", content=body, headers=headers)
         assert answer.status_code == 503, answer.text

@@ -1,0 +1,25 @@
+"""Open311 clients shared by the Open311 test modules: in-process, and over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.intake.app import create_app
+from tests.conftest import asgi_client
+from tests.integration.intake.open311_support import OPEN311, serve, settings
+
+
+@pytest_asyncio.fixture
+async def open311(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(create_app(settings(pg_dsn)), OPEN311) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def endpoint(pg_dsn: str) -> Iterator[str]:
+    with serve(create_app(settings(pg_dsn))) as url:
+        yield url
