@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from aduan.calendar import WorkingCalendar
 from aduan.policy import Duration, Policy, PolicyError, parse_policy
+from tests.unit.yaml_tree import parent, paths
 
 UNIT_NAMES = ["working_days", "wd", "days", "d", "hours", "h", "minutes", "m", "seconds", "s"]
 TIMEZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "UTC"]
@@ -124,35 +125,19 @@ BAD_UNITS = st.builds(lambda n, unit: f"{n}{unit}", st.integers(0, 99),
                       st.sampled_from(["w", "wk", "hr", "mins", "sec", "y", "jam", "hari"]))
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
 
 def _duration_paths(raw: dict[str, Any]) -> list[tuple[Any, ...]]:
     keys = {"routing_due", "first_response", "resolution", "max", "after", "info_window",
             "confirm_window"}
-    return [path for path in _paths(raw) if path[-1] in keys]
+    return [path for path in paths(raw) if path[-1] in keys]
 
 
 def _set(raw: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
-    node: Any = raw
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
+    parent(raw, path)[path[-1]] = value
 
 
 def _delete(raw: dict[str, Any], path: tuple[Any, ...]) -> None:
-    node: Any = raw
-    for key in path[:-1]:
-        node = node[key]
-    del node[path[-1]]
+    del parent(raw, path)[path[-1]]
 
 
 def _load(raw: dict[str, Any]) -> Policy | PolicyError:
@@ -168,7 +153,7 @@ def _load(raw: dict[str, Any]) -> Policy | PolicyError:
 def test_any_one_change_gives_a_working_policy_or_a_policy_error(
     raw: dict[str, Any], data: st.DataObject, received: datetime
 ) -> None:
-    path = data.draw(st.sampled_from(_paths(raw)), label="path")
+    path = data.draw(st.sampled_from(paths(raw)), label="path")
     how = data.draw(st.sampled_from(["garbage", "nest-in-list", "nest-in-map", "delete"]))
     node: Any = raw
     for key in path:

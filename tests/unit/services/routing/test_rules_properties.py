@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.routing.rules import RulesError, RuleSet, decide, parse_rules
+from tests.unit.yaml_tree import parent, paths
 
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -87,26 +88,14 @@ GARBAGE = st.recursive(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
 
 @PROPERTY
 @given(raw=rule_files(), data=st.data())
 def test_any_one_change_to_a_rules_file_parses_or_is_a_rules_error(
     raw: dict[str, Any], data: st.DataObject
 ) -> None:
-    path = data.draw(st.sampled_from(_paths(raw)), label="path")
-    node: Any = raw
-    for key in path[:-1]:
-        node = node[key]
+    path = data.draw(st.sampled_from(paths(raw)), label="path")
+    node = parent(raw, path)
     if data.draw(st.booleans(), label="delete") and isinstance(node, dict):
         del node[path[-1]]
     else:
