@@ -11,7 +11,7 @@ from aduan.attachments import AttachmentRefused
 from aduan.config import Settings
 from aduan.domain import Channel, Status
 from aduan.problems import Problem
-from services.intake.schemas import ComplaintIn
+from aduan.submission import ComplaintIn
 from services.intake.uploads import Form
 
 # Fields of the submit form with a text of their own in the words files (error.<field>).

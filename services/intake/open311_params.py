@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from aduan.domain import Channel
+from aduan.submission import ComplaintIn
 from services.intake.open311 import Open311Error
-from services.intake.schemas import ComplaintIn
 
 DESCRIPTION_MAX = 4000  # the specification's limit
 WINDOW = timedelta(days=90)  # the default and the widest date range of GET requests

@@ -1,23 +1,10 @@
-"""Intake's HTTP models: what a complainant sends and what they get back."""
+"""Intake's HTTP models of what a complainant sees (what they send: aduan.submission)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-
-# The submission models are shared with desk's call-centre entry; intake's routes and
-# channels import them from here as well.
-from aduan.submission import (
-    ComplainantIn,
-    ComplaintCreated,
-    ComplaintFields,
-    ComplaintIn,
-    LocationIn,
-)
-
-__all__ = ["AttachmentOut", "ComplainantIn", "ComplaintCreated", "ComplaintFields",
-           "ComplaintIn", "ComplaintView", "DeadlineOut", "LocationIn", "TimelineEntry"]
 
 
 class DeadlineOut(BaseModel):

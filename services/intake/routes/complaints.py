@@ -8,9 +8,9 @@ from fastapi import APIRouter, Header, Request, Response
 
 from aduan.deps import PoolDep, SettingsDep
 from aduan.problems import responses
-from aduan.submission import submit
+from aduan.submission import ComplaintCreated, ComplaintIn, submit
 from services.intake import tracking
-from services.intake.schemas import ComplaintCreated, ComplaintIn, ComplaintView
+from services.intake.schemas import ComplaintView
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 NOT_FOUND = tracking.NOT_FOUND
