@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-from pydantic import BaseModel
-
 from aduan.domain import Channel, Status
+from aduan.rules import Rule, Target, load_rules
 from services.intake.open311_texts import event_note, routing_notice, submitted_notice
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -50,20 +48,6 @@ class Open311Error(Exception):
 
 
 # The catalogue --------------------------------------------------------------------------
-
-class _Entry(BaseModel):
-    # Only what the catalogue needs from a routing rule; routing owns the rest.
-    category: str
-    unit: str
-    keywords: list[str] = []
-    name: str | None = None
-    description: str | None = None
-
-
-class _Rules(BaseModel):
-    default: _Entry
-    rules: list[_Entry]
-
 
 @dataclass(frozen=True)
 class Service:
@@ -95,16 +79,16 @@ class Catalogue:
         return next((s for s in self.services if s.code == code), None)
 
 
-def _service(entry: _Entry) -> Service:
+def _service(entry: Target) -> Service:
     name = entry.name or entry.category.replace("_", " ").capitalize()
-    return Service(entry.category, name, entry.description or name,
-                   tuple(entry.keywords), entry.unit)
+    keywords = tuple(entry.keywords) if isinstance(entry, Rule) else ()
+    return Service(entry.category, name, entry.description or name, keywords, entry.unit)
 
 
 @lru_cache
 def load_catalogue(path: Path) -> Catalogue:
     """The catalogue from the routing rules file (read once per process and path)."""
-    rules = _Rules.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    rules = load_rules(path)
     changed = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
     services = [_service(rule) for rule in rules.rules]
     if all(s.code != rules.default.category for s in services):

@@ -12,7 +12,8 @@ from nats.js import JetStreamContext
 from aduan import bus
 from aduan.config import Settings
 from aduan.events import RECEIVED, ROUTING_CONSUMER, Event, new_event
-from services.routing.rules import RuleSet, decide, load_rules
+from aduan.rules import RuleSet, load_rules
+from services.routing.rules import decide
 
 log = structlog.get_logger(__name__)
 

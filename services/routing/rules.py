@@ -1,46 +1,11 @@
-"""Routing rules as data: keyword scoring that decides category, unit and class."""
+"""Routing decisions: keyword scoring of the rules file (aduan.rules) -> category, unit, class."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated
 
-import yaml
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
-
-
-class RulesError(ValueError):
-    """The rules file is unreadable or does not fit the schema."""
-
-
-# Whitespace inside a keyword is normalised as `decide` normalises the complaint's text:
-# "air  mati" (two spaces, or a tab) would otherwise never match anything.
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1),
-                    AfterValidator(lambda keyword: " ".join(keyword.split()))]
-
-
-class Target(BaseModel):
-    """Where a category goes: unit and complaint class."""
-
-    category: str
-    unit: str
-    complaint_class: str
-
-
-class Rule(Target):
-    """A category with the words that point to it and optional regional units."""
-
-    keywords: list[Keyword] = Field(min_length=1)
-    regions: dict[str, str] = Field(default_factory=dict)
-
-
-class RuleSet(BaseModel):
-    """The whole rules file."""
-
-    default: Target
-    rules: list[Rule]
+from aduan.rules import Rule, RuleSet
 
 
 @dataclass(frozen=True)
@@ -51,22 +16,6 @@ class Decision:
     unit: str
     complaint_class: str
     matched: bool
-
-
-def parse_rules(text: str) -> RuleSet:
-    """Parse rules from YAML text; RulesError says what is wrong."""
-    try:
-        return RuleSet.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValueError, TypeError, AttributeError, RecursionError) as exc:
-        raise RulesError(f"routing rules are invalid: {exc}") from exc
-
-
-def load_rules(path: Path) -> RuleSet:
-    """Read and parse the rules file."""
-    try:
-        return parse_rules(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(f"cannot read routing rules {path}: {exc}") from exc
 
 
 def _hits(rule: Rule, text: str) -> int:

@@ -21,8 +21,8 @@ import requests
 from georeport import GeoReport
 
 from aduan import devstack
+from aduan.rules import load_rules
 from services.intake.app import create_app
-from services.routing.rules import load_rules
 from tests.conftest import asgi_client
 from tests.integration.intake.open311_support import (
     OPEN311,

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import services.routing.rules as routing_rules
-from services.routing.rules import Decision, RulesError, RuleSet, decide, load_rules, parse_rules
+from aduan.rules import RulesError, RuleSet, load_rules, parse_rules
+from services.routing.rules import Decision, decide
 
 RULES = load_rules(Path(routing_rules.__file__).parent / "rules.yaml")
 CATEGORIES = [rule.category for rule in RULES.rules]

@@ -10,7 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.routing.rules import RulesError, RuleSet, decide, parse_rules
+from aduan.rules import RulesError, RuleSet, parse_rules
+from services.routing.rules import decide
 from tests.unit.yaml_tree import parent, paths
 
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True,
