@@ -17,9 +17,11 @@ import nats
 import structlog
 from nats.aio.client import Client as NATS
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
 from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
 from nats.js.object_store import ObjectStore
+from prometheus_client import Gauge
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -31,6 +33,11 @@ BUCKET = "ATTACHMENTS"  # the Object Store bucket (stream OBJ_ATTACHMENTS)
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
 _KEY = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _CONNECT_TIMEOUT_S = 3.0
+ALARM_SHARE = 0.8  # the store's use alarm rises once this share of its quota is used
+STORE_BYTES = Gauge("aduan_attachment_store_bytes", "Bytes kept in the attachment store")
+STORE_QUOTA = Gauge("aduan_attachment_store_quota_bytes", "The attachment store's quota")
+STORE_ALARM = Gauge("aduan_attachment_store_alarm",
+                    f"1 once the attachment store uses {ALARM_SHARE:.0%} of its quota")
 
 
 def sniff(data: bytes) -> str | None:
@@ -108,6 +115,15 @@ class AttachmentRefused(Problem):
         self.reason, self.file = reason, file
 
 
+class StoreFull(Problem):
+    """The store's quota would be passed: nothing was stored (the event stream shares its disk)."""
+
+    def __init__(self) -> None:
+        super().__init__(507, "Attachment store full",
+                         "the attachment store has no room for these files now; send the"
+                         " complaint without them, or try again later", reason="store_full")
+
+
 class StoreUnavailable(Problem):
     """The Object Store cannot be reached: nothing was stored, try again."""
 
@@ -140,8 +156,9 @@ def check(uploads: Sequence[Upload], *, max_bytes: int, max_count: int,
 class AttachmentStore:
     """The attachments bucket, connected on first use: NATS away means 503, not a dead app."""
 
-    def __init__(self, servers: list[str], *, replicas: int = 1) -> None:
-        self.servers, self.replicas = servers, replicas
+    def __init__(self, servers: list[str], *, replicas: int = 1,
+                 quota_bytes: int | None = None) -> None:
+        self.servers, self.replicas, self.quota_bytes = servers, replicas, quota_bytes
         self._client: NATS | None = None
         self._bucket: ObjectStore | None = None
         self._lock = asyncio.Lock()
@@ -173,11 +190,36 @@ class AttachmentStore:
         except BucketNotFoundError:
             return await js.create_object_store(
                 BUCKET, ObjectStoreConfig(storage=StorageType.FILE, replicas=self.replicas,
-                                          description="complaint attachments"))
+                                          description="complaint attachments",
+                                          max_bytes=self.quota_bytes or -1))
+
+    async def jetstream(self) -> JetStreamContext:
+        """JetStream on the store's connection, to read other streams' sizes beside ours."""
+        await self.bucket()
+        assert self._client is not None  # bucket() connected it
+        return self._client.jetstream()
+
+    async def used_bytes(self) -> int:
+        """Bytes the store holds now (the bucket's stream); sets the store's gauges."""
+        bucket = await self.bucket()
+        try:
+            used = int((await bucket.status()).size)
+        except (OSError, NatsError) as exc:
+            raise StoreUnavailable() from exc
+        STORE_BYTES.set(used)
+        if self.quota_bytes:
+            STORE_QUOTA.set(self.quota_bytes)
+            STORE_ALARM.set(int(used >= ALARM_SHARE * self.quota_bytes))
+        return used
 
     async def put(self, files: Sequence[Checked]) -> list[AttachmentRef]:
-        """Store every file under a new random key: all of them, or none (StoreUnavailable)."""
+        """Store every file under a new random key: all of them, or none (StoreUnavailable,
+        or StoreFull when they would pass the quota)."""
         bucket = await self.bucket()
+        if self.quota_bytes is not None and files and \
+                await self.used_bytes() + sum(len(f.data) for f in files) > self.quota_bytes:
+            log.error("attachments.store_full", quota_bytes=self.quota_bytes)
+            raise StoreFull()
         stored: list[AttachmentRef] = []
         try:
             for file in files:

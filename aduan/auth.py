@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import jwt
+import structlog
 
 from aduan.config import Settings
+
+log = structlog.get_logger(__name__)
 
 ALGORITHM = "HS256"
 DEFAULT_LIFETIME = timedelta(hours=8)  # one working day
@@ -23,6 +29,9 @@ DEFAULT_LIFETIME = timedelta(hours=8)  # one working day
 REMOTE_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
                      "ES256", "ES384", "ES512", "EdDSA"]
 _LEEWAY = timedelta(seconds=30)  # clock skew between the issuer and us
+# The issuer's key set is fetched at most this often, whatever key ids tokens name: a
+# stranger's random `kid`s must not make desk hammer the identity provider.
+JWKS_REFRESH_S = 60.0
 _KEY_LABEL = b"aduan staff token v1"
 
 
@@ -93,16 +102,52 @@ def issue_token(
     return jwt.encode(claims, signing_key(secret), algorithm=ALGORITHM)
 
 
+class _IssuerKeys:
+    """The issuer's signing keys by key id, fetched at most once per `refresh_s`.
+
+    Between fetches an unknown key id is refused without asking the issuer; a failed fetch
+    keeps the keys we had, so an issuer outage does not lock staff out."""
+
+    def __init__(self, url: str, refresh_s: float = JWKS_REFRESH_S) -> None:
+        # PyJWKClient only fetches and parses: its own caches refetch on unknown key ids
+        # (after a cooldown, in recent versions) and keep keys the issuer has dropped.
+        self._client = jwt.PyJWKClient(url, cache_jwk_set=False, timeout=5)
+        self._refresh_s = refresh_s
+        self._keys: dict[str, jwt.PyJWK] | None = None
+        self._fetched_at = -math.inf  # monotonic time of the last attempt, failed or not
+        self._lock = threading.Lock()  # desk verifies in threads: one fetch for all of them
+
+    def get(self, kid: object) -> jwt.PyJWK:
+        """The key named `kid`: PyJWKClientError if the issuer has none of that id,
+        PyJWKClientConnectionError if no key set could be fetched yet."""
+        with self._lock:
+            if time.monotonic() - self._fetched_at >= self._refresh_s:
+                self._fetched_at = time.monotonic()
+                try:
+                    self._keys = {str(key.key_id): key for key in self._client.get_signing_keys()}
+                except jwt.PyJWTError:
+                    if self._keys is None:
+                        raise
+                    log.warning("auth.jwks_refresh_failed", exc_info=True)
+            keys = self._keys
+        if keys is None:  # the first fetch failed less than `refresh_s` ago
+            raise jwt.PyJWKClientConnectionError("the issuer's key set is not available yet")
+        key = keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise jwt.PyJWKClientError("no signing key of the issuer has this key id")
+        return key
+
+
 class TokenVerifier:
     """Checks a bearer token: our own HS256 key, or the JWKS issuer's keys when configured."""
 
     def __init__(self, secret: str, *, jwks_url: str = "", issuer: str = "",
-                 audience: str = "") -> None:
+                 audience: str = "", jwks_refresh_s: float = JWKS_REFRESH_S) -> None:
         self._secret_key = signing_key(secret)
         self.issuer, self.audience = issuer, audience
         # With an issuer configured, only its tokens count: a leaked dev secret must not
         # open a production desk.
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, timeout=5) if jwks_url else None
+        self._jwks = _IssuerKeys(jwks_url, jwks_refresh_s) if jwks_url else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
@@ -133,7 +178,7 @@ class TokenVerifier:
     def _key(self, token: str) -> tuple[Any, list[str]]:
         if self._jwks is None:
             return self._secret_key, [ALGORITHM]
-        return self._jwks.get_signing_key_from_jwt(token).key, REMOTE_ALGORITHMS
+        return self._jwks.get(jwt.get_unverified_header(token).get("kid")).key, REMOTE_ALGORITHMS
 
     def _required(self) -> list[str]:
         return ["exp", "sub"] + ["iss"] * bool(self.issuer) + ["aud"] * bool(self.audience)

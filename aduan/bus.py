@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import nats
 import structlog
@@ -12,7 +13,7 @@ from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import NoStreamResponseError, NotFoundError
 from pydantic import ValidationError
 
@@ -41,10 +42,14 @@ async def connect(servers: list[str], name: str) -> NATS:
 
 
 async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
-    """Create or update the event stream (file storage, long duplicate window)."""
+    """Create or update the event stream (file storage, long duplicate window).
+
+    No size or age limit: an event nobody consumed yet is never discarded. Should an operator
+    set one, a full stream refuses new events (the outbox keeps them) rather than dropping
+    old ones; intake's /metrics raises an alarm long before (ADUAN_STREAM_ALARM_BYTES)."""
     config = StreamConfig(
         name=STREAM, subjects=SUBJECTS, storage=StorageType.FILE,
-        duplicate_window=DUPLICATE_WINDOW_S, num_replicas=replicas,
+        duplicate_window=DUPLICATE_WINDOW_S, num_replicas=replicas, discard=DiscardPolicy.NEW,
     )
     try:
         await js.stream_info(STREAM)
@@ -85,9 +90,10 @@ async def consume(
 ) -> None:
     """Feed each event to `handler`; ack after it returns, redeliver if it raises.
 
-    Events not acked within `ack_wait` seconds (the process died) are delivered again.
-    With `in_order=False` a fetched batch is handled concurrently: for handlers whose
-    events do not depend on one another's order (routing, the bridge)."""
+    Events not acked within `ack_wait` seconds (the process died) are delivered again; while
+    a handler works, its event's ack wait is extended every `ack_wait / 3` seconds. With
+    `in_order=False` a fetched batch is handled concurrently: for handlers whose events do
+    not depend on one another's order (routing, the bridge)."""
     await js.add_consumer(
         STREAM,
         ConsumerConfig(durable_name=durable, filter_subjects=subjects,
@@ -109,13 +115,33 @@ async def consume(
                 # The ack_wait clock of a message queued behind slow ones restarts here, so
                 # another replica does not get it while it is still waiting its turn.
                 await message.in_progress()
-                await _handle(message, handler, durable)
+                await _handle(message, handler, durable, ack_wait)
         else:
-            await asyncio.gather(*(_handle(message, handler, durable) for message in messages))
+            await asyncio.gather(*(_handle(message, handler, durable, ack_wait)
+                                   for message in messages))
     await subscription.unsubscribe()
 
 
-async def _handle(message: Msg, handler: Handler, durable: str) -> None:
+@asynccontextmanager
+async def _in_progress(message: Msg, every: float, durable: str) -> AsyncIterator[None]:
+    """While the block runs, tell JetStream every `every` seconds that `message` is in work."""
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await message.in_progress()
+            except Exception as exc:  # connection lost: try again; at worst, a redelivery
+                log.warning("consumer.in_progress_failed", consumer=durable, error=str(exc))
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.wait([task])  # no beat after the ack or nak that follows
+
+
+async def _handle(message: Msg, handler: Handler, durable: str, ack_wait: float) -> None:
     try:
         event = Event.model_validate_json(message.data)
     except ValidationError:
@@ -127,7 +153,10 @@ async def _handle(message: Msg, handler: Handler, durable: str) -> None:
     )
     with bound:
         try:
-            await handler(event)
+            # A handler slower than the ack wait (a slow SMTP peer) must not see its event
+            # redelivered to another replica while it is still working on it.
+            async with _in_progress(message, ack_wait / 3, durable):
+                await handler(event)
         except RetryLater as exc:
             log.warning("consumer.retry_later", consumer=durable, reason=str(exc))
             await message.nak(delay=exc.delay)

@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,28 @@ def token_matches(secret: str, complaint_id: uuid.UUID, token: str) -> bool:
     return hmac.compare_digest(access_token(secret, complaint_id).encode(), token.encode())
 
 
+_CONTACT_LABEL = b"aduan contact v1"  # its own key: never doubles as an access token
+
+
+def contact_token(secret: str, complaint_id: uuid.UUID, email: str) -> str:
+    """The token of the receipt's confirmation link: proves the mailbox received the receipt."""
+    key = hmac.new(secret.encode(), _CONTACT_LABEL, hashlib.sha256).digest()
+    message = f"{complaint_id}:{email.strip().lower()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def contact_confirmed(complaint: Mapping[str, Any]) -> bool:
+    """Whether the complainant's e-mail address may hear more from us than the receipt."""
+    return complaint.get("contact_confirmed_at") is not None
+
+
+async def confirm_contact(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> None:
+    """Record that the complainant proved their e-mail address (idempotent)."""
+    await pool.execute(
+        """UPDATE complaints SET contact_confirmed_at = now()
+        WHERE id = $1 AND contact_confirmed_at IS NULL""", complaint_id)
+
+
 @dataclass
 class NewComplaint:
     """A validated complaint as intake hands it to the store."""
@@ -78,6 +101,7 @@ class NewComplaint:
     entered_by: str | None = None  # the staff user who typed it in for a caller
     channel_data: dict[str, Any] = field(default_factory=dict)
     attachments: list[dict[str, Any]] = field(default_factory=list)  # AttachmentRef dicts
+    contact_confirmed: bool = False  # the channel proved the e-mail address is theirs
 
 
 @dataclass
@@ -103,14 +127,15 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
                 f"""INSERT INTO complaints (id, tracking_code, idempotency_key, request_hash,
                     channel, external_ref, subject, description, category, complaint_class,
                     language, complainant, account_ref, location, received_at, updated_at,
-                    entered_by, channel_data, attachments)
-                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17,$18)
+                    entered_by, channel_data, attachments, contact_confirmed_at)
+                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17,$18,
+                        CASE WHEN $19::boolean THEN $15::timestamptz END)
                 ON CONFLICT DO NOTHING RETURNING {_RETURNING}""",
                 complaint_id, new_tracking_code(), new.idempotency_key, new.request_hash,
                 new.channel, new.external_ref, new.subject, new.description, new.category,
                 new.complaint_class, new.language, new.complainant, new.account_ref,
                 new.location, new.received_at, new.entered_by, new.channel_data,
-                new.attachments,
+                new.attachments, new.contact_confirmed,
             )
             if row is not None:
                 await outbox.enqueue(connection, new_event(
@@ -131,6 +156,26 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
                                           " used for another request")
             return _created(existing, created=False)
     raise RuntimeError("could not allocate a unique tracking code")
+
+
+async def is_retry(pool: asyncpg.Pool, new: NewComplaint) -> bool:
+    """Whether a complaint was already stored under this submission's key or message id."""
+    if new.idempotency_key is None and new.external_ref is None:
+        return False
+    return bool(await pool.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM complaints
+        WHERE idempotency_key = $1 OR (channel = $2 AND external_ref = $3))""",
+        new.idempotency_key, new.channel, new.external_ref))
+
+
+async def recent_ref(pool: asyncpg.Pool, channel: str, refs: list[str],
+                     since: datetime) -> str | None:
+    """The first of `refs` that a complaint of `channel` received since `since` carries."""
+    found: str | None = await pool.fetchval(
+        """SELECT external_ref FROM complaints WHERE channel = $1
+        AND external_ref = ANY($2::text[]) AND received_at >= $3
+        ORDER BY received_at DESC LIMIT 1""", channel, refs, since)
+    return found
 
 
 def _created(row: asyncpg.Record, *, created: bool) -> Created:

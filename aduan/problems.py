@@ -75,7 +75,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors()
     if any(error["type"] == "json_invalid" for error in errors):
         return problem_response(400, "Malformed JSON", "the request body is not valid JSON")
-    return await _problem(request, invalid(errors))
+    return await answer(request, invalid(errors))
 
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
@@ -85,7 +85,8 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _problem(_: Request, exc: Exception) -> JSONResponse:
+async def answer(_: Request, exc: Exception) -> JSONResponse:
+    """The problem+json answer to a Problem (the handler apps register)."""
     assert isinstance(exc, Problem)
     response = problem_response(exc.status, exc.title, exc.detail, **exc.extra)
     response.headers.update(exc.headers)
@@ -121,11 +122,14 @@ _MEANING = {
     413: "The body is over the size limit",
     415: "An attachment is not a JPEG, PNG, WebP, GIF or PDF file (judged by its bytes)",
     422: "Invalid input; `errors` names each invalid field",
+    429: "Too many requests from this client address or contact; retry after `Retry-After`",
+    507: "The attachment store is full: nothing was stored",
     503: "A dependency (PostgreSQL, Temporal, the identity provider) is unreachable; retry",
 }
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": "Bearer", "required": True,
                                "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "seconds", "schema": {"type": "string"}}},
     503: {"Retry-After": {"description": "seconds", "schema": {"type": "string"}}},
 }
 
@@ -182,7 +186,7 @@ def install(app: FastAPI) -> None:
     app.openapi = _document(app)  # type: ignore[method-assign]
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(Problem, answer)
     for kind in DATABASE_DOWN:
         app.add_exception_handler(kind, _database_down)
     for kind in UNSTORABLE_TEXT:

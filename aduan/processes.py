@@ -67,7 +67,9 @@ def serve(name: str, settings: Settings) -> None:
     configure_logging(settings.log_level, settings.log_format, process=name)
     if name in ("intake", "desk"):
         app, port = _http_app(name, settings)
-        uvicorn.run(app, host=settings.host, port=port, log_config=None, access_log=False)  # type: ignore[arg-type]
+        # Behind a trusted proxy, X-Forwarded-For names the client the rate limits count.
+        uvicorn.run(app, host=settings.host, port=port, log_config=None, access_log=False,  # type: ignore[arg-type]
+                    proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
         return
     service = _service(name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import sys
@@ -24,6 +25,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from aduan import bus, complaints, db, devstack
+
+# The suite sends far more from one address and one mailbox than any citizen would: rate
+# limits are off unless a test sets its own (tests/integration/intake/test_rate_limits.py).
+# Set before any Settings is made, and inherited by every stack the suite starts.
+for _scope in ("SUBMISSIONS", "CONTACT", "UPLOADS", "LOGINS", "WEBHOOKS", "READS"):
+    os.environ[f"ADUAN_RATE_{_scope}"] = ""
 
 
 @pytest.fixture(scope="session")

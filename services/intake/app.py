@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request, Response
 
 from aduan import db, problems
 from aduan.attachments import AttachmentStore
 from aduan.config import Settings
 from aduan.http import add_operations
 from aduan.policy import load_policy
+from aduan.ratelimit import RateLimits, TooManyRequests, check_rates
+from services.intake.limits import rate_limit
 from services.intake.routes import actions, complaints, pages, stats, webhooks
 from services.intake.routes import attachments as attachment_routes
 from services.intake.routes import open311 as open311_routes
+from services.intake.watch import watch
 from workflows.client import Lifecycles
 
 UPLOAD_PATHS = r"/portal/complaints|/track/attachments|/v1/complaints/[^/]+/attachments"
@@ -26,22 +30,38 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = await db.create_pool(settings.dsn, min_size=0, max_size=20)
+        app.state.limits = RateLimits(app.state.pool, settings)
+        watching = asyncio.create_task(watch(app.state.attachments, settings))
         yield
+        watching.cancel()
+        await asyncio.wait([watching], timeout=5)
         await app.state.attachments.close()
         await app.state.pool.close()
 
-    app = FastAPI(title="Aduan intake", version="1", lifespan=lifespan)
+    check_rates(settings)
+    app = FastAPI(title="Aduan intake", version="1", lifespan=lifespan,
+                  dependencies=[Depends(rate_limit)])
     app.state.settings = settings
     app.state.policy = load_policy(settings.sla_policy)
     app.state.lifecycles = Lifecycles(settings)
-    app.state.attachments = AttachmentStore(settings.nats_servers)  # connects on first use
+    app.state.attachments = AttachmentStore(  # connects on first use
+        settings.nats_servers, quota_bytes=settings.attachment_store_max_bytes)
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")
 
     problems.install(app)
+
+    async def too_many(request: Request, exc: Exception) -> Response:
+        # A person on a page reads why and how long to wait; a client reads problem JSON.
+        assert isinstance(exc, TooManyRequests)
+        if request.url.path.startswith(("/v1/", "/open311/")):
+            return await problems.answer(request, exc)
+        return pages.too_many(request, exc)
+
+    app.add_exception_handler(TooManyRequests, too_many)
     # Forms with files may be as large as every allowed attachment plus the text fields.
-    add_operations(app, {"database": database}, settings.max_body_bytes,
+    add_operations(app, settings, {"database": database}, settings.max_body_bytes,
                    upload_paths=UPLOAD_PATHS, upload_bytes=settings.max_body_bytes
                    + settings.attachment_max_count * settings.attachment_max_bytes)
     app.include_router(complaints.router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -88,7 +89,7 @@ class WhatsAppMessage(BaseModel):
 
     from_: str = Field(alias="from", min_length=3, max_length=40)
     id: str = Field(min_length=1, max_length=200)
-    timestamp: str | None = None
+    timestamp: str | None = Field(None, pattern=r"^[0-9]{1,12}$")  # unix seconds, as text
     type: str = "text"
     text: WhatsAppText | None = None
     image: WhatsAppCaption | None = None
@@ -177,7 +178,8 @@ def read_whatsapp(body: bytes) -> tuple[list[InboundMessage], int]:
                 continue
             data = {k: v for k, v in (("to", to), ("media", media)) if v}
             sender = Sender(phone="+" + item.from_.lstrip("+"), name=names.get(item.from_))
-            messages.append(_message(Channel.WHATSAPP, item.id, sender, text, data))
+            sent_at = datetime.fromtimestamp(int(item.timestamp), UTC) if item.timestamp else None
+            messages.append(_message(Channel.WHATSAPP, item.id, sender, text, data, sent_at))
     return messages, skipped
 
 
@@ -192,11 +194,16 @@ def _text_of(item: WhatsAppMessage) -> tuple[str | None, dict[str, str] | None]:
     return None, None
 
 
+def stale(message: InboundMessage, window_s: float, now: datetime) -> bool:
+    """Whether the provider says the message was sent longer than `window_s` ago."""
+    return message.sent_at is not None and (now - message.sent_at).total_seconds() > window_s
+
+
 def _message(channel: Channel, ref: str, sender: Sender, text: str,
-             data: dict[str, Any]) -> InboundMessage:
+             data: dict[str, Any], sent_at: datetime | None = None) -> InboundMessage:
     code = find_tracking_code(text)
     return InboundMessage(
         channel=channel, external_ref=ref, sender=sender,
         text=without_tracking_code(text) if code else text.strip(), tracking_code=code,
-        language=guess_language(text), channel_data=data,
+        language=guess_language(text), channel_data=data, sent_at=sent_at,
     )

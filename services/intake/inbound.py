@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,16 +20,18 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from aduan import complaints
-from aduan.attachments import AttachmentStore, Upload, clean_name, sniff
+from aduan.attachments import AttachmentStore, StoreFull, Upload, clean_name, sniff
 from aduan.config import Settings
 from aduan.domain import Channel, Language
 from aduan.phone import international
 from aduan.policy import Policy
 from aduan.problems import DATABASE_DOWN, Problem
+from aduan.ratelimit import TooManyRequests
 from aduan.submission import (
     DESCRIPTION_MAX,
     PHONE_PATTERN,
     SUBJECT_MAX,
+    ComplaintCreated,
     ComplaintIn,
     is_mail_address,
     submit,
@@ -75,6 +77,7 @@ class InboundMessage:
     language: Language = Language.ID
     channel_data: dict[str, Any] = field(default_factory=dict)
     uploads: tuple[Upload, ...] = ()
+    sent_at: datetime | None = None  # when the provider says it was sent, if it says
 
 
 @dataclass(frozen=True)
@@ -144,11 +147,15 @@ class Inbound:
         kept, skipped = self._keepable(message.uploads)
         try:
             complaint = ComplaintIn.model_validate(body)
-            created, is_new = await submit(
-                self.pool, self.settings, self.policy, complaint, idempotency_key=None,
-                channel_data={**message.channel_data,
-                              **({"attachments_skipped": skipped} if skipped else {})},
-                uploads=kept, store=self.store)
+            try:
+                created, is_new = await self._submit(complaint, message, kept, skipped)
+            except StoreFull:  # the complaint matters more than its photos: take it without
+                skipped += [{"name": clean_name(u.name), "reason": "store_full"} for u in kept]
+                created, is_new = await self._submit(complaint, message, [], skipped)
+        except TooManyRequests:
+            return _refused("rate_limited", "Terlalu banyak pengaduan dari alamat atau nomor"
+                            " ini; silakan coba lagi besok. Too many complaints from this"
+                            " address or number; please try again tomorrow.")
         except Problem as exc:
             if exc.status >= 500:  # the attachment store is away: the sender tries again
                 raise TryLater(exc.detail) from exc
@@ -161,15 +168,24 @@ class Inbound:
                  replayed=not is_new)
         return Outcome(Result.COMPLAINT, created.tracking_code, replayed=not is_new)
 
+    async def _submit(self, complaint: ComplaintIn, message: InboundMessage,
+                      uploads: list[Upload], skipped: list[dict[str, Any]],
+                      ) -> tuple[ComplaintCreated, bool]:
+        data = {**message.channel_data, **({"attachments_skipped": skipped} if skipped else {})}
+        return await submit(self.pool, self.settings, self.policy, complaint,
+                            idempotency_key=None, channel_data=data, uploads=uploads,
+                            store=self.store)
+
     async def _reply(self, message: InboundMessage, code: str) -> Outcome:
         row = await complaints.find_by_tracking_code(self.pool, code)
-        if row is None:
-            return _refused("unknown_code", f"Tidak ada pengaduan {code}. There is no"
-                            f" complaint {code}.", code)
-        if not self._from_complainant(message.sender, row["complainant"] or {}):
-            return _refused("not_complainant", f"Hanya pengadu yang dapat membalas {code}, dari"
-                            f" alamat atau nomor yang tercatat. Only the complainant may reply"
-                            f" to {code}, from the address or number on record.", code)
+        # An unknown code gets the stranger's refusal, word for word: the answer must not
+        # tell whoever tries codes which of them exist.
+        if row is None or not self._from_complainant(message.sender, row["complainant"] or {}):
+            return _refused("not_complainant", f"Hanya pengadu yang dapat membalas pengaduan"
+                            f" {code}, dari alamat atau nomor yang tercatat; bisa jadi tidak ada"
+                            f" pengaduan dengan kode itu. Only the complainant may reply to"
+                            f" complaint {code}, from the address or number on record; there"
+                            f" may be no complaint with that code.", code)
         text = message.text.strip()[:DESCRIPTION_MAX]
         if not text:
             return _refused("empty", f"Balasan untuk {code} kosong. The reply to {code} is"
@@ -200,6 +216,9 @@ class Inbound:
             return
         try:
             await tracking.attach(self.pool, self.settings, self.store, row, new)
+        except StoreFull:  # the reply is taken; its files wait for room nobody can promise
+            log.warning("inbound.reply_attachments_refused", complaint_id=str(row["id"]),
+                        reason="store_full")
         except Problem as exc:
             if exc.status >= 500:  # the store is away: the sender retries the whole reply
                 raise TryLater(exc.detail) from exc

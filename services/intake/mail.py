@@ -18,11 +18,12 @@ from aduan.attachments import AttachmentStore
 from aduan.config import Settings
 from aduan.policy import load_policy
 from services.intake import mail_reader
-from services.intake.inbound import Inbound, Result, TryLater
+from services.intake.inbound import Inbound, InboundMessage, Result, TryLater
 from workflows.client import Lifecycles
 
 log = structlog.get_logger(__name__)
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # announced in EHLO SIZE; larger mail is refused (552)
+READERS = 4  # mails parsed at once, each in a worker thread; more wait their turn
 
 
 def _line(text: str) -> str:
@@ -30,28 +31,40 @@ def _line(text: str) -> str:
     return " ".join(text.encode("ascii", "replace").decode().split())[:400]
 
 
+def _read(raw: bytes, mail_from: str | None, recipients: list[str]) -> InboundMessage | None:
+    """The mail as intake takes it, or None for an automatic message (in a worker thread)."""
+    message = mail_reader.parse(raw)
+    if mail_reader.is_automatic(message, mail_from):
+        return None
+    return mail_reader.read_mail(message, raw, recipients)
+
+
 class InboundMailHandler:
     """aiosmtpd handler: one answer per mail, after its effect is durable."""
 
     def __init__(self, inbound: Inbound) -> None:
         self.inbound = inbound
+        self._readers = asyncio.Semaphore(READERS)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """Read the mail, deliver it, and answer with what became of it."""
         raw = envelope.original_content or b""
         try:
-            message = mail_reader.parse(raw)
-            if mail_reader.is_automatic(message, envelope.mail_from):
-                # RFC 3834: never answer an automatic message, and it is nobody's complaint.
-                log.info("mail.automatic_ignored")
-                return "250 2.0.0 Automatic message received; not a complaint"
-            inbound = mail_reader.read_mail(message, raw, list(envelope.rcpt_tos))
+            # Parsing is CPU work: off the event loop, or one heavy mail holds up every
+            # session; bounded, so a flood of them queues here instead of piling up threads.
+            async with self._readers:
+                inbound = await asyncio.to_thread(_read, raw, envelope.mail_from,
+                                                  list(envelope.rcpt_tos))
         except mail_reader.UnreadableMail as exc:
             return f"550 5.1.7 {_line(str(exc))}"
         except Exception:  # headers the standard library cannot parse: the sender is told
             log.exception("mail.unparseable")
             return ("550 5.6.0 Surel tidak dapat dibaca; kirim ulang sebagai teks biasa."
                     " The mail could not be read; please send it again as plain text")
+        if inbound is None:
+            # RFC 3834: never answer an automatic message, and it is nobody's complaint.
+            log.info("mail.automatic_ignored")
+            return "250 2.0.0 Automatic message received; not a complaint"
         try:
             outcome = await self.inbound.deliver(inbound)
         except TryLater:
@@ -81,7 +94,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     """The `inbound-mail` process: receive mail until `stop` is set."""
     # min_size=0: the receiver starts while PostgreSQL is down and answers 451 meanwhile.
     pool = await db.create_pool(settings.dsn, min_size=0, max_size=8)
-    store = AttachmentStore(settings.nats_servers)  # photos and PDFs attached to the mail
+    store = AttachmentStore(settings.nats_servers,  # photos and PDFs attached to the mail
+                            quota_bytes=settings.attachment_store_max_bytes)
     try:
         inbound = Inbound(pool, settings, load_policy(settings.sla_policy), Lifecycles(settings),
                           store)

@@ -15,15 +15,23 @@ from html.parser import HTMLParser
 from aduan.attachments import Upload
 from aduan.complaints import find_tracking_code
 from aduan.domain import Channel
+from aduan.submission import is_mail_address
 from services.intake.inbound import InboundMessage, Sender
 from services.intake.language import guess_language
 
 _MAX_REF = 200  # longer Message-IDs are kept as their hash
+# A From header longer than this is refused unread: parsing a crafted ~45 KB one took
+# seconds, and one address with a display name fits in a few hundred characters.
+FROM_MAX = 1_000
 _BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
                      "blockquote", "table", "ul", "ol", "section", "article", "hr"})
 _HIDDEN = frozenset({"script", "style", "head", "title"})
 # "On Mon, 1 Jan 2027, Siti wrote:" / "Pada 1 Jan 2027, Siti menulis:" before a quote.
 _ATTRIBUTION = re.compile(r"^(on|pada)\b.*\b(wrote|menulis)\s*:\s*$", re.IGNORECASE)
+
+
+_NO_SENDER = ("Pengaduan memerlukan alamat From yang dapat kami balas. A complaint needs a From"
+              " address we can answer")
 
 
 class UnreadableMail(ValueError):
@@ -88,9 +96,12 @@ def parse(raw: bytes) -> EmailMessage:
 
 def read_mail(message: EmailMessage, raw: bytes, recipients: list[str]) -> InboundMessage:
     """The message as intake takes it; UnreadableMail when nobody could be answered."""
+    raw_from = "".join(str(value) for key, value in message.raw_items() if key.lower() == "from")
+    if len(raw_from) > FROM_MAX:  # measured on the header as received, before parsing it
+        raise UnreadableMail(_NO_SENDER)
     name, address = parseaddr(str(message.get("From", "")))
-    if "@" not in address:
-        raise UnreadableMail("a complaint needs a From address we can answer")
+    if not is_mail_address(address):
+        raise UnreadableMail(_NO_SENDER)
     subject = " ".join(str(message.get("Subject", "")).split()) or None
     text = _body_text(message)
     code = find_tracking_code(subject or "") or _code_in_recipients(recipients, message)

@@ -21,6 +21,7 @@ from services.intake.open311 import Open311Error
 DESCRIPTION_MAX = 4000  # the specification's limit
 WINDOW = timedelta(days=90)  # the default and the widest date range of GET requests
 MAX_RESULTS = 1000  # "first 1000 requests returned"
+RETRY_WINDOW = timedelta(minutes=10)  # a form posted again this soon is the app retrying
 _W3 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
 _ATTRIBUTE = re.compile(r"attribute\[([^\]]+)\](\[\])?")
 _MEDIA_URL = re.compile(r"https?://\S{1,2000}")
@@ -76,10 +77,18 @@ def _key_id(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-def submission_ref(api_key: str, form: PostForm) -> str:
-    """The same fields posted again with the same key are the same report (a retry)."""
-    digest = hashlib.sha256(json.dumps([_key_id(api_key), form.pairs]).encode()).hexdigest()
-    return f"open311-{digest}"
+def submission_refs(api_key: str, form: PostForm, now: datetime) -> list[str]:
+    """The message ids a retry of this form would carry: the same fields from the same
+    device or account, posted again within RETRY_WINDOW (this window's id first).
+
+    Empty when the form names no device_id or account_id: two citizens of one app reporting
+    the same outage in the same words are two complaints, each with its own token."""
+    if not (form.get("device_id") or form.get("account_id")):
+        return []
+    window = int(now.timestamp() // RETRY_WINDOW.total_seconds())
+    digests = (hashlib.sha256(json.dumps([_key_id(api_key), form.pairs, w]).encode())
+               for w in (window, window - 1))
+    return [f"open311-{digest.hexdigest()}" for digest in digests]
 
 
 def idempotency_key(api_key: str, given: str) -> str:

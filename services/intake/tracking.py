@@ -5,6 +5,7 @@ page and an API client see the same complaint and meet the same refusals."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,16 +21,23 @@ from workflows.actions import COMPLAINANT_ACTIONS
 from workflows.client import Lifecycles, parse_action
 from workflows.models import LifecycleState
 
-NOT_FOUND = Problem(404, "Not found", "no complaint with this tracking code and access token")
+_NO_COMPLAINT = uuid.UUID(int=0)  # stands in for the id of a code that does not exist
+
+
+def not_found() -> Problem:
+    """The one 404 for an unknown code and a wrong token; a new problem for every raise."""
+    return Problem(404, "Not found", "no complaint with this tracking code and access token")
 
 
 async def find(pool: asyncpg.Pool, settings: Settings, tracking_code: str,
                token: str | None) -> asyncpg.Record:
     """The complaint if `token` is its access token; 404 otherwise (never says which is wrong)."""
     row = await complaints.find_by_tracking_code(pool, tracking_code.strip().upper())
-    if row is None or not token or \
-            not complaints.token_matches(settings.secret_key, row["id"], token.strip()):
-        raise NOT_FOUND
+    # The token is checked even without a row: the time taken must not tell that a code exists.
+    matches = complaints.token_matches(
+        settings.secret_key, row["id"] if row is not None else _NO_COMPLAINT, (token or "").strip())
+    if row is None or not matches:
+        raise not_found()
     return row
 
 
@@ -64,7 +72,7 @@ async def attach(pool: asyncpg.Pool, settings: Settings, store: AttachmentStore,
                  row: asyncpg.Record, uploads: Sequence[Upload]) -> list[AttachmentRef]:
     """Add files to a complaint that is not closed, within the per-complaint count."""
     if row["status"] == Status.CLOSED:
-        raise _CLOSED
+        raise Problem(409, "Attachment refused", "the complaint is closed; it takes no more files")
     if not uploads:
         raise Problem(422, "Invalid request", "attachments: send at least one file",
                       errors=[{"field": "attachments", "message": "no file"}])
@@ -81,5 +89,3 @@ async def attach(pool: asyncpg.Pool, settings: Settings, store: AttachmentStore,
                       f" limit of {settings.attachment_max_count} attachments meanwhile")
     return refs
 
-
-_CLOSED = Problem(409, "Attachment refused", "the complaint is closed; it takes no more files")

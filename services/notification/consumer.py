@@ -2,12 +2,17 @@
 
 Each event becomes a handful of deliveries, each logged once per (event, recipient,
 channel): a redelivered event resends nothing, a failed delivery is retried with backoff by
-redelivering the event, and one that exhausts its attempts is dead until replayed.
+redelivering the event, and one that exhausts its attempts is dead until replayed. A replica
+claims a delivery (a lease) before sending it, so an event that reaches two replicas at once
+(its ack wait ran out while the first was still sending) is still sent once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +66,8 @@ class Notifier:
     ) -> None:
         self.settings = settings
         self.pool = pool
+        # Who holds a delivery lease, as ops would look for it: host, process, instance.
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.mailer = mailer
         self.http = http
         self.sms = SmsGateway(http, settings.sms_url, settings.sms_token, settings.sms_sender) \
@@ -82,7 +89,8 @@ class Notifier:
                 await self._tell_people(work, await self._complaint(event))
             await self._call_integrators(work)
         if work.delays:
-            raise RetryLater("a delivery failed", delay=max(work.delays))
+            raise RetryLater("a delivery failed or is held by another replica",
+                             delay=max(work.delays))
 
     async def _complaint(self, event: Event) -> Row:
         complaint = await complaints.find(self.pool, event.complaint_id)
@@ -110,6 +118,12 @@ class Notifier:
             log.debug("notification.complainant_unreachable")
             return
         if address.channel == DeliveryChannel.EMAIL:
+            if work.event.type != "received" and not complaints.contact_confirmed(complaint):
+                # An address typed into a form may be anyone's: until its owner follows the
+                # receipt's link it hears nothing more (SMS and WhatsApp only ever answer the
+                # number that wrote to us).
+                log.info("notification.contact_unconfirmed")
+                return
             mail = messages.complainant_mail(self.settings, complaint, work.event, address.to)
             await self._deliver(work, Role.COMPLAINANT, address.channel,
                                 self._mail(mail, work.event, Role.COMPLAINANT))
@@ -182,11 +196,18 @@ class Notifier:
         """Send once per (event, recipient, channel) and log the attempt; True once sent."""
         event = work.event
         logged = {"recipient": recipient, "channel": channel.value}
-        status = await deliveries.status_of(self.pool, event_id=event.id, recipient=recipient,
-                                            channel=channel)
-        if status in (DeliveryStatus.SENT, DeliveryStatus.DEAD):
-            log.info("notification.already_settled", status=status.value, **logged)
-            return status == DeliveryStatus.SENT
+        claim = await deliveries.claim(self.pool, event=event, recipient=recipient,
+                                       channel=channel, holder=self.holder,
+                                       lease_s=self.settings.delivery_lease_s)
+        if claim.settled is not None:
+            log.info("notification.already_settled", status=claim.settled.value, **logged)
+            return claim.settled == DeliveryStatus.SENT
+        if not claim.ours:
+            # Another replica is sending it: never send it too; look again once its lease
+            # has run out (by then it is sent, or its holder died and we take it over).
+            log.info("notification.claimed_elsewhere", held_for=claim.held_for, **logged)
+            work.delays.append(claim.held_for)
+            return False
         try:
             await send()
         except Exception as exc:  # DeliveryFailed, or a crash (e.g. an unusable address)
@@ -195,7 +216,7 @@ class Notifier:
                 log.exception("notification.send_crashed", **logged)
             status, attempts = await deliveries.record_attempt(
                 self.pool, event=event, recipient=recipient, channel=channel,
-                error=failed.reason,
+                error=failed.reason, holder=self.holder,
                 dead_after=1 if failed.permanent else self.settings.delivery_max_attempts,
             )
             if status == DeliveryStatus.DEAD:
@@ -206,7 +227,8 @@ class Notifier:
                                                       self.settings.delivery_retry_base_s))
             return False
         await deliveries.record_attempt(self.pool, event=event, recipient=recipient,
-                                        channel=channel, error=None, dead_after=1)
+                                        channel=channel, error=None, dead_after=1,
+                                        holder=self.holder)
         log.info("notification.sent", event_type=event.type, **logged)
         return True
 

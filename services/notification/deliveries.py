@@ -1,8 +1,11 @@
 """The delivery log: one row per (event, recipient, channel), and one row per attempt.
 
-A row is `sent`, `failed` (to be retried), `dead` (attempts exhausted; kept with its event
-for `aduan notifications retry`) or `replaying` (published again, not yet tried). Nothing
-here holds a message body or an address: `last_error` is a reason safe to show anyone.
+A row is `sending` (claimed, first attempt under way), `sent`, `failed` (to be retried),
+`dead` (attempts exhausted; kept with its event for `aduan notifications retry`) or
+`replaying` (published again, not yet tried). A replica claims a row (a lease: `claimed_by`,
+`claimed_until`) before sending, so two replicas handling one event never both send; the
+attempt is recorded and the lease released in one transaction. Nothing here holds a message
+body or an address: `last_error` is a reason safe to show anyone.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class DeliveryChannel(StrEnum):
 class DeliveryStatus(StrEnum):
     """Where a delivery stands."""
 
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     DEAD = "dead"
@@ -76,6 +80,15 @@ class DeliveryRow:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What claiming a delivery found: ours to send, already settled, or another's lease."""
+
+    ours: bool
+    settled: DeliveryStatus | None = None  # sent or dead: nothing is left to send
+    held_for: float = 0.0  # seconds the other replica's lease still runs
+
+
 def delivery_key(event_id: uuid.UUID, recipient: str, channel: str) -> str:
     """The idempotency key a provider sees: the same delivery always has the same key."""
     return f"{event_id}.{recipient}.{channel}"
@@ -98,14 +111,52 @@ async def status_of(
     return DeliveryStatus(status) if status is not None else None
 
 
+async def claim(
+    pool: asyncpg.Pool, *, event: Event, recipient: str, channel: DeliveryChannel,
+    holder: str, lease_s: float,
+) -> Claim:
+    """Lease this delivery to `holder` for `lease_s` seconds, unless it is settled or leased.
+
+    A lease that ran out (its holder died while sending) is taken over."""
+    async with pool.acquire() as connection:
+        # One statement: of two replicas claiming at once, exactly one gets the row.
+        ours = await connection.fetchval(
+            """INSERT INTO deliveries AS d (event_id, recipient_role, channel, status,
+                   attempts, complaint_id, event_type, claimed_by, claimed_until, updated_at)
+            VALUES ($1, $2, $3, 'sending', 0, $4, $5, $6, now() + make_interval(secs => $7),
+                    now())
+            ON CONFLICT (event_id, recipient_role, channel) DO UPDATE
+            SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until
+            WHERE d.status NOT IN ('sent', 'dead')
+              AND (d.claimed_until IS NULL OR d.claimed_until <= now())
+            RETURNING true""",
+            event.id, recipient, channel.value, event.complaint_id, event.type, holder,
+            lease_s,
+        )
+        if ours:
+            return Claim(ours=True)
+        row = await connection.fetchrow(
+            """SELECT status, EXTRACT(EPOCH FROM claimed_until - now())::float8 AS held_for
+            FROM deliveries WHERE event_id = $1 AND recipient_role = $2 AND channel = $3""",
+            event.id, recipient, channel.value,
+        )
+    status = DeliveryStatus(row["status"])
+    if status in (DeliveryStatus.SENT, DeliveryStatus.DEAD):
+        return Claim(ours=False, settled=status)
+    # At least a second: a lease released just now is claimable on the next try.
+    return Claim(ours=False, held_for=max(row["held_for"] or 0.0, 1.0))
+
+
 async def record_attempt(
     pool: asyncpg.Pool, *, event: Event, recipient: str, channel: DeliveryChannel,
-    error: str | None, dead_after: int,
+    error: str | None, dead_after: int, holder: str,
 ) -> tuple[DeliveryStatus, int]:
-    """Log one attempt (error None: sent); returns the new status and the attempt count.
+    """Log one attempt (error None: sent) and release `holder`'s lease; returns the new
+    status and the attempt count.
 
     A failure that reaches `dead_after` attempts makes the delivery dead, keeping its event."""
     async with pool.acquire() as connection, connection.transaction():
+        # A lease another replica took over after ours ran out stays theirs.
         row = await connection.fetchrow(
             """INSERT INTO deliveries (event_id, recipient_role, channel, status, attempts,
                    last_error, complaint_id, event_type, updated_at)
@@ -113,11 +164,14 @@ async def record_attempt(
             ON CONFLICT (event_id, recipient_role, channel) DO UPDATE
             SET status = EXCLUDED.status, attempts = deliveries.attempts + 1,
                 last_error = EXCLUDED.last_error, complaint_id = EXCLUDED.complaint_id,
-                event_type = EXCLUDED.event_type, updated_at = now()
+                event_type = EXCLUDED.event_type, updated_at = now(),
+                claimed_by = NULLIF(deliveries.claimed_by, $8),
+                claimed_until = CASE WHEN deliveries.claimed_by = $8 THEN NULL
+                                     ELSE deliveries.claimed_until END
             RETURNING id, attempts""",
             event.id, recipient, channel.value,
             DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED, error,
-            event.complaint_id, event.type,
+            event.complaint_id, event.type, holder,
         )
         status = DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED
         if error is not None and row["attempts"] >= dead_after:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 
-from aduan.complaints import access_token
+from aduan.complaints import access_token, contact_confirmed, contact_token
 from aduan.config import Settings
 from aduan.domain import Language
 from aduan.events import Event
@@ -118,9 +118,19 @@ def complainant_context(settings: Settings, complaint: Row, event: Event) -> dic
     return context
 
 
+def confirm_url(settings: Settings, complaint: Row, email: str) -> str:
+    """The receipt's link that proves `email` is the complainant's (intake serves it)."""
+    token = contact_token(settings.secret_key, complaint["id"], email)
+    return f"{settings.intake_link}/contact/confirm/{complaint['tracking_code']}/{token}"
+
+
 def complainant_mail(settings: Settings, complaint: Row, event: Event, to: str) -> Mail:
     """The mail telling the complainant about this event, in their language."""
     context = complainant_context(settings, complaint, event)
+    if not contact_confirmed(complaint):
+        # Anyone can type anyone's address into the form: until its owner follows the link,
+        # the mail asks them to, and names nobody (the name is the sender's to choose).
+        context.update(name=None, confirm_url=confirm_url(settings, complaint, to))
     subject, body = render(event.type, language_of(complaint), context)
     return Mail(to=to, subject=subject, body=body,
                 reply_to=reply_address(settings.inbound_address, complaint["tracking_code"]))

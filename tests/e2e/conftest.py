@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -97,6 +98,27 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ombudsman: Ombudsman) -> Ite
     with running_stack(tmp_path_factory.mktemp("stack"), POLICY, Stack,
                        ombudsman_url=ombudsman.url, open311_api_keys=OPEN311_KEY) as running:
         yield running
+
+
+def confirm_address(stack: LocalStack, email: str, tracking_code: str) -> None:
+    """Do what the receipt asks of a web complainant: open its link and press the button."""
+    def link() -> str | None:
+        for mail in stack.mailbox(email):
+            if tracking_code in str(mail["Subject"]):
+                body = mail.get_body(preferencelist=("plain",))
+                found = re.search(r"https?://\S+/contact/confirm/\S+",
+                                  body.get_content() if body is not None else "")
+                if found:
+                    return found[0]
+        return None
+
+    url = eventually(link, what="the receipt's confirmation link")
+    with httpx.Client() as browser:  # keeps the CSRF cookie between the two requests
+        page = browser.get(url)
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert page.status_code == 200 and token, page.text
+        confirmed = browser.post(url, data={"csrf": token[1]})
+        assert "sudah dikonfirmasi" in confirmed.text, confirmed.text
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 60, what: str = "condition") -> T:

@@ -9,31 +9,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import assert_accessible, chromium
 from tests.e2e.conftest import Stack, eventually
 from tests.samples import png
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"  # installed by `make test` (Makefile target `browser`)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHOTO = png(4, 4)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "run `make browser` (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _submit(page: Page, base: str) -> tuple[str, str]:
     page.goto(base + "/")
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.locator("h1")).to_have_text("Kirim pengaduan")
+    assert_accessible(page)
     page.fill("#description", "Meteran air saya rusak, angkanya berputar terus walau keran"
                               " tertutup. <b>Mohon</b> diperiksa.")
     page.fill("#subject", "Meter rusak")
@@ -45,6 +41,7 @@ def _submit(page: Page, base: str) -> tuple[str, str]:
     page.click("#send")
     expect(page.locator("h1")).to_have_text("Pengaduan Anda sudah kami terima")
     expect(page.locator(".warning")).to_contain_text("jangan bagikan token")
+    assert_accessible(page)
     return page.inner_text("#tracking-code").strip(), page.inner_text("#access-token").strip()
 
 
@@ -72,6 +69,7 @@ def test_a_citizen_submits_with_a_photo_follows_answers_and_reads_it_in_english(
     page.fill("#token", "0" * 32)
     page.click("#show")
     expect(page.locator("#errors")).to_contain_text("tidak cocok")
+    assert_accessible(page)
     page.fill("#token", token)
     page.click("#show")
     expect(page.locator("#tracking-code")).to_have_text(code)
@@ -79,6 +77,7 @@ def test_a_citizen_submits_with_a_photo_follows_answers_and_reads_it_in_english(
     expect(page.locator("#escalation")).to_contain_text("Tidak ada")
     expect(page.locator("#deadlines")).to_contain_text("WIB")
     expect(page.locator("#deadlines")).to_contain_text("Tanggapan pertama")
+    assert_accessible(page)
 
     with page.expect_download() as download:
         page.click("#attachments a")
@@ -102,6 +101,7 @@ def test_a_citizen_submits_with_a_photo_follows_answers_and_reads_it_in_english(
     expect(page.locator("#status")).to_contain_text("Sedang ditangani")
     expect(page.locator("#timeline")).to_contain_text("<script>alert(1)</script>")  # as text
     expect(page.locator("#action-replies")).to_have_count(0)
+    assert_accessible(page)
 
     # A stale form (a tab left open) is refused in words, not with an error code page.
     csrf = page.locator("input[name=csrf]").first.get_attribute("value")
@@ -114,6 +114,7 @@ def test_a_citizen_submits_with_a_photo_follows_answers_and_reads_it_in_english(
     expect(page.locator("h1")).to_contain_text("Track a complaint")
     expect(page.locator("#status")).to_contain_text("Being handled")
     expect(page.locator("#timeline")).to_contain_text("You replied")
+    assert_accessible(page)
     page.goto(base + "/")
     expect(page.locator("h1")).to_have_text("Submit a complaint")  # the choice is kept
 

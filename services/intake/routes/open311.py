@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
@@ -16,6 +16,8 @@ from starlette.formparsers import MultiPartException
 
 from aduan import complaints
 from aduan.deps import PoolDep, SettingsDep
+from aduan.domain import Channel
+from aduan.http import ReadCache, app_cache
 from aduan.problems import DATABASE_DOWN, Problem
 from aduan.submission import submit
 from services.intake import open311_params
@@ -33,11 +35,13 @@ from services.intake.open311 import (
 )
 from services.intake.open311_params import (
     MAX_RESULTS,
+    RETRY_WINDOW,
+    RequestFilter,
     complaint,
     read_form,
     request_filter,
     require_api_key,
-    submission_ref,
+    submission_refs,
 )
 
 log = structlog.get_logger(__name__)
@@ -172,9 +176,15 @@ async def post_request(
     service = _catalogue(request).find(code)
     if service is None:
         raise Open311Error(404, f"service_code {code[:100]!r} was not found")
-    # An explicit Idempotency-Key (per api_key) wins; otherwise the fields themselves.
+    # An explicit Idempotency-Key (per api_key) wins; otherwise the same fields from the same
+    # device or account within minutes are a retry; anything else is a new complaint.
     key = open311_params.idempotency_key(api_key, idempotency_key) if idempotency_key else None
-    ref = None if key else submission_ref(api_key, form)
+    now = datetime.now(UTC)
+    refs = [] if key else submission_refs(api_key, form, now)
+    ref = None
+    if refs:
+        ref = await complaints.recent_ref(pool, Channel.OPEN311, refs, now - RETRY_WINDOW) \
+            or refs[0]
     body, extras = complaint(form, service.code, external_ref=ref)
     created, _ = await submit(pool, settings, request.app.state.policy, body,
                                    idempotency_key=key, channel_data=extras)
@@ -182,19 +192,43 @@ async def post_request(
         created_view(created.tracking_code, created.access_token, form.get("account_id"))])
 
 
+# GET requests lists up to 1000 complaints to anyone: each distinct query reaches the
+# database once per period at most, and a few distinct ones are kept (the oldest go first).
+REQUESTS_CACHE_SECONDS = 5.0
+REQUESTS_CACHE_SIZE = 32
+
+
+def requests_cache(app: FastAPI) -> ReadCache[tuple[Any, ...], tuple[bytes, str]]:
+    """This app's cache of GET requests answers (body and content type) by query."""
+    return app_cache(app, "open311_requests", REQUESTS_CACHE_SECONDS, REQUESTS_CACHE_SIZE)
+
+
+def _query_key(fmt: Format, wanted: RequestFilter) -> tuple[Any, ...]:
+    # Without dates (end unset) the window ends now: one query however the clock moved.
+    start = wanted.start if wanted.end is not None else None
+    return (fmt, tuple(wanted.ids or ()), tuple(sorted(set(wanted.codes or ()))), start,
+            wanted.end, wanted.closed)
+
+
 @router.get("/requests.{fmt}")
 async def get_requests(fmt: str, request: Request, pool: PoolDep) -> Response:
-    """GET Service Requests: by ids, or by service, status and date (90 days, 1000 at most)."""
-    _format(fmt)
+    """GET Service Requests: by ids, or by service, status and date (90 days, 1000 at most).
+    At most a few seconds old."""
+    output = _format(fmt)
     wanted = request_filter(request.query_params.multi_items(), datetime.now(UTC))
     catalogue = _catalogue(request)
-    rows = await complaints.open311_requests(
-        pool, default_category=catalogue.default_code, tracking_codes=wanted.ids,
-        categories=wanted.codes, received_from=wanted.start, received_until=wanted.end,
-        closed=wanted.closed, limit=MAX_RESULTS)
-    timezone = request.app.state.policy.timezone
-    return _answer(fmt, "service_requests",
-                   [request_view(row, catalogue, timezone) for row in rows])
+
+    async def listed() -> tuple[bytes, str]:
+        rows = await complaints.open311_requests(
+            pool, default_category=catalogue.default_code, tracking_codes=wanted.ids,
+            categories=wanted.codes, received_from=wanted.start, received_until=wanted.end,
+            closed=wanted.closed, limit=MAX_RESULTS)
+        timezone = request.app.state.policy.timezone
+        return render(output, "service_requests",
+                      [request_view(row, catalogue, timezone) for row in rows])
+
+    body, media_type = await requests_cache(request.app).get(_query_key(output, wanted), listed)
+    return Response(body, media_type=media_type)
 
 
 @router.get("/requests/{service_request_id}.{fmt}")

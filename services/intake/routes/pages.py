@@ -5,6 +5,8 @@ then in a short-lived HttpOnly cookie, never in a URL; every form carries a CSRF
 
 from __future__ import annotations
 
+import hmac
+import math
 import re
 import secrets
 from typing import Any
@@ -15,11 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from aduan import complaints
 from aduan.attachments import AttachmentRefused, download, find_attachment
 from aduan.config import Settings
 from aduan.deps import PoolDep, SettingsDep
 from aduan.domain import Status
 from aduan.problems import DATABASE_DOWN, Problem
+from aduan.ratelimit import TooManyRequests
 from aduan.submission import submit
 from services.intake import csrf, forms, rendering, tracking, words
 from services.intake.forms import Message
@@ -29,7 +33,7 @@ from workflows.actions import COMPLAINANT_ACTIONS
 from workflows.rules import ALLOWED_FROM
 
 router = APIRouter(include_in_schema=False)
-TRACK_COOKIE = "aduan_track"
+TRACK_COOKIE = csrf.SESSION_COOKIE  # forms' CSRF tokens are bound to its value
 TRACK_SECONDS = 30 * 60  # how long a browser stays "signed in" to one complaint
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _HEADERS = {  # no script, no framing, nothing sent elsewhere, nothing cached
@@ -61,13 +65,17 @@ def _page(request: Request, template: str, here: str, *, status: int = 200,
     return response
 
 
-async def _form(request: Request, settings: Settings) -> Form | None:
-    """The posted form if it parses and its CSRF token is good; None otherwise."""
+async def _form(request: Request, settings: Settings, *,
+                sessionless: bool = False) -> Form | None:
+    """The posted form if it parses and its CSRF token is good (for this tracking session, or
+    `sessionless` also from before one); None otherwise."""
     try:
         form = await read_form(request, settings)
     except StarletteHTTPException:  # a malformed multipart body
         return None
-    return form if csrf.valid(request, form.fields.get(csrf.FIELD), settings.secret_key) else None
+    good = csrf.valid(request, form.fields.get(csrf.FIELD), settings.secret_key,
+                      sessionless=sessionless)
+    return form if good else None
 
 
 # Submitting --------------------------------------------------------------------------------
@@ -193,7 +201,8 @@ async def track(request: Request, pool: PoolDep, settings: SettingsDep,
 @router.post("/track", response_model=None)
 async def track_open(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """Check the tracking code and token, then follow that complaint in this browser."""
-    form = await _form(request, settings)
+    # The sign-in form was issued before any session (another tab may have started one since).
+    form = await _form(request, settings, sessionless=True)
     if form is None:
         return _page(request, "track_form.html", "/track", status=403,
                      errors=[Message("error.csrf")])
@@ -257,7 +266,7 @@ async def track_download(key: str, request: Request, pool: PoolDep,
     """One of the followed complaint's files, as a download."""
     row = await _tracked(request, pool, settings)
     if row is None:
-        raise tracking.NOT_FOUND
+        raise tracking.not_found()
     ref, data = await find_attachment(request.app.state.attachments, row["attachments"], key)
     return download(ref, data)
 
@@ -267,5 +276,63 @@ async def track_forget(request: Request, settings: SettingsDep) -> Response:
     """Stop following the complaint in this browser (a shared computer, say)."""
     response = RedirectResponse("/track", 303)
     if await _form(request, settings) is not None:
-        response.delete_cookie(TRACK_COOKIE, path="/")
+        response.delete_cookie(TRACK_COOKIE, path="/", secure=csrf.secure_cookies(request),
+                               httponly=True, samesite="strict")
+    return response
+
+
+# Confirming the e-mail address -------------------------------------------------------------
+
+async def _contact(pool: asyncpg.Pool, settings: Settings, tracking_code: str,
+                   token: str) -> asyncpg.Record | None:
+    """The complaint whose receipt carried this link, if the token is its address's."""
+    row = await complaints.find_by_tracking_code(pool, tracking_code.strip().upper())
+    email = (row["complainant"] or {}).get("email") if row is not None else None
+    if row is None or not email:
+        return None
+    expected = complaints.contact_token(settings.secret_key, row["id"], email)
+    return row if hmac.compare_digest(expected.encode(), token.encode()) else None
+
+
+def _contact_page(request: Request, row: asyncpg.Record | None, *, done: bool = False,
+                  status: int = 200) -> HTMLResponse:
+    if row is None:
+        return _page(request, "contact.html", "/track", status=404, ask=False,
+                     errors=[Message("contact.invalid")])
+    ask = not done and not complaints.contact_confirmed(row)
+    return _page(request, "contact.html", request.url.path, status=status, ask=ask,
+                 action=request.url.path, tracking_code=row["tracking_code"],
+                 notice=None if ask else Message("contact.done"))
+
+
+@router.get("/contact/confirm/{tracking_code}/{token}", response_class=HTMLResponse)
+async def contact_form(tracking_code: str, token: str, request: Request, pool: PoolDep,
+                       settings: SettingsDep) -> HTMLResponse:
+    """The receipt's link: a button, so that a mail scanner opening links confirms nothing."""
+    return _contact_page(request, await _contact(pool, settings, tracking_code, token))
+
+
+@router.post("/contact/confirm/{tracking_code}/{token}", response_class=HTMLResponse)
+async def contact_confirm(tracking_code: str, token: str, request: Request, pool: PoolDep,
+                          settings: SettingsDep) -> HTMLResponse:
+    """Record that the address is the complainant's: every later step is mailed to it."""
+    row = await _contact(pool, settings, tracking_code, token)
+    if row is None:
+        return _contact_page(request, None)
+    if await _form(request, settings) is None:
+        return _page(request, "contact.html", request.url.path, status=403, ask=True,
+                     action=request.url.path, tracking_code=row["tracking_code"],
+                     errors=[Message("error.csrf")])
+    await complaints.confirm_contact(pool, row["id"])
+    return _contact_page(request, row, done=True)
+
+
+# Too many requests -------------------------------------------------------------------------
+
+def too_many(request: Request, exc: TooManyRequests) -> HTMLResponse:
+    """The page a visitor sees past a rate limit, with the wait in minutes."""
+    minutes = max(1, math.ceil(exc.retry_after / 60))
+    back = "/track" if request.url.path.startswith("/track") else "/"
+    response = _page(request, "limited.html", back, status=429, back=back, minutes=minutes)
+    response.headers["Retry-After"] = str(exc.retry_after)
     return response

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from aduan import stats
 from aduan.deps import PoolDep
+from aduan.http import ReadCache, app_cache
 from aduan.problems import responses
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
+# Anyone may ask, as often as they like: the database answers once per period at most.
+CACHE_SECONDS = 5.0
 
 
 class DeadlineStats(BaseModel):
@@ -32,7 +35,17 @@ class PublicStats(BaseModel):
     deadlines: dict[str, DeadlineStats]
 
 
+def cache(app: FastAPI) -> ReadCache[str, PublicStats]:
+    """This app's cache of the statistics."""
+    return app_cache(app, "public_stats", CACHE_SECONDS, 1)
+
+
 @router.get("/stats", response_model=PublicStats, responses=responses(503))
-async def public_stats(pool: PoolDep) -> PublicStats:
-    """Counts by status, outcome, class, escalation level and channel; deadlines met."""
-    return PublicStats.model_validate(await stats.public_stats(pool))
+async def public_stats(request: Request, pool: PoolDep) -> PublicStats:
+    """Counts by status, outcome, class, escalation level and channel; deadlines met.
+    At most a few seconds old."""
+
+    async def compute() -> PublicStats:
+        return PublicStats.model_validate(await stats.public_stats(pool))
+
+    return await cache(request.app).get("all", compute)

@@ -73,7 +73,7 @@ async def test_a_complaint_is_stored_with_its_event_and_can_be_followed(
 async def test_a_retry_returns_the_first_answer_and_creates_nothing(
     intake: httpx.AsyncClient, pool: asyncpg.Pool, how: str
 ) -> None:
-    body: dict[str, Any] = {**COMPLAINT, "channel": "sms", "external_ref": str(uuid.uuid4())}
+    body: dict[str, Any] = {**COMPLAINT, "channel": "social", "external_ref": str(uuid.uuid4())}
     headers = {"Idempotency-Key": str(uuid.uuid4())} if how == "idempotency-key" else {}
     first = await intake.post("/v1/complaints", json=body, headers=headers)
     before = await _count(pool)

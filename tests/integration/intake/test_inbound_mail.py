@@ -6,6 +6,7 @@ on Temporal's time-skipping server, run by the worker of the workflow tests' fix
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -198,9 +199,21 @@ async def test_a_reply_to_a_complaint_not_waiting_is_refused_with_the_reason(
     assert refused.code == 550
     assert f"Complaint {code} is not waiting for your reply" in refused.message
 
-    unknown = compose(subject="Re: [ADU-0000-0000] Tagihan")
-    refused = await refusal(smtp_port, unknown)
-    assert refused.code == 550 and "no complaint ADU-0000-0000" in refused.message
+
+
+async def test_an_unknown_code_is_refused_as_a_stranger_is_so_no_code_is_revealed(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    complaint_id = await insert_complaint(pool, channel="email",
+                                          complainant={"email": "budi@example.id"})
+    code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
+    stranger = await refusal(smtp_port, compose(sender="mallory@example.net",
+                                                subject=f"Re: [{code}] Tagihan"))
+    unknown = await refusal(smtp_port, compose(sender="mallory@example.net",
+                                               subject="Re: [ADU-0000-0000] Tagihan"))
+    assert stranger.code == unknown.code == 550
+    assert unknown.message == stranger.message.replace(code, "ADU-0000-0000")
+    assert "Only the complainant may reply to complaint ADU-0000-0000" in unknown.message
 
 
 async def test_mail_without_a_sender_address_is_refused(smtp_port: int) -> None:
@@ -240,5 +253,80 @@ async def test_a_mail_with_a_header_python_cannot_parse_still_becomes_a_complain
     _, answer = await aiosmtplib.send(raw.encode(), hostname="127.0.0.1", port=smtp_port,
                                       sender="siti@example.id", recipients=[INBOX], timeout=30)
     assert "ADU-" in answer
+    rows = await pool.fetch("SELECT description FROM complaints WHERE external_ref = $1", ref)
+    assert [r["description"] for r in rows] == ["Air tidak mengalir tiga hari."]
+
+
+def crafted_sender(message_id: str) -> bytes:
+    """A ~46 KB mail whose From is one address of ~37,000 characters: RFC 2047 encoded words
+    folded at the dots of the local part, which the standard library's address parser (and
+    the old check of the address) took seconds over."""
+    word = "=?utf-8?q?" + "a." * 30 + "a?="
+    sender = "\r\n .".join([word] * 600) + "@example.id"
+    return (f"From: {sender}\r\nTo: {INBOX}\r\nSubject: Tagihan\r\nMessage-ID: {message_id}"
+            f"\r\n\r\nTagihan saya naik.\r\n").encode()
+
+
+async def _data(smtp: aiosmtplib.SMTP, raw: bytes) -> tuple[int, str]:
+    try:
+        answer = await smtp.data(raw)
+    except aiosmtplib.SMTPResponseException as exc:
+        return exc.code, exc.message
+    return answer.code, answer.message
+
+
+async def while_sending(port: int, raw: bytes) -> tuple[int, str, float, float]:
+    """Send `raw` in one session while another sends NOOPs back to back: the answer to DATA,
+    the seconds it took, and the longest the other session waited for an answer."""
+    other = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
+    sender = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
+    await other.connect()
+    await sender.connect()
+    await sender.ehlo()
+    await sender.mail("siti@example.id")
+    await sender.rcpt(INBOX)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answer = asyncio.create_task(_data(sender, raw))
+    waits: list[float] = []
+    while not answer.done():
+        sent = loop.time()
+        await other.noop()
+        waits.append(loop.time() - sent)
+    code, message = await answer
+    took = loop.time() - started
+    await other.quit()
+    await sender.quit()
+    return code, message, took, max(waits)
+
+
+async def test_a_crafted_sender_is_refused_at_once_and_other_sessions_are_answered_meanwhile(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    ref = f"<{uuid.uuid4()}@mail.example.id>"
+    raw = crafted_sender(ref)
+    assert len(raw) > 45_000 and max(len(line) for line in raw.splitlines()) < 100
+
+    code, message, took, waited = await while_sending(smtp_port, raw)
+    assert waited < 1, f"another session waited {waited:.2f}s for its NOOP" \
+        f" (the crafted mail got {code} after {took:.2f}s)"
+    assert code == 550 and "From address" in message, (code, message)
+    assert took < 1, f"the crafted mail took {took:.2f}s"
+    assert await pool.fetch("SELECT id FROM complaints WHERE external_ref = $1", ref) == []
+
+
+async def test_a_mail_slow_to_read_holds_up_no_other_session(
+    smtp_port: int, pool: asyncpg.Pool
+) -> None:
+    # Thousands of Content-Type parameters are legal; the standard library needs seconds.
+    ref = f"<{uuid.uuid4()}@mail.example.id>"
+    params = ";\r\n ".join(f"p{i}=v" for i in range(3000))
+    raw = (f"From: Siti <siti@example.id>\r\nTo: {INBOX}\r\nSubject: Air mati\r\n"
+           f"Message-ID: {ref}\r\nContent-Type: text/plain; charset=utf-8;\r\n {params}"
+           f"\r\n\r\nAir tidak mengalir tiga hari.\r\n").encode()
+
+    code, message, took, waited = await while_sending(smtp_port, raw)
+    assert waited < 1, f"another session waited {waited:.2f}s while the mail took {took:.2f}s"
+    assert code == 250 and "ADU-" in message, (code, message)
     rows = await pool.fetch("SELECT description FROM complaints WHERE external_ref = $1", ref)
     assert [r["description"] for r in rows] == ["Air tidak mengalir tiga hari."]

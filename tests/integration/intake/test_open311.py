@@ -116,6 +116,36 @@ async def test_a_report_posted_twice_is_one_complaint_with_everything_it_said(
     assert tracked.status_code == 200
 
 
+async def test_two_citizens_sending_the_same_words_get_two_complaints_and_two_tokens(
+    open311: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    # One app, one outage, the same words, no device or account: not a retry.
+    fields = report(account_id=None, device_id=None, first_name=None, last_name=None,
+                    email=None)
+    before = await open311_count(pool)
+    first = await post(open311, fields)
+    second = await post(open311, fields)
+    assert first.status_code == second.status_code == 200, first.text
+    [one], [two] = first.json(), second.json()
+    assert one["service_request_id"] != two["service_request_id"]
+    assert one["service_notice"] != two["service_notice"]  # each its own access token
+    assert await open311_count(pool) == before + 2
+
+
+async def test_the_same_device_posting_again_within_minutes_is_a_retry(
+    open311: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    fields = report(account_id=None, device_id=f"device-{uuid.uuid4()}")
+    before = await open311_count(pool)
+    first = await post(open311, fields)
+    again = await post(open311, fields)
+    assert again.json() == first.json()
+    other_device = await post(open311, {**fields, "device_id": f"device-{uuid.uuid4()}"})
+    assert other_device.json()[0]["service_request_id"] != \
+        first.json()[0]["service_request_id"]
+    assert await open311_count(pool) == before + 2
+
+
 async def test_an_idempotency_key_makes_one_complaint_and_refuses_other_fields(
     open311: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:

@@ -10,16 +10,22 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from georeport import GeoReport
 
-from tests.conftest import insert_complaint
+from aduan import complaints
+from services.intake.app import create_app
+from services.intake.routes.open311 import REQUESTS_CACHE_SECONDS, requests_cache
+from tests.conftest import asgi_client, insert_complaint
 from tests.integration.intake.open311_support import (
+    OPEN311,
     errors,
     posted_id,
+    settings,
 )
 
 W3 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -166,3 +172,43 @@ async def test_at_most_1000_requests_newest_first(
         await pool.execute("DELETE FROM complaints WHERE category = $1", category)
 
 
+
+
+async def test_each_distinct_query_reaches_the_database_once_per_period(
+    pg_dsn: str, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[object] = []
+    real = complaints.open311_requests
+
+    async def counted(*args: Any, **kwargs: Any) -> list[asyncpg.Record]:
+        ran.append(kwargs)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(complaints, "open311_requests", counted)
+    app, now = create_app(settings(pg_dsn)), [1000.0]
+    requests_cache(app).clock = lambda: now[0]
+    category = f"cache-{uuid.uuid4().hex[:8]}"
+    await insert_complaint(pool, category=category)
+    query = {"service_code": category}
+
+    async with asgi_client(app, OPEN311) as open311:
+        async def listed(**params: str) -> httpx.Response:
+            answer = await open311.get("/requests.json", params={**query, **params})
+            assert answer.status_code == 200, answer.text
+            return answer
+
+        burst = await asyncio.gather(*(listed() for _ in range(20)))
+        assert len({answer.text for answer in burst}) == 1 and len(burst[0].json()) == 1
+        assert len(ran) == 1  # the 19 others waited for the first one's query
+
+        now[0] += REQUESTS_CACHE_SECONDS - 0.1
+        assert (await listed(jurisdiction_id="air.example.id")).text == burst[0].text
+        assert len(ran) == 1  # a parameter that filters nothing is the same query
+        await listed(status="open")
+        assert len(ran) == 2  # another query is its own
+
+        await insert_complaint(pool, category=category)
+        assert len((await listed()).json()) == 1
+        now[0] += 0.1
+        assert len((await listed()).json()) == 2  # the period is over: the new one shows
+        assert len(ran) == 3

@@ -113,3 +113,57 @@ async def test_tracking_keeps_the_token_out_of_urls_and_refuses_in_words(
 
     await intake.post("/track/forget", data=hidden(page.text))
     assert 'name="token"' in (await intake.get("/track")).text
+
+
+async def test_a_form_token_acts_only_in_the_tracking_session_it_was_issued_in(
+    intake: httpx.AsyncClient,
+) -> None:
+    first, first_token = await submit(intake)
+    second, second_token = await submit(intake)
+    intake.cookies.delete("aduan_track")
+    before = hidden((await intake.get("/track")).text)  # the sign-in form: no session yet
+    opened = await intake.post("/track", data={**before, "tracking_code": first,
+                                               "token": first_token})
+    assert opened.status_code == 303  # signing in takes the token from before the session
+
+    empty_reply = {"message": "  "}  # refused in words (422) once past the CSRF check
+    stale = await intake.post("/track/actions/replies", data={**before, **empty_reply})
+    assert stale.status_code == 403 and "kedaluwarsa" in stale.text
+    mine = hidden((await intake.get("/track")).text)  # rendered with the session's cookie
+    assert (await intake.post("/track/actions/replies",
+                              data={**mine, **empty_reply})).status_code == 422
+
+    switched = await intake.post("/track", data={**mine, "tracking_code": second,
+                                                 "token": second_token})
+    assert switched.status_code == 303
+    other = await intake.post("/track/actions/replies", data={**mine, **empty_reply})
+    assert other.status_code == 403 and "kedaluwarsa" in other.text  # the first one's token
+    forget = await intake.post("/track/forget", data=mine)
+    assert second in (await intake.get("/track")).text and forget.status_code == 303
+
+
+async def test_in_production_every_cookie_is_secure_even_over_plain_http(
+    pg_dsn: str, nats_url: str,
+) -> None:
+    # TLS ends at the proxy: the request looks like plain HTTP and no public URL is set.
+    settings = Settings(database_url=pg_dsn, nats_url=nats_url, environment="production",
+                        secret_key="production-pages-secret-" + "x" * 16,
+                        temporal_address=f"127.0.0.1:{devstack.free_port()}")
+    async with asgi_client(create_app(settings), "http://intake") as client:
+        page = await client.get("/?lang=en")  # the CSRF and the language cookies
+        # The client keeps Secure cookies off plain HTTP, as a browser would: sent by hand.
+        browser = f"aduan_csrf={page.cookies['aduan_csrf']}"
+        answer = await client.post(
+            "/portal/complaints", data={**hidden(page.text), "description": "Air mati"},
+            headers={"Cookie": browser})
+        assert answer.status_code == 303, answer.text
+        browser += f"; aduan_track={answer.cookies['aduan_track']}"
+        tracked = await client.get("/track", headers={"Cookie": browser})
+        forget = await client.post("/track/forget", data=hidden(tracked.text),
+                                   headers={"Cookie": browser})
+    answers = (page, answer, tracked, forget)
+    cookies = [cookie for one in answers for cookie in one.headers.get_list("set-cookie")]
+    assert sorted(cookie.split("=")[0] for cookie in cookies) == \
+        ["aduan_csrf", "aduan_lang", "aduan_track", "aduan_track", "aduan_track"]
+    assert 'aduan_track=""' in cookies[-1]  # forgotten: the cookie is cleared
+    assert all("; secure" in cookie.lower() for cookie in cookies), cookies

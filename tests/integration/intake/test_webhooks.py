@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,11 +34,11 @@ VERIFY_TOKEN = "verify-me-please"
 
 
 @pytest_asyncio.fixture
-async def intake(pg_dsn: str, time_skipping_env: WorkflowEnvironment
+async def intake(pg_dsn: str, time_skipping_env: WorkflowEnvironment, nats_url: str
                  ) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
-        database_url=pg_dsn, sms_webhook_secret=SMS_SECRET, whatsapp_app_secret=APP_SECRET,
-        whatsapp_verify_token=VERIFY_TOKEN,
+        database_url=pg_dsn, nats_url=nats_url, sms_webhook_secret=SMS_SECRET,
+        whatsapp_app_secret=APP_SECRET, whatsapp_verify_token=VERIFY_TOKEN,
         temporal_address=time_skipping_env.client.service_client.config.target_host)
     async with asgi_client(create_app(settings), "http://intake") as client:
         yield client
@@ -70,9 +71,10 @@ def whatsapp(*messages: dict[str, Any], name: str = "Siti") -> tuple[bytes, dict
                   "X-Hub-Signature-256": "sha256=" + _hmac(APP_SECRET, body)}
 
 
-def wa_text(text: str, sender: str = "6281311112222") -> dict[str, Any]:
-    return {"from": sender, "id": f"wamid.{uuid.uuid4().hex}", "timestamp": "1764400000",
-            "type": "text", "text": {"body": text}}
+def wa_text(text: str, sender: str = "6281311112222", *, age_s: int = 5) -> dict[str, Any]:
+    """A text message sent `age_s` seconds ago."""
+    return {"from": sender, "id": f"wamid.{uuid.uuid4().hex}",
+            "timestamp": str(int(time.time()) - age_s), "type": "text", "text": {"body": text}}
 
 
 async def complaints_with(pool: asyncpg.Pool, channel: str, ref: str) -> list[asyncpg.Record]:
@@ -159,8 +161,9 @@ async def test_a_whatsapp_message_delivered_twice_is_one_complaint(
 async def test_delivery_statuses_and_captionless_media_create_nothing(
     intake: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
-    photo = {"from": "6281311112222", "id": f"wamid.{uuid.uuid4().hex}", "type": "image",
-             "image": {"id": "media-1", "mime_type": "image/jpeg"}}
+    photo: dict[str, Any] = {"from": "6281311112222", "id": f"wamid.{uuid.uuid4().hex}",
+                             "type": "image",
+                             "image": {"id": "media-1", "mime_type": "image/jpeg"}}
     body, headers = whatsapp(photo)
     answer = await intake.post("/v1/webhooks/whatsapp", content=body, headers=headers)
     assert answer.status_code == 200
@@ -201,6 +204,11 @@ async def test_an_sms_with_the_tracking_code_is_a_reply_from_the_complainant_onl
     stranger = outcome(await intake.post("/v1/webhooks/sms", content=body, headers=headers))
     assert stranger["outcome"] == "refused" and stranger["reason"] == "not_complainant"
     assert (await complaint.state()).status == "waiting_complainant"
+    # An unknown code meets the very same refusal: trying codes tells nobody which exist.
+    body, headers = sms(sender="+6281299990000", text="ADU-0000-0000 batalkan saja")
+    unknown = outcome(await intake.post("/v1/webhooks/sms", content=body, headers=headers))
+    assert (unknown["outcome"], unknown["reason"], unknown["detail"]) == \
+        ("refused", "not_complainant", stranger["detail"].replace(code, "ADU-0000-0000"))
 
     sid = f"SM{uuid.uuid4().hex}"
     body, headers = sms(sender="+6281277770001", text=f"{code.lower()} Nomor meter 778899", sid=sid)
@@ -259,3 +267,69 @@ async def test_while_postgresql_is_down_the_provider_is_told_to_retry() -> None:
         answer = await client.post("/v1/webhooks/sms", content=body, headers=headers)
         assert answer.status_code == 503, answer.text
         assert answer.headers["retry-after"]
+
+
+async def test_a_whatsapp_message_older_than_the_window_is_refused_as_stale(
+    intake: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    window = Settings().webhook_replay_window_s
+    old = wa_text("Air mati sejak minggu lalu.", age_s=window + 60)
+    recent = wa_text("Air mati sejak kemarin.", age_s=window - 60)
+    body, headers = whatsapp(old, recent)
+    answer = await intake.post("/v1/webhooks/whatsapp", content=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    stale, taken = answer.json()["messages"]
+    assert (stale["outcome"], stale["reason"]) == ("refused", "stale")
+    assert "tidak diterima lagi" in stale["detail"] and "no longer taken" in stale["detail"]
+    assert await complaints_with(pool, "whatsapp", old["id"]) == []
+    assert taken["outcome"] == "complaint"
+    assert len(await complaints_with(pool, "whatsapp", recent["id"])) == 1
+
+
+async def test_a_replayed_reply_is_answered_as_before_and_reaches_nothing(
+    intake: httpx.AsyncClient, pool: asyncpg.Pool, lifecycles: workflow_fixtures.Lifecycles,
+    pg_dsn: str, nats_url: str
+) -> None:
+    complaint = await lifecycles.start(channel="whatsapp",
+                                       complainant={"phone": "+6281366667777"})
+    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge,
+                                          AcknowledgeInput(actor="budi"))
+    await complaint.handle.execute_update(ComplaintLifecycle.request_info,
+                                          RequestInfoInput(actor="budi", message="Nomor meter?"))
+    code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint.id)
+    message = wa_text(f"{code} Nomor meter 445566", sender="6281366667777")
+    body, headers = whatsapp(message)
+    first = outcome(await intake.post("/v1/webhooks/whatsapp", content=body, headers=headers))
+    assert (first["outcome"], first["replayed"]) == ("reply", False)
+
+    # An intake whose Temporal is away answers the replay all the same: it reaches nothing.
+    away = Settings(database_url=pg_dsn, nats_url=nats_url, whatsapp_app_secret=APP_SECRET,
+                    temporal_address=f"127.0.0.1:{devstack.free_port()}")
+    async with asgi_client(create_app(away), "http://intake") as client:
+        again = outcome(await client.post("/v1/webhooks/whatsapp", content=body,
+                                          headers=headers))
+    assert again == {**first, "replayed": True}
+    assert [r["data"]["message"] for r in await complaint.events("replied")] == \
+        ["Nomor meter 445566"]
+    seen = await pool.fetchval("SELECT count(*) FROM inbound_seen WHERE channel = 'whatsapp'"
+                               " AND message_id = $1", message["id"])
+    assert seen == 1
+
+
+async def test_message_ids_past_the_window_are_forgotten(
+    intake: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    window = Settings().webhook_replay_window_s
+    forgotten, expired = f"SM{uuid.uuid4().hex}", f"SM{uuid.uuid4().hex}"
+    await pool.executemany(
+        "INSERT INTO inbound_seen (channel, message_id, seen_at)"
+        " VALUES ('sms', $1, now() - make_interval(secs => $2))",
+        [(forgotten, window + 3600), (expired, window + 60)])
+    body, headers = sms(sid=forgotten)
+    first = outcome(await intake.post("/v1/webhooks/sms", content=body, headers=headers))
+    assert (first["outcome"], first["replayed"]) == ("complaint", False)  # not a replay now
+
+    rows = await pool.fetch("SELECT message_id, seen_at > now() - interval '1 minute' AS fresh"
+                            " FROM inbound_seen WHERE message_id = ANY($1)",
+                            [forgotten, expired])
+    assert [(r["message_id"], r["fresh"]) for r in rows] == [(forgotten, True)]

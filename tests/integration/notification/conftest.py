@@ -27,6 +27,7 @@ from aduan.events import Event, event_id_for
 from aduan.transitions import DeadlineChange, Transition, record
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
+from tests import conftest as suite
 
 SUPERVISOR = "atasan@penyelenggara.example"
 OMBUDSMAN = "pengaduan@ombudsman.example"
@@ -290,6 +291,17 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def notifier(settings: Settings, pool: asyncpg.Pool, http: httpx.AsyncClient) -> Notifier:
     return Notifier(settings, pool, Mailer.from_settings(settings), http)
+
+
+async def insert_complaint(pool: asyncpg.Pool, *, confirmed: bool = True,
+                           **fields: object) -> uuid.UUID:
+    """Store a complaint as intake would (tests.conftest), its e-mail address confirmed;
+    `confirmed=False`: an address typed into a form whose owner has not followed the link."""
+    complaint_id = await suite.insert_complaint(pool, **fields)
+    await pool.execute(
+        """UPDATE complaints SET contact_confirmed_at = CASE WHEN $2 THEN now() END
+        WHERE id = $1""", complaint_id, confirmed)
+    return complaint_id
 
 
 async def outbox_event(pool: asyncpg.Pool, complaint_id: uuid.UUID, step: str) -> Event:

@@ -20,10 +20,10 @@ from aduan.config import Settings
 from services.notification.consumer import Notifier, run
 from services.notification.deliveries import delivery_key
 from services.notification.mailer import Mailer
-from tests.conftest import insert_complaint
 from tests.integration.notification.conftest import (
     Providers,
     SmtpSink,
+    insert_complaint,
     new_phone,
     outbox_event,
     routed,
@@ -96,6 +96,20 @@ async def test_a_whatsapp_complainant_gets_a_cloud_api_text_in_their_language(
                                     " Its deadlines are now running.")
     assert message.headers["Authorization"] == "Bearer wa-token"
     assert providers.sms.delivered_to(phone[1:]) == []
+
+
+async def test_texts_go_to_the_number_that_wrote_without_any_confirmation(
+    notifier: Notifier, pool: asyncpg.Pool, providers: Providers
+) -> None:
+    phone = new_phone()
+    received = datetime.now(UTC) - timedelta(hours=2)
+    complaint_id = await insert_complaint(pool, confirmed=False, channel="sms",
+                                          received_at=received, complainant={"phone": phone})
+
+    await notifier.handle(await routed(pool, complaint_id, received))
+
+    [sms] = providers.sms.delivered_to(phone[1:])
+    assert "penagihan" in sms.form()["text"]
 
 
 async def test_an_email_wins_over_the_text_channel_they_came_from(

@@ -13,19 +13,21 @@ from nats.js import JetStreamContext
 
 from aduan import bus
 from aduan.bus import RetryLater
-from aduan.complaints import access_token, find_tracking_code
+from aduan.complaints import access_token, confirm_contact, contact_token, find_tracking_code
 from aduan.config import Settings
 from aduan.events import new_event
+from services.notification import deliveries as delivery_log
 from services.notification.consumer import Notifier, run
+from services.notification.deliveries import DeliveryChannel
 from services.notification.dossier import NO_SERVICE
 from services.notification.mailer import Mailer
-from tests.conftest import insert_complaint
 from tests.integration.notification.conftest import (
     OMBUDSMAN,
     SUPERVISOR,
     OmbudsmanStub,
     SmtpSink,
     escalated,
+    insert_complaint,
     make_settings,
     outbox_event,
     routed,
@@ -95,6 +97,69 @@ async def test_the_same_event_handled_twice_sends_one_mail(
 
     assert len(smtp_sink.about(code)) == 1
     assert await deliveries(pool, event.id) == {("complainant", "sent"): 1}
+
+
+async def test_an_address_typed_into_a_form_hears_only_the_receipt_until_confirmed(
+    notifier: Notifier, pool: asyncpg.Pool, smtp_sink: SmtpSink, settings: Settings
+) -> None:
+    # What a stranger types: someone else's address, and words to put in an official mail.
+    person = {"name": "Rekening Anda diblokir, hubungi 0812-0000-0000",
+              "email": f"{uuid.uuid4().hex[:10]}@example.id"}
+    received = datetime.now(UTC) - timedelta(days=2)
+    complaint_id = await insert_complaint(pool, confirmed=False, channel="web",
+                                          complainant=person, received_at=received)
+    code = await tracking_code(pool, complaint_id)
+    assigned = await routed(pool, complaint_id, received)
+    taken_up = await step(pool, complaint_id, "acknowledged", "acknowledged",
+                          at=received + timedelta(days=1), status="in_progress",
+                          officer="petugas-07")
+
+    for event in (await outbox_event(pool, complaint_id, "received"), assigned, taken_up):
+        await notifier.handle(event)  # nothing to retry either
+
+    [receipt] = smtp_sink.about(code, to=person["email"])
+    assert receipt.subject == f"[{code}] Pengaduan Anda diterima"
+    token = contact_token(settings.secret_key, complaint_id, person["email"])
+    assert f"https://pengaduan.example/contact/confirm/{code}/{token}" in receipt.body
+    assert person["name"] not in receipt.message.as_string()
+    assert "Yth. Bapak/Ibu," in receipt.body
+    assert await deliveries(pool, assigned.id) == {("officer", "sent"): 1}  # staff still told
+    assert await deliveries(pool, taken_up.id) == {}
+
+    await confirm_contact(pool, complaint_id)
+    for event in (assigned, taken_up):  # read at handle time: the confirmation counts now
+        await notifier.handle(event)
+
+    subjects = [m.subject for m in smtp_sink.about(code, to=person["email"])]
+    assert subjects == [f"[{code}] Pengaduan Anda diterima",
+                        f"[{code}] Pengaduan Anda diteruskan ke unit kerja",
+                        f"[{code}] Pengaduan Anda sedang ditangani"]
+
+
+async def test_a_delivery_another_replica_holds_waits_for_its_lease_then_is_taken_over(
+    notifier: Notifier, pool: asyncpg.Pool, smtp_sink: SmtpSink
+) -> None:
+    complaint_id = await insert_complaint(pool, complainant=SITI)
+    code = await tracking_code(pool, complaint_id)
+    event = await outbox_event(pool, complaint_id, "received")
+    elsewhere = await delivery_log.claim(pool, event=event, recipient="complainant",
+                                channel=DeliveryChannel.EMAIL, holder="replica-b", lease_s=60)
+    assert elsewhere.ours
+
+    with pytest.raises(RetryLater) as later:
+        await notifier.handle(event)
+    assert 50 < later.value.delay <= 60  # asks again once that lease has run out
+    assert smtp_sink.about(code) == []
+    # replica-b died while sending: its lease runs out, and the delivery is taken over.
+    await pool.execute("UPDATE deliveries SET claimed_until = now() - interval '1 second'"
+                       " WHERE event_id = $1", event.id)
+    await notifier.handle(event)
+
+    assert len(smtp_sink.about(code)) == 1
+    row = await pool.fetchrow("SELECT status, attempts, claimed_by, claimed_until"
+                              " FROM deliveries WHERE event_id = $1", event.id)
+    assert dict(row) == {"status": "sent", "attempts": 1, "claimed_by": None,
+                         "claimed_until": None}
 
 
 async def test_no_mail_when_the_complainant_gave_no_email(

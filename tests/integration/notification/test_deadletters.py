@@ -21,11 +21,11 @@ from services.notification import deadletters, deliveries
 from services.notification.consumer import Notifier, run
 from services.notification.deliveries import delivery_key
 from services.notification.mailer import Mailer
-from tests.conftest import insert_complaint
 from tests.integration.notification.conftest import (
     OmbudsmanStub,
     Providers,
     SmtpSink,
+    insert_complaint,
     new_phone,
     outbox_event,
     silent_provider,

@@ -8,8 +8,13 @@ import asyncpg
 
 from aduan.transitions import DeadlineChange
 from services.notification.dossier import UNDUE_DELAY, build_dossier, load_dossier
-from tests.conftest import insert_complaint
-from tests.integration.notification.conftest import escalated, missed, routed, step
+from tests.integration.notification.conftest import (
+    escalated,
+    insert_complaint,
+    missed,
+    routed,
+    step,
+)
 
 PHOTO = {"name": "meter.png", "key": "3f2a9c", "content_type": "image/png", "size": 2048,
          "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}

@@ -9,12 +9,19 @@ from typing import Any
 import asyncpg
 import pytest
 
+from aduan.complaints import contact_token
 from aduan.config import Settings
 from aduan.events import Event
 from services.notification.consumer import Notifier
 from services.notification.messages import COMPLAINANT_EVENTS, complainant_text
-from tests.conftest import insert_complaint
-from tests.integration.notification.conftest import Delivered, SmtpSink, routed, step
+from tests.integration.notification.conftest import (
+    Delivered,
+    SmtpSink,
+    insert_complaint,
+    outbox_event,
+    routed,
+    step,
+)
 
 RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
 LATER = RECEIVED + timedelta(days=2)
@@ -40,6 +47,38 @@ async def one_step(pool: asyncpg.Pool, complaint_id: uuid.UUID, event_type: str,
                    status: str = "in_progress", **fields: Any) -> Event:
     return await step(pool, complaint_id, f"{event_type}-{uuid.uuid4().hex[:6]}", event_type,
                       at=LATER, status=status, **fields)
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("id", ["Yth. Bapak/Ibu,", "konfirmasikan alamat ini dengan membuka tautan berikut:",
+            "Kabar selanjutnya tentang pengaduan ini baru kami kirimkan ke alamat ini setelah"
+            " Anda membuka tautan tersebut.",
+            "Bila Anda tidak pernah mengirim pengaduan, abaikan e-mail ini."]),
+    ("en", ["Dear Sir or Madam,", "confirm the address by opening this link:",
+            "We send further news about this complaint to this address only after you have"
+            " opened the link.", "If you did not send a complaint, you can ignore this e-mail."]),
+])
+async def test_a_receipt_to_an_unconfirmed_address_asks_to_confirm_it_and_names_nobody(
+    language: str, says: list[str], notifier: Notifier, pool: asyncpg.Pool,
+    smtp_sink: SmtpSink, settings: Settings,
+) -> None:
+    email = f"{uuid.uuid4().hex[:10]}@example.id"
+    complaint_id = await insert_complaint(pool, confirmed=False, channel="web",
+                                          language=language, received_at=RECEIVED,
+                                          complainant={"name": "Rina", "email": email})
+    code: str = await pool.fetchval(
+        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
+
+    mail = await told(notifier, smtp_sink, await outbox_event(pool, complaint_id, "received"),
+                      code, email)
+
+    text = " ".join(mail.body.split())
+    for words in says:
+        assert words in text
+    token = contact_token(settings.secret_key, complaint_id, email)
+    assert f"https://pengaduan.example/contact/confirm/{code}/{token}" in mail.body
+    assert "Rina" not in mail.message.as_string()
+    assert "setiap tahap" not in text and "every step" not in text  # not promised any more
 
 
 @pytest.mark.parametrize(("language", "subject", "says"), [

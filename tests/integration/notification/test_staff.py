@@ -14,11 +14,11 @@ from aduan.config import Settings
 from aduan.events import Event
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
-from tests.conftest import insert_complaint
 from tests.integration.notification.conftest import (
     SUPERVISOR,
     Providers,
     SmtpSink,
+    insert_complaint,
     routed,
     step,
     unit_mailbox,

@@ -15,12 +15,12 @@ from aduan.bus import RetryLater
 from aduan.config import Settings
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
-from tests.conftest import insert_complaint
 from tests.integration.notification.conftest import (
     WEBHOOK_SECRET,
     Call,
     Providers,
     ProviderStub,
+    insert_complaint,
     outbox_event,
     routed,
     step,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -144,29 +151,72 @@ def issuer_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+@dataclass
+class Issuer:
+    """A real local HTTP server publishing a key set, counting how often it is fetched."""
+
+    url: str = ""
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    fetches: int = 0  # attempts, answered or not
+    down: bool = False  # answer 503
+
+    def publish(self, *keys: rsa.RSAPrivateKey | tuple[str, rsa.RSAPrivateKey]) -> None:
+        """Serve these keys from now on (a bare key gets kid "k1")."""
+        named = [k if isinstance(k, tuple) else ("k1", k) for k in keys]
+        self.keys = [{**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": kid,
+                      "use": "sig"} for kid, key in named]
+
+
 @pytest.fixture
-def jwks_verifier(
-    issuer_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch
-) -> TokenVerifier:
-    jwk = {**RSAAlgorithm.to_jwk(issuer_key.public_key(), as_dict=True), "kid": "k1",
-           "use": "sig"}
-    monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", lambda self: {"keys": [jwk]})
-    return TokenVerifier(SECRET, jwks_url="https://sso.example.id/jwks",
-                         issuer="https://sso.example.id", audience="aduan-desk")
+def issuer(issuer_key: rsa.RSAPrivateKey) -> Iterator[Issuer]:
+    served = Issuer()
+    served.publish(issuer_key)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.fetches += 1
+            body = json.dumps({"keys": served.keys}).encode()
+            self.send_response(503 if served.down else 200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", devstack.free_port()), Handler)
+    served.url = f"http://127.0.0.1:{server.server_address[1]}/jwks"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield served
+    server.shutdown()
+    server.server_close()
 
 
-def _from_issuer(key: rsa.RSAPrivateKey, **claims: Any) -> str:
+def _verifier(issuer: Issuer, **options: Any) -> TokenVerifier:
+    return TokenVerifier(SECRET, jwks_url=issuer.url, issuer="https://sso.example.id",
+                         audience="aduan-desk", **options)
+
+
+@pytest.fixture
+def jwks_verifier(issuer: Issuer) -> TokenVerifier:
+    return _verifier(issuer)
+
+
+def _from_issuer(key: rsa.RSAPrivateKey, kid: str = "k1", **claims: Any) -> str:
     base = {"sub": "siti", "role": "supervisor", "unit": "penagihan", "exp": _in(1),
             "iss": "https://sso.example.id", "aud": "aduan-desk"}
-    return jwt.encode({**base, **claims}, key, algorithm="RS256", headers={"kid": "k1"})
+    return jwt.encode({**base, **claims}, key, algorithm="RS256", headers={"kid": kid})
+
+
+SITI = Staff(user="siti", role=Role.SUPERVISOR, unit="penagihan")
 
 
 def test_with_a_jwks_issuer_its_tokens_are_verified_with_its_keys(
     jwks_verifier: TokenVerifier, issuer_key: rsa.RSAPrivateKey
 ) -> None:
     assert jwks_verifier.remote
-    staff = jwks_verifier.verify(_from_issuer(issuer_key))
-    assert staff == Staff(user="siti", role=Role.SUPERVISOR, unit="penagihan")
+    assert jwks_verifier.verify(_from_issuer(issuer_key)) == SITI
     with pytest.raises(InvalidToken):
         jwks_verifier.verify(_from_issuer(issuer_key, aud="someone-else"))
 
@@ -190,3 +240,63 @@ def test_an_unreachable_issuer_is_unavailable_not_a_bad_token(
     verifier = TokenVerifier(SECRET, jwks_url=f"http://127.0.0.1:{devstack.free_port()}/jwks")
     with pytest.raises(IssuerUnavailable):
         verifier.verify(_from_issuer(issuer_key))
+    with pytest.raises(IssuerUnavailable):  # until the next refresh, without trying again
+        verifier.verify(_from_issuer(issuer_key))
+
+
+def test_random_key_ids_do_not_make_the_issuer_fetched_again(
+    issuer: Issuer, issuer_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = _verifier(issuer)
+    for _ in range(200):
+        with pytest.raises(InvalidToken):
+            verifier.verify(_from_issuer(issuer_key, kid=uuid.uuid4().hex))
+
+    assert issuer.fetches <= 1
+    assert verifier.verify(_from_issuer(issuer_key)) == SITI
+    assert issuer.fetches == 1
+
+
+def _eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll `check` until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the verifier never refreshed the key set"
+        time.sleep(0.05)
+
+
+def _verifies(verifier: TokenVerifier, token: str) -> bool:
+    try:
+        return verifier.verify(token) == SITI
+    except InvalidToken:
+        return False
+
+
+def test_a_rotated_key_set_is_picked_up_after_the_refresh_interval(
+    issuer: Issuer, issuer_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = _verifier(issuer, jwks_refresh_s=1.0)
+    assert verifier.verify(_from_issuer(issuer_key)) == SITI
+    rotated = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    issuer.publish(("k2", rotated))  # k1 withdrawn: it must stop opening the desk too
+    new_token = _from_issuer(rotated, kid="k2")
+
+    with pytest.raises(InvalidToken):  # within the interval: refused, the issuer not asked
+        verifier.verify(new_token)
+    assert issuer.fetches == 1
+    _eventually(lambda: _verifies(verifier, new_token))
+
+    assert issuer.fetches == 2
+    with pytest.raises(InvalidToken):
+        verifier.verify(_from_issuer(issuer_key))
+
+
+def test_an_issuer_outage_keeps_the_keys_already_known(
+    issuer: Issuer, issuer_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = _verifier(issuer, jwks_refresh_s=0.2)
+    token = _from_issuer(issuer_key)
+    assert verifier.verify(token) == SITI
+    issuer.down = True
+
+    _eventually(lambda: verifier.verify(token) == SITI and issuer.fetches >= 2)

@@ -74,3 +74,13 @@ def test_bounces_and_auto_replies_are_recognised(
     headers: dict[str, str], mail_from: str, automatic: bool
 ) -> None:
     assert mail_reader.is_automatic(_message(**headers), mail_from) is automatic
+
+
+@pytest.mark.parametrize("sender", [
+    "Siti <" + "a." * 600 + "a@example.id>",  # over FROM_MAX: refused before it is parsed
+    "Siti <siti@localhost>", "Siti <siti@[127.0.0.1]>",  # nobody we could write to
+])
+def test_a_from_address_we_cannot_write_to_is_unreadable(sender: str) -> None:
+    message = _message(From=sender)
+    with pytest.raises(UnreadableMail, match="From address"):
+        read_mail(message, message.as_bytes(), [])
