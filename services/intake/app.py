@@ -53,9 +53,10 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
 
     async def too_many(request: Request, exc: Exception) -> Response:
-        # A person on a page reads why and how long to wait; a client reads problem JSON.
+        # A person on a page reads why and how long to wait; a client reads problem JSON
+        # (Open311's routes answer in the specification's format by themselves).
         assert isinstance(exc, TooManyRequests)
-        if request.url.path.startswith(("/v1/", "/open311/")):
+        if request.url.path.startswith("/v1/"):
             return await problems.answer(request, exc)
         return pages.too_many(request, exc)
 
@@ -64,11 +65,13 @@ def create_app(settings: Settings) -> FastAPI:
     add_operations(app, settings, {"database": database}, settings.max_body_bytes,
                    upload_paths=UPLOAD_PATHS, upload_bytes=settings.max_body_bytes
                    + settings.attachment_max_count * settings.attachment_max_bytes)
-    app.include_router(complaints.router)
-    app.include_router(stats.router)
-    app.include_router(attachment_routes.router)  # before actions' /{tracking_code}/{name}
-    app.include_router(actions.router)
-    app.include_router(webhooks.router)
-    app.include_router(open311_routes.router)
+    limited = problems.responses(429)  # services/intake/limits.py counts these routes' calls
+    app.include_router(complaints.router, responses=limited)
+    app.include_router(stats.router, responses=limited)
+    # Attachments before actions' /{tracking_code}/{name}.
+    app.include_router(attachment_routes.router, responses=limited)
+    app.include_router(actions.router, responses=limited)
+    app.include_router(webhooks.router, responses=limited)
+    app.include_router(open311_routes.router)  # its 429s are the specification's errors
     app.include_router(pages.router)
     return app

@@ -42,9 +42,11 @@ class Format(StrEnum):
 class Open311Error(Exception):
     """An error in the specification's format: HTTP `status`, body `code` and description."""
 
-    def __init__(self, status: int, description: str, *, code: int | None = None) -> None:
+    def __init__(self, status: int, description: str, *, code: int | None = None,
+                 retry_after: str | None = None) -> None:
         super().__init__(description)
         self.status, self.description, self.code = status, description, code or status
+        self.retry_after = retry_after
 
 
 # The catalogue --------------------------------------------------------------------------

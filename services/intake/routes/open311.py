@@ -58,7 +58,9 @@ def _open311_error(exc: Exception) -> Open311Error:
     if isinstance(exc, StarletteHTTPException | Problem):
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else exc.status
         detail = str(exc.detail)
-        return Open311Error(status if status in (403, 404) else 400, detail, code=status)
+        retry_after = exc.headers.get("Retry-After") if isinstance(exc, Problem) else None
+        return Open311Error(status if status in (403, 404) else 400, detail, code=status,
+                            retry_after=retry_after)
     if isinstance(exc, DATABASE_DOWN):
         log.warning("database.unavailable", error=type(exc).__name__)
         return Open311Error(400, "the complaint store is unreachable; try again shortly",
@@ -71,7 +73,8 @@ def error_response(path: str, error: Open311Error) -> Response:
     """An error in the format the path asked for (XML, the required one, unless .json)."""
     fmt = Format.JSON if path.endswith(".json") else Format.XML
     body, media_type = render(fmt, "errors", error_list(error))
-    headers = {"Retry-After": "5"} if error.code == 503 else None
+    retry_after = error.retry_after or ("5" if error.code == 503 else None)
+    headers = {"Retry-After": retry_after} if retry_after else None
     return Response(body, status_code=error.status, media_type=media_type, headers=headers)
 
 

@@ -205,3 +205,15 @@ async def test_mail_is_taken_without_its_files_when_the_store_is_full_and_refuse
         assert refused.detail and "coba lagi" in refused.detail and "try again" in refused.detail
     finally:
         await store.close()
+
+
+async def test_an_open311_app_past_the_limit_reads_it_in_the_specifications_format(
+    pg_dsn: str,
+) -> None:
+    settings = Settings(database_url=pg_dsn, rate_reads="1/minute")
+    async with client_of(settings, somewhere()) as intake:
+        assert (await intake.get("/open311/v2/requests.json")).status_code == 200
+        refused = await intake.get("/open311/v2/requests.json")
+        assert refused.status_code == 400 and 1 <= int(refused.headers["Retry-After"]) <= 60
+        [error] = refused.json()
+        assert error["code"] == 429 and "try again" in error["description"]
