@@ -35,6 +35,7 @@ test: install browser
 
 lint: install
 	$(BIN)/ruff check aduan services workflows tests bench
+	$(BIN)/ruff format --check aduan services workflows tests bench
 	$(BIN)/mypy
 
 bench: install

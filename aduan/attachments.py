@@ -36,8 +36,10 @@ _CONNECT_TIMEOUT_S = 3.0
 ALARM_SHARE = 0.8  # the store's use alarm rises once this share of its quota is used
 STORE_BYTES = Gauge("aduan_attachment_store_bytes", "Bytes kept in the attachment store")
 STORE_QUOTA = Gauge("aduan_attachment_store_quota_bytes", "The attachment store's quota")
-STORE_ALARM = Gauge("aduan_attachment_store_alarm",
-                    f"1 once the attachment store uses {ALARM_SHARE:.0%} of its quota")
+STORE_ALARM = Gauge(
+    "aduan_attachment_store_alarm",
+    f"1 once the attachment store uses {ALARM_SHARE:.0%} of its quota",
+)
 
 
 def sniff(data: bytes) -> str | None:
@@ -96,15 +98,18 @@ class AttachmentRef(BaseModel):
 
 def download(ref: AttachmentRef, data: bytes) -> Response:
     """The file as a download: the sniffed type, never rendered inline, never cached."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_"
-                       for ch in ref.name)
-    return Response(data, media_type=ref.content_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\";"
-                               f" filename*=UTF-8''{quote(ref.name, safe='')}",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    })
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in ref.name)
+    return Response(
+        data,
+        media_type=ref.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{fallback}";'
+            f" filename*=UTF-8''{quote(ref.name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 class AttachmentRefused(Problem):
@@ -119,36 +124,56 @@ class StoreFull(Problem):
     """The store's quota would be passed: nothing was stored (the event stream shares its disk)."""
 
     def __init__(self) -> None:
-        super().__init__(507, "Attachment store full",
-                         "the attachment store has no room for these files now; send the"
-                         " complaint without them, or try again later", reason="store_full")
+        super().__init__(
+            507,
+            "Attachment store full",
+            "the attachment store has no room for these files now; send the"
+            " complaint without them, or try again later",
+            reason="store_full",
+        )
 
 
 class StoreUnavailable(Problem):
     """The Object Store cannot be reached: nothing was stored, try again."""
 
     def __init__(self) -> None:
-        super().__init__(503, "Service unavailable",
-                         "attachments cannot be stored or read right now; try again shortly",
-                         headers={"Retry-After": "5"})
+        super().__init__(
+            503,
+            "Service unavailable",
+            "attachments cannot be stored or read right now; try again shortly",
+            headers={"Retry-After": "5"},
+        )
 
 
-def check(uploads: Sequence[Upload], *, max_bytes: int, max_count: int,
-          already: int = 0) -> list[Checked]:
+def check(
+    uploads: Sequence[Upload], *, max_bytes: int, max_count: int, already: int = 0
+) -> list[Checked]:
     """Every upload with its sniffed type, or AttachmentRefused for the first broken limit."""
     if already + len(uploads) > max_count:
-        raise AttachmentRefused(422, "too_many", f"at most {max_count} attachments per complaint"
-                                f" ({already} already kept, {len(uploads)} sent)")
+        raise AttachmentRefused(
+            422,
+            "too_many",
+            f"at most {max_count} attachments per complaint"
+            f" ({already} already kept, {len(uploads)} sent)",
+        )
     checked = []
     for upload in uploads:
         name = clean_name(upload.name)
         if len(upload.data) > max_bytes:
-            raise AttachmentRefused(413, "too_large", f"{name} is over the limit of"
-                                    f" {max_bytes} bytes per attachment", file=name)
+            raise AttachmentRefused(
+                413,
+                "too_large",
+                f"{name} is over the limit of {max_bytes} bytes per attachment",
+                file=name,
+            )
         content_type = sniff(upload.data)
         if content_type is None:
-            raise AttachmentRefused(415, "unsupported_type", f"{name} is not a JPEG, PNG, WebP,"
-                                    " GIF or PDF file (judged by its content)", file=name)
+            raise AttachmentRefused(
+                415,
+                "unsupported_type",
+                f"{name} is not a JPEG, PNG, WebP, GIF or PDF file (judged by its content)",
+                file=name,
+            )
         checked.append(Checked(name, upload.data, content_type))
     return checked
 
@@ -156,8 +181,9 @@ def check(uploads: Sequence[Upload], *, max_bytes: int, max_count: int,
 class AttachmentStore:
     """The attachments bucket, connected on first use: NATS away means 503, not a dead app."""
 
-    def __init__(self, servers: list[str], *, replicas: int = 1,
-                 quota_bytes: int | None = None) -> None:
+    def __init__(
+        self, servers: list[str], *, replicas: int = 1, quota_bytes: int | None = None
+    ) -> None:
         self.servers, self.replicas, self.quota_bytes = servers, replicas, quota_bytes
         self._client: NATS | None = None
         self._bucket: ObjectStore | None = None
@@ -166,15 +192,20 @@ class AttachmentStore:
     async def bucket(self) -> ObjectStore:
         """The bucket, creating it (idempotently) on first use; StoreUnavailable if away."""
         async with self._lock:
-            if self._bucket is not None and self._client is not None \
-                    and not self._client.is_closed:
+            if self._bucket is not None and self._client is not None and not self._client.is_closed:
                 return self._bucket
             await self.close()  # what a failed first use may have left half made
             try:
-                self._client = await asyncio.wait_for(nats.connect(
-                    servers=self.servers, name="aduan-attachments", error_cb=_quiet,
-                    max_reconnect_attempts=-1, reconnect_time_wait=1,
-                ), _CONNECT_TIMEOUT_S)
+                self._client = await asyncio.wait_for(
+                    nats.connect(
+                        servers=self.servers,
+                        name="aduan-attachments",
+                        error_cb=_quiet,
+                        max_reconnect_attempts=-1,
+                        reconnect_time_wait=1,
+                    ),
+                    _CONNECT_TIMEOUT_S,
+                )
                 self._bucket = await self._open(self._client)
             except (OSError, NatsError) as exc:  # TimeoutError is an OSError
                 log.warning("attachments.unavailable", error=type(exc).__name__)
@@ -189,9 +220,14 @@ class AttachmentStore:
             return await js.object_store(BUCKET)
         except BucketNotFoundError:
             return await js.create_object_store(
-                BUCKET, ObjectStoreConfig(storage=StorageType.FILE, replicas=self.replicas,
-                                          description="complaint attachments",
-                                          max_bytes=self.quota_bytes or -1))
+                BUCKET,
+                ObjectStoreConfig(
+                    storage=StorageType.FILE,
+                    replicas=self.replicas,
+                    description="complaint attachments",
+                    max_bytes=self.quota_bytes or -1,
+                ),
+            )
 
     async def jetstream(self) -> JetStreamContext:
         """JetStream on the store's connection, to read other streams' sizes beside ours."""
@@ -216,16 +252,23 @@ class AttachmentStore:
         """Store every file under a new random key: all of them, or none (StoreUnavailable,
         or StoreFull when they would pass the quota)."""
         bucket = await self.bucket()
-        if self.quota_bytes is not None and files and \
-                await self.used_bytes() + sum(len(f.data) for f in files) > self.quota_bytes:
+        if (
+            self.quota_bytes is not None
+            and files
+            and await self.used_bytes() + sum(len(f.data) for f in files) > self.quota_bytes
+        ):
             log.error("attachments.store_full", quota_bytes=self.quota_bytes)
             raise StoreFull()
         stored: list[AttachmentRef] = []
         try:
             for file in files:
-                ref = AttachmentRef(name=file.name, key=secrets.token_urlsafe(24),
-                                    content_type=file.content_type, size=len(file.data),
-                                    sha256=hashlib.sha256(file.data).hexdigest())
+                ref = AttachmentRef(
+                    name=file.name,
+                    key=secrets.token_urlsafe(24),
+                    content_type=file.content_type,
+                    size=len(file.data),
+                    sha256=hashlib.sha256(file.data).hexdigest(),
+                )
                 await bucket.put(ref.key, file.data)
                 stored.append(ref)
         except (OSError, NatsError) as exc:
@@ -270,8 +313,9 @@ async def _quiet(error: Exception) -> None:
     log.debug("attachments.nats_error", error=type(error).__name__)
 
 
-async def find_attachment(store: AttachmentStore, attachments: Sequence[Mapping[str, Any]],
-                          key: str) -> tuple[AttachmentRef, bytes]:
+async def find_attachment(
+    store: AttachmentStore, attachments: Sequence[Mapping[str, Any]], key: str
+) -> tuple[AttachmentRef, bytes]:
     """One of a complaint's attachments (its `attachments` column) with its bytes; 404 if none."""
     ref = next((AttachmentRef.model_validate(a) for a in attachments if a["key"] == key), None)
     data = await store.get(key) if ref is not None else None

@@ -26,8 +26,18 @@ log = structlog.get_logger(__name__)
 ALGORITHM = "HS256"
 DEFAULT_LIFETIME = timedelta(hours=8)  # one working day
 # Asymmetric algorithms only: an issuer's public key must never double as an HMAC secret.
-REMOTE_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                     "ES256", "ES384", "ES512", "EdDSA"]
+REMOTE_ALGORITHMS = [
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+]
 _LEEWAY = timedelta(seconds=30)  # clock skew between the issuer and us
 # The issuer's key set is fetched at most this often, whatever key ids tokens name: a
 # stranger's random `kid`s must not make desk hammer the identity provider.
@@ -86,13 +96,22 @@ def signing_key(secret: str) -> bytes:
 
 
 def issue_token(
-    staff: Staff, secret: str, *, lifetime: timedelta = DEFAULT_LIFETIME,
-    now: datetime | None = None, issuer: str = "", audience: str = "",
+    staff: Staff,
+    secret: str,
+    *,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+    now: datetime | None = None,
+    issuer: str = "",
+    audience: str = "",
 ) -> str:
     """A signed token for `staff`, valid for `lifetime` from `now`."""
     issued = now or datetime.now(UTC)
-    claims: dict[str, Any] = {"sub": staff.user, "role": str(staff.role),
-                              "iat": issued, "exp": issued + lifetime}
+    claims: dict[str, Any] = {
+        "sub": staff.user,
+        "role": str(staff.role),
+        "iat": issued,
+        "exp": issued + lifetime,
+    }
     if staff.unit:
         claims["unit"] = staff.unit
     if issuer:
@@ -141,8 +160,15 @@ class _IssuerKeys:
 class TokenVerifier:
     """Checks a bearer token: our own HS256 key, or the JWKS issuer's keys when configured."""
 
-    def __init__(self, secret: str, *, jwks_url: str = "", issuer: str = "",
-                 audience: str = "", jwks_refresh_s: float = JWKS_REFRESH_S) -> None:
+    def __init__(
+        self,
+        secret: str,
+        *,
+        jwks_url: str = "",
+        issuer: str = "",
+        audience: str = "",
+        jwks_refresh_s: float = JWKS_REFRESH_S,
+    ) -> None:
         self._secret_key = signing_key(secret)
         self.issuer, self.audience = issuer, audience
         # With an issuer configured, only its tokens count: a leaked dev secret must not
@@ -152,8 +178,12 @@ class TokenVerifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
         """The verifier ADUAN_SECRET_KEY and ADUAN_JWT_* describe."""
-        return cls(settings.secret_key, jwks_url=settings.jwt_jwks_url,
-                   issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+        return cls(
+            settings.secret_key,
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
 
     @property
     def remote(self) -> bool:
@@ -165,8 +195,12 @@ class TokenVerifier:
         try:
             key, algorithms = self._key(token)
             claims = jwt.decode(
-                token, key, algorithms=algorithms, issuer=self.issuer or None,
-                audience=self.audience or None, leeway=_LEEWAY,
+                token,
+                key,
+                algorithms=algorithms,
+                issuer=self.issuer or None,
+                audience=self.audience or None,
+                leeway=_LEEWAY,
                 options={"require": self._required()},
             )
         except jwt.PyJWKClientConnectionError as exc:

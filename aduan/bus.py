@@ -36,8 +36,12 @@ class RetryLater(Exception):
 async def connect(servers: list[str], name: str) -> NATS:
     """Connect, and keep reconnecting for as long as the process lives."""
     return await nats.connect(
-        servers=servers, name=name, max_reconnect_attempts=-1, reconnect_time_wait=1,
-        allow_reconnect=True, connect_timeout=5,
+        servers=servers,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        allow_reconnect=True,
+        connect_timeout=5,
     )
 
 
@@ -48,8 +52,12 @@ async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
     set one, a full stream refuses new events (the outbox keeps them) rather than dropping
     old ones; intake's /metrics raises an alarm long before (ADUAN_STREAM_ALARM_BYTES)."""
     config = StreamConfig(
-        name=STREAM, subjects=SUBJECTS, storage=StorageType.FILE,
-        duplicate_window=DUPLICATE_WINDOW_S, num_replicas=replicas, discard=DiscardPolicy.NEW,
+        name=STREAM,
+        subjects=SUBJECTS,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        num_replicas=replicas,
+        discard=DiscardPolicy.NEW,
     )
     try:
         await js.stream_info(STREAM)
@@ -59,7 +67,11 @@ async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
 
 
 async def publish(
-    js: JetStreamContext, event: Event, *, attempts: int = 5, subject: str | None = None,
+    js: JetStreamContext,
+    event: Event,
+    *,
+    attempts: int = 5,
+    subject: str | None = None,
     msg_id: str | None = None,
 ) -> bool:
     """Publish with Nats-Msg-Id = event id, retrying (nats-py does not); True if a duplicate.
@@ -69,8 +81,10 @@ async def publish(
     for attempt in range(1, attempts + 1):
         try:
             ack = await js.publish(
-                subject or event.subject, payload,
-                headers={"Nats-Msg-Id": msg_id or str(event.id)}, timeout=5,
+                subject or event.subject,
+                payload,
+                headers={"Nats-Msg-Id": msg_id or str(event.id)},
+                timeout=5,
             )
             return bool(ack.duplicate)
         # What a leader election looks like from a publisher: nobody answers for a moment.
@@ -85,8 +99,15 @@ Handler = Callable[[Event], Awaitable[None]]
 
 
 async def consume(
-    js: JetStreamContext, durable: str, subjects: list[str], handler: Handler,
-    stop: asyncio.Event, *, batch: int = 16, ack_wait: float = 60.0, in_order: bool = True,
+    js: JetStreamContext,
+    durable: str,
+    subjects: list[str],
+    handler: Handler,
+    stop: asyncio.Event,
+    *,
+    batch: int = 16,
+    ack_wait: float = 60.0,
+    in_order: bool = True,
 ) -> None:
     """Feed each event to `handler`; ack after it returns, redeliver if it raises.
 
@@ -96,8 +117,13 @@ async def consume(
     not depend on one another's order (routing, the bridge)."""
     await js.add_consumer(
         STREAM,
-        ConsumerConfig(durable_name=durable, filter_subjects=subjects,
-                       ack_policy=AckPolicy.EXPLICIT, ack_wait=ack_wait, max_ack_pending=1000),
+        ConsumerConfig(
+            durable_name=durable,
+            filter_subjects=subjects,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=ack_wait,
+            max_ack_pending=1000,
+        ),
     )
     subscription = await js.pull_subscribe_bind(durable=durable, stream=STREAM)
     log.info("consumer.started", consumer=durable, subjects=subjects)
@@ -117,14 +143,16 @@ async def consume(
                 await message.in_progress()
                 await _handle(message, handler, durable, ack_wait)
         else:
-            await asyncio.gather(*(_handle(message, handler, durable, ack_wait)
-                                   for message in messages))
+            await asyncio.gather(
+                *(_handle(message, handler, durable, ack_wait) for message in messages)
+            )
     await subscription.unsubscribe()
 
 
 @asynccontextmanager
 async def _in_progress(message: Msg, every: float, durable: str) -> AsyncIterator[None]:
     """While the block runs, tell JetStream every `every` seconds that `message` is in work."""
+
     async def beat() -> None:
         while True:
             await asyncio.sleep(every)

@@ -26,7 +26,8 @@ class WorkingCalendar:
 
     def __post_init__(self) -> None:
         self._holidays = holidays.country_holidays(
-            self.country, categories=holiday_categories(self.cuti_bersama_off))
+            self.country, categories=holiday_categories(self.cuti_bersama_off)
+        )
         self._extra = frozenset(self.extra_holidays)
         self.tz = ZoneInfo(self.timezone)
 
@@ -89,8 +90,9 @@ class WorkingCalendar:
                 remaining -= midnight - cursor
             cursor = midnight
 
-    def resume(self, paused_at: datetime, resumed_at: datetime, moment: datetime,
-               working_days: bool) -> datetime:
+    def resume(
+        self, paused_at: datetime, resumed_at: datetime, moment: datetime, working_days: bool
+    ) -> datetime:
         """Where a pending moment moves when its clock was paused: same remaining time."""
         if moment <= paused_at:
             return moment  # already passed before the pause

@@ -16,8 +16,9 @@ from aduan.config import get_settings
 from aduan.policy import Policy, PolicyError, load_policy
 from aduan.processes import PROCESS_NAMES
 
-app = typer.Typer(help="Aduan: complaint handling with legal deadlines and escalation.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Aduan: complaint handling with legal deadlines and escalation.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -51,8 +52,9 @@ def setup() -> None:
 def token(
     user: Annotated[str, typer.Option(help="who the token names (the `sub` claim)")],
     role: Annotated[str, typer.Option(help=f"one of: {', '.join(Role)}")],
-    unit: Annotated[str | None, typer.Option(help="unit code; required for officer and "
-                                                  "supervisor")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="unit code; required for officer and supervisor")
+    ] = None,
     hours: Annotated[int, typer.Option(min=1, max=24 * 30, help="lifetime")] = 8,
 ) -> None:
     """Print a desk bearer token for the embedded default (signed with ADUAN_SECRET_KEY)."""
@@ -63,10 +65,18 @@ def token(
         typer.echo(f"aduan token: {exc} (--role, --unit)", err=True)
         raise typer.Exit(2) from exc
     if settings.jwt_jwks_url:  # desk then trusts only the issuer: say so, but still print
-        typer.echo("aduan token: note: ADUAN_JWT_JWKS_URL is set, so desk will refuse this"
-                   " token", err=True)
-    typer.echo(issue_token(staff, settings.secret_key, lifetime=timedelta(hours=hours),
-                           issuer=settings.jwt_issuer, audience=settings.jwt_audience))
+        typer.echo(
+            "aduan token: note: ADUAN_JWT_JWKS_URL is set, so desk will refuse this token", err=True
+        )
+    typer.echo(
+        issue_token(
+            staff,
+            settings.secret_key,
+            lifetime=timedelta(hours=hours),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    )
 
 
 sla = typer.Typer(help="Deadlines as the SLA policy sets them.", no_args_is_help=True)
@@ -77,8 +87,9 @@ app.add_typer(sla, name="sla")
 def sla_due(
     complaint_class: Annotated[str, typer.Option("--class", help="complaint class")],
     received: Annotated[str, typer.Option(help="ISO date-time; no offset: the policy's zone")],
-    policy_file: Annotated[Path | None, typer.Option("--policy", help="policy YAML "
-                                                     "(default: ADUAN_SLA_POLICY)")] = None,
+    policy_file: Annotated[
+        Path | None, typer.Option("--policy", help="policy YAML (default: ADUAN_SLA_POLICY)")
+    ] = None,
 ) -> None:
     """Print every deadline of a class received at a moment, with its escalation steps."""
     try:
@@ -87,8 +98,11 @@ def sla_due(
         typer.echo(f"aduan sla due: {exc}", err=True)
         raise typer.Exit(1) from exc
     if complaint_class not in policy.classes:
-        typer.echo(f"aduan sla due: unknown class {complaint_class!r}; the policy has "
-                   f"{', '.join(policy.classes)}", err=True)
+        typer.echo(
+            f"aduan sla due: unknown class {complaint_class!r}; the policy has "
+            f"{', '.join(policy.classes)}",
+            err=True,
+        )
         raise typer.Exit(2)
     try:
         moment = _moment(received, policy.timezone)
@@ -104,32 +118,40 @@ def _moment(text: str, timezone: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
-def deadline_table(policy: Policy, complaint_class: str,
-                   received: datetime) -> list[tuple[str, datetime]]:
+def deadline_table(
+    policy: Policy, complaint_class: str, received: datetime
+) -> list[tuple[str, datetime]]:
     """Each deadline of the class, and each escalation step after it, in the policy's zone."""
     calendar = WorkingCalendar.from_config(policy.calendar, policy.timezone)
     rules = policy.classes[complaint_class]
     ladder = [step.after for step in policy.escalation]
     rows: list[tuple[str, datetime]] = []
     # The three run in parallel from receipt (docs/decisions.md), each with its own ladder.
-    for kind, span in (("routing", policy.routing_due), ("first_response", rules.first_response),
-                       ("resolution", rules.resolution)):
+    for kind, span in (
+        ("routing", policy.routing_due),
+        ("first_response", rules.first_response),
+        ("resolution", rules.resolution),
+    ):
         due, steps = calendar.schedule(received, span, ladder)
         rows.append((kind, due))
-        rows += [(f"{kind} -> {step.level}", at)
-                 for step, at in zip(policy.escalation, steps, strict=True)]
+        rows += [
+            (f"{kind} -> {step.level}", at)
+            for step, at in zip(policy.escalation, steps, strict=True)
+        ]
     return [(label, at.astimezone(calendar.tz)) for label, at in rows]
 
 
-notifications = typer.Typer(help="Outgoing notifications: the delivery log and dead letters.",
-                            no_args_is_help=True)
+notifications = typer.Typer(
+    help="Outgoing notifications: the delivery log and dead letters.", no_args_is_help=True
+)
 app.add_typer(notifications, name="notifications")
 
 
 @notifications.command("list")
 def notifications_list(
-    dead: Annotated[bool, typer.Option("--dead", help="only dead deliveries (and replays "
-                                                      "not yet tried)")] = False,
+    dead: Annotated[
+        bool, typer.Option("--dead", help="only dead deliveries (and replays not yet tried)")
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many")] = 50,
 ) -> None:
     """Print the latest deliveries, newest first (no addresses, no message bodies)."""
@@ -137,18 +159,21 @@ def notifications_list(
 
     rows = asyncio.run(list_configured(get_settings(), dead_only=dead, limit=limit))
     for row in rows:
-        typer.echo(f"{row.id:>6} {row.status:<9} {row.attempts:>2}x {row.channel:<8} "
-                   f"{row.recipient:<24} {row.event_type or '-':<16} "
-                   f"{row.complaint_id or '-'} {row.updated_at.isoformat(timespec='seconds')} "
-                   f"{row.last_error or ''}".rstrip())
+        typer.echo(
+            f"{row.id:>6} {row.status:<9} {row.attempts:>2}x {row.channel:<8} "
+            f"{row.recipient:<24} {row.event_type or '-':<16} "
+            f"{row.complaint_id or '-'} {row.updated_at.isoformat(timespec='seconds')} "
+            f"{row.last_error or ''}".rstrip()
+        )
     if not rows:
         typer.echo("no dead deliveries" if dead else "no deliveries")
 
 
 @notifications.command("retry")
 def notifications_retry(
-    delivery_id: Annotated[list[int] | None, typer.Option("--id", help="a dead delivery's id "
-                                                          "(repeatable)")] = None,
+    delivery_id: Annotated[
+        list[int] | None, typer.Option("--id", help="a dead delivery's id (repeatable)")
+    ] = None,
     all_dead: Annotated[bool, typer.Option("--all", help="every dead delivery")] = False,
 ) -> None:
     """Replay dead deliveries: their events go back to the notification consumer."""
@@ -161,8 +186,10 @@ def notifications_retry(
     for replayed in result.replayed:
         typer.echo(f"replaying delivery {replayed}")
     for failed in result.failed:
-        typer.echo(f"aduan notifications retry: delivery {failed} could not be published; "
-                   "still dead", err=True)
+        typer.echo(
+            f"aduan notifications retry: delivery {failed} could not be published; still dead",
+            err=True,
+        )
     missing = sorted(set(delivery_id or []) - set(result.replayed) - set(result.failed))
     for unknown in missing:
         typer.echo(f"aduan notifications retry: delivery {unknown} is not dead", err=True)

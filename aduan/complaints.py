@@ -32,8 +32,11 @@ def new_tracking_code() -> str:
 
 
 # A tracking code inside free text: a mail subject, a recipient, an SMS.
-_CODE_IN_TEXT = re.compile(rf"(?<![0-9A-Z])ADU-([{_CODE_ALPHABET}]{{4}})-([{_CODE_ALPHABET}]{{4}})"
-                           r"(?![0-9A-Z])", re.IGNORECASE)
+_CODE_IN_TEXT = re.compile(
+    rf"(?<![0-9A-Z])ADU-([{_CODE_ALPHABET}]{{4}})-([{_CODE_ALPHABET}]{{4}})"
+    r"(?![0-9A-Z])",
+    re.IGNORECASE,
+)
 
 
 def find_tracking_code(text: str) -> str | None:
@@ -78,7 +81,9 @@ async def confirm_contact(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> None:
     """Record that the complainant proved their e-mail address (idempotent)."""
     await pool.execute(
         """UPDATE complaints SET contact_confirmed_at = now()
-        WHERE id = $1 AND contact_confirmed_at IS NULL""", complaint_id)
+        WHERE id = $1 AND contact_confirmed_at IS NULL""",
+        complaint_id,
+    )
 
 
 @dataclass
@@ -131,29 +136,52 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17,$18,
                         CASE WHEN $19::boolean THEN $15::timestamptz END)
                 ON CONFLICT DO NOTHING RETURNING {_RETURNING}""",
-                complaint_id, new_tracking_code(), new.idempotency_key, new.request_hash,
-                new.channel, new.external_ref, new.subject, new.description, new.category,
-                new.complaint_class, new.language, new.complainant, new.account_ref,
-                new.location, new.received_at, new.entered_by, new.channel_data,
-                new.attachments, new.contact_confirmed,
+                complaint_id,
+                new_tracking_code(),
+                new.idempotency_key,
+                new.request_hash,
+                new.channel,
+                new.external_ref,
+                new.subject,
+                new.description,
+                new.category,
+                new.complaint_class,
+                new.language,
+                new.complainant,
+                new.account_ref,
+                new.location,
+                new.received_at,
+                new.entered_by,
+                new.channel_data,
+                new.attachments,
+                new.contact_confirmed,
             )
             if row is not None:
-                await outbox.enqueue(connection, new_event(
-                    "received", complaint_id, new.received_at, _received_data(row, new),
-                    step="received",
-                ))
+                await outbox.enqueue(
+                    connection,
+                    new_event(
+                        "received",
+                        complaint_id,
+                        new.received_at,
+                        _received_data(row, new),
+                        step="received",
+                    ),
+                )
                 return _created(row, created=True)
         existing = await pool.fetchrow(
             f"""SELECT {_RETURNING} FROM complaints
             WHERE idempotency_key = $1 OR (channel = $2 AND external_ref = $3)""",
-            new.idempotency_key, new.channel, new.external_ref,
+            new.idempotency_key,
+            new.channel,
+            new.external_ref,
         )
         if existing is not None:
             # Only the same request gets the first answer back: a different body under a
             # known key or channel message id must not learn that complaint's access token.
             if existing["request_hash"] != new.request_hash:
-                raise IdempotencyConflict("this Idempotency-Key or (channel, external_ref) was"
-                                          " used for another request")
+                raise IdempotencyConflict(
+                    "this Idempotency-Key or (channel, external_ref) was used for another request"
+                )
             return _created(existing, created=False)
     raise RuntimeError("could not allocate a unique tracking code")
 
@@ -162,19 +190,29 @@ async def is_retry(pool: asyncpg.Pool, new: NewComplaint) -> bool:
     """Whether a complaint was already stored under this submission's key or message id."""
     if new.idempotency_key is None and new.external_ref is None:
         return False
-    return bool(await pool.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM complaints
+    return bool(
+        await pool.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM complaints
         WHERE idempotency_key = $1 OR (channel = $2 AND external_ref = $3))""",
-        new.idempotency_key, new.channel, new.external_ref))
+            new.idempotency_key,
+            new.channel,
+            new.external_ref,
+        )
+    )
 
 
-async def recent_ref(pool: asyncpg.Pool, channel: str, refs: list[str],
-                     since: datetime) -> str | None:
+async def recent_ref(
+    pool: asyncpg.Pool, channel: str, refs: list[str], since: datetime
+) -> str | None:
     """The first of `refs` that a complaint of `channel` received since `since` carries."""
     found: str | None = await pool.fetchval(
         """SELECT external_ref FROM complaints WHERE channel = $1
         AND external_ref = ANY($2::text[]) AND received_at >= $3
-        ORDER BY received_at DESC LIMIT 1""", channel, refs, since)
+        ORDER BY received_at DESC LIMIT 1""",
+        channel,
+        refs,
+        since,
+    )
     return found
 
 
@@ -185,9 +223,13 @@ def _created(row: asyncpg.Record, *, created: bool) -> Created:
 def _received_data(row: asyncpg.Record, new: NewComplaint) -> dict[str, Any]:
     # Routing needs the text and hints; the complainant's identity never goes on the bus.
     return {
-        "tracking_code": row["tracking_code"], "channel": new.channel,
-        "language": new.language, "subject": new.subject, "description": new.description,
-        "category": new.category, "complaint_class": new.complaint_class,
+        "tracking_code": row["tracking_code"],
+        "channel": new.channel,
+        "language": new.language,
+        "subject": new.subject,
+        "description": new.description,
+        "category": new.category,
+        "complaint_class": new.complaint_class,
         "region_code": (new.location or {}).get("region_code"),
         "entered_by": new.entered_by,  # a staff user, not the complainant
     }
@@ -204,7 +246,10 @@ async def find(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> asyncpg.Record | 
 
 
 async def add_attachments(
-    pool: asyncpg.Pool, *, complaint_id: uuid.UUID, attachments: list[dict[str, Any]],
+    pool: asyncpg.Pool,
+    *,
+    complaint_id: uuid.UUID,
+    attachments: list[dict[str, Any]],
     max_count: int,
 ) -> bool:
     """Append attachment references unless the complaint is closed or would hold more than
@@ -215,7 +260,9 @@ async def add_attachments(
         WHERE id = $1 AND status <> 'closed'
           AND jsonb_array_length(attachments) + jsonb_array_length($2::jsonb) <= $3
         RETURNING id""",
-        complaint_id, attachments, max_count,
+        complaint_id,
+        attachments,
+        max_count,
     )
     return updated is not None
 
@@ -234,7 +281,8 @@ async def timeline(
     """The complaint's timeline in order; the public one leaves internal entries out."""
     rows: list[asyncpg.Record] = await pool.fetch(
         "SELECT * FROM timeline WHERE complaint_id = $1 AND (public OR NOT $2) ORDER BY id",
-        complaint_id, public_only,
+        complaint_id,
+        public_only,
     )
     return rows
 
@@ -255,14 +303,22 @@ async def find_for_staff(
     pool: asyncpg.Pool, complaint_id: uuid.UUID, *, now: datetime
 ) -> asyncpg.Record | None:
     """The complaint with its `next_due` and whether it is `overdue` at `now`."""
-    return await pool.fetchrow(f"{_STAFF_VIEW} WHERE v.id = $4",
-                               now, _CLOCK_RUNNING, _PROVIDER_DEADLINES, complaint_id)
+    return await pool.fetchrow(
+        f"{_STAFF_VIEW} WHERE v.id = $4", now, _CLOCK_RUNNING, _PROVIDER_DEADLINES, complaint_id
+    )
 
 
 async def list_for_staff(
-    pool: asyncpg.Pool, *, now: datetime, status: str | None = None, unit: str | None = None,
-    complaint_class: str | None = None, escalation_level: str | None = None,
-    overdue: bool | None = None, only_unit: str | None = None, or_escalated: bool = False,
+    pool: asyncpg.Pool,
+    *,
+    now: datetime,
+    status: str | None = None,
+    unit: str | None = None,
+    complaint_class: str | None = None,
+    escalation_level: str | None = None,
+    overdue: bool | None = None,
+    only_unit: str | None = None,
+    or_escalated: bool = False,
     limit: int = 100,
 ) -> list[asyncpg.Record]:
     """The desk's queue, soonest unmet deadline first.
@@ -276,8 +332,17 @@ async def list_for_staff(
           AND ($9::text IS NULL OR v.escalation_level = $9)
           AND ($10::boolean IS NULL OR COALESCE(v.next_due < $1, false) = $10)
         ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $11""",
-        now, _CLOCK_RUNNING, _PROVIDER_DEADLINES, only_unit, or_escalated, status, unit,
-        complaint_class, escalation_level, overdue, limit,
+        now,
+        _CLOCK_RUNNING,
+        _PROVIDER_DEADLINES,
+        only_unit,
+        or_escalated,
+        status,
+        unit,
+        complaint_class,
+        escalation_level,
+        overdue,
+        limit,
     )
     return rows
 
@@ -304,9 +369,15 @@ LEFT JOIN LATERAL (SELECT t.event_type, t.data FROM timeline t
 
 
 async def open311_requests(
-    pool: asyncpg.Pool, *, default_category: str, tracking_codes: list[str] | None = None,
-    categories: list[str] | None = None, received_from: datetime | None = None,
-    received_until: datetime | None = None, closed: bool | None = None, limit: int = 1000,
+    pool: asyncpg.Pool,
+    *,
+    default_category: str,
+    tracking_codes: list[str] | None = None,
+    categories: list[str] | None = None,
+    received_from: datetime | None = None,
+    received_until: datetime | None = None,
+    closed: bool | None = None,
+    limit: int = 1000,
 ) -> list[asyncpg.Record]:
     """Complaints as Open311 lists them, newest first; `category` falls back to routing's
     decision, then the channel's hint, then `default_category`."""
@@ -318,7 +389,12 @@ async def open311_requests(
           AND ($5::timestamptz IS NULL OR c.received_at <= $5)
           AND ($6::boolean IS NULL OR (c.status = 'closed') = $6)
         ORDER BY c.received_at DESC, c.id LIMIT $7""",
-        default_category, tracking_codes, categories, received_from, received_until, closed,
+        default_category,
+        tracking_codes,
+        categories,
+        received_from,
+        received_until,
+        closed,
         limit,
     )
     return rows

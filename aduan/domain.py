@@ -65,8 +65,7 @@ class DeadlineKind(StrEnum):
     @property
     def legal(self) -> bool:
         """A deadline the provider is held to (with reminders and an escalation ladder)."""
-        return self in (DeadlineKind.ROUTING, DeadlineKind.FIRST_RESPONSE,
-                        DeadlineKind.RESOLUTION)
+        return self in (DeadlineKind.ROUTING, DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION)
 
 
 class Language(StrEnum):

@@ -55,10 +55,15 @@ def event_id_for(complaint_id: uuid.UUID, step: str) -> uuid.UUID:
 
 
 def new_event(
-    event_type: str, complaint_id: uuid.UUID, occurred_at: datetime, data: dict[str, Any],
-    *, step: str | None = None,
+    event_type: str,
+    complaint_id: uuid.UUID,
+    occurred_at: datetime,
+    data: dict[str, Any],
+    *,
+    step: str | None = None,
 ) -> Event:
     """Build an event; with a step, its id is stable across retries of that step."""
     event_id = event_id_for(complaint_id, step) if step else uuid.uuid4()
-    return Event(id=event_id, type=event_type, complaint_id=complaint_id,
-                 occurred_at=occurred_at, data=data)
+    return Event(
+        id=event_id, type=event_type, complaint_id=complaint_id, occurred_at=occurred_at, data=data
+    )

@@ -31,8 +31,9 @@ class BodyLimit:
     """Refuse bodies over `max_bytes` with 413 before the application reads them; paths
     matching `upload_paths` (file uploads) may send up to `upload_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_paths: str = "",
-                 upload_bytes: int = 0) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_paths: str = "", upload_bytes: int = 0
+    ) -> None:
         self.app, self.default_bytes = app, max_bytes
         self.upload_paths = re.compile(upload_paths) if upload_paths else None
         self.upload_bytes = max(upload_bytes, max_bytes)
@@ -92,8 +93,10 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
@@ -101,9 +104,13 @@ class RequestLog:
                 await self.app(scope, receive, send_with_id)
             finally:
                 route = scope.get("route")
-                log.info("http.request", method=scope["method"],
-                         route=getattr(route, "path", "unmatched"), status=status,
-                         duration_ms=round((time.perf_counter() - began) * 1000, 1))
+                log.info(
+                    "http.request",
+                    method=scope["method"],
+                    route=getattr(route, "path", "unmatched"),
+                    status=status,
+                    duration_ms=round((time.perf_counter() - began) * 1000, 1),
+                )
 
 
 def operations_router(checks: dict[str, Check]) -> APIRouter:
@@ -123,8 +130,9 @@ def operations_router(checks: dict[str, Check]) -> APIRouter:
             except Exception as exc:
                 failed[name] = type(exc).__name__
         if failed:
-            return problem_response(503, "Not ready", f"unreachable: {', '.join(failed)}",
-                                    checks=failed)
+            return problem_response(
+                503, "Not ready", f"unreachable: {', '.join(failed)}", checks=failed
+            )
         return JSONResponse({"status": "ready", "checks": {name: "ok" for name in checks}})
 
     return router
@@ -150,18 +158,25 @@ class MetricsGate:
             given = dict(scope["headers"]).get(b"authorization", b"")
             scheme, _, credentials = given.partition(b" ")
             if scheme.lower() == b"bearer" and hmac.compare_digest(
-                    credentials.strip(), self.token.encode()):
+                credentials.strip(), self.token.encode()
+            ):
                 return None
             refused = problem_response(
-                401, "Unauthorized", "Metrik hanya untuk operator: kirim token metrik. / "
-                "Metrics are for operators: send the metrics bearer token.")
+                401,
+                "Unauthorized",
+                "Metrik hanya untuk operator: kirim token metrik. / "
+                "Metrics are for operators: send the metrics bearer token.",
+            )
             refused.headers["WWW-Authenticate"] = "Bearer"
             return refused
         if not self.production and _loopback(scope.get("client")):
             return None
         return problem_response(
-            403, "Forbidden", "Metrik tertutup: setel ADUAN_METRICS_TOKEN. / "
-            "Metrics are closed: set ADUAN_METRICS_TOKEN.")
+            403,
+            "Forbidden",
+            "Metrik tertutup: setel ADUAN_METRICS_TOKEN. / "
+            "Metrics are closed: set ADUAN_METRICS_TOKEN.",
+        )
 
 
 def _loopback(client: tuple[str, int] | None) -> bool:
@@ -171,14 +186,21 @@ def _loopback(client: tuple[str, int] | None) -> bool:
         return False
 
 
-def add_operations(app: FastAPI, settings: Settings, checks: dict[str, Check],
-                   max_body_bytes: int, *, upload_paths: str = "",
-                   upload_bytes: int = 0) -> None:
+def add_operations(
+    app: FastAPI,
+    settings: Settings,
+    checks: dict[str, Check],
+    max_body_bytes: int,
+    *,
+    upload_paths: str = "",
+    upload_bytes: int = 0,
+) -> None:
     """Health, readiness, Prometheus metrics (for operators only) and the body limit."""
     app.include_router(operations_router(checks))
     app.mount("/metrics", MetricsGate(make_asgi_app(), settings))
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, upload_paths=upload_paths,
-                       upload_bytes=upload_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=max_body_bytes, upload_paths=upload_paths, upload_bytes=upload_bytes
+    )
     app.add_middleware(RequestLog)
 
 
@@ -187,8 +209,7 @@ class ReadCache(Generic[K, V]):
     first): a burst of one read costs one computation, and callers arriving while it runs
     wait for it rather than start their own (no stampede)."""
 
-    def __init__(self, ttl: float, size: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.size, self.clock = ttl, size, clock
         self._entries: dict[K, tuple[float, asyncio.Future[V]]] = {}
 

@@ -18,8 +18,16 @@ from pathlib import Path
 from aduan import devstack
 from aduan.mailsink import mailbox_dir
 
-PORTS = ("PG_PORT", "NATS_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "INTAKE_PORT",
-         "DESK_PORT", "SMTP_PORT", "SMTP_INBOUND_PORT")
+PORTS = (
+    "PG_PORT",
+    "NATS_PORT",
+    "TEMPORAL_PORT",
+    "TEMPORAL_UI_PORT",
+    "INTAKE_PORT",
+    "DESK_PORT",
+    "SMTP_PORT",
+    "SMTP_INBOUND_PORT",
+)
 
 
 @dataclass
@@ -35,10 +43,14 @@ class LocalStack:
     def create(cls, data: Path, sla_policy: Path, **settings: str) -> LocalStack:
         """Choose free ports; nothing starts yet. `settings` are e.g. secret_key="..."."""
         ports = {name: devstack.free_port() for name in PORTS}
-        env = {**os.environ, **{f"ADUAN_{name}": str(port) for name, port in ports.items()},
-               "ADUAN_DATA_DIR": str(data), "ADUAN_SLA_POLICY": str(sla_policy),
-               "ADUAN_LOG_FORMAT": "json",
-               **{f"ADUAN_{name.upper()}": value for name, value in settings.items()}}
+        env = {
+            **os.environ,
+            **{f"ADUAN_{name}": str(port) for name, port in ports.items()},
+            "ADUAN_DATA_DIR": str(data),
+            "ADUAN_SLA_POLICY": str(sla_policy),
+            "ADUAN_LOG_FORMAT": "json",
+            **{f"ADUAN_{name.upper()}": value for name, value in settings.items()},
+        }
         return cls(data, env, ports)
 
     @property
@@ -67,8 +79,9 @@ class LocalStack:
 
     def start(self, timeout: float = 120) -> None:
         """Start `aduan run` (tied to our life); return when it says everything answers."""
-        self.process = devstack.spawn([sys.executable, "-m", "aduan", "run"], log=self.log,
-                                      env=self.env)
+        self.process = devstack.spawn(
+            [sys.executable, "-m", "aduan", "run"], log=self.log, env=self.env
+        )
         for port in ("INTAKE_PORT", "DESK_PORT", "SMTP_INBOUND_PORT", "SMTP_PORT"):
             devstack.wait_for_port(self.ports[port], timeout, self.process, "aduan run")
 
@@ -82,8 +95,7 @@ class LocalStack:
         """Every mail the sink holds for `address`, oldest first."""
         folder = mailbox_dir(self.data / "mail", address)
         files = sorted(folder.glob("*.eml")) if folder.exists() else []
-        return [message_from_bytes(f.read_bytes(), policy=policy.default)
-                for f in files]
+        return [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
 
     def log_tail(self, chars: int = 20_000) -> str:
         """The end of the stack's output, for a failure report."""

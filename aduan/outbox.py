@@ -22,7 +22,9 @@ async def enqueue(connection: asyncpg.Connection, event: Event) -> None:
     await connection.execute(
         "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)"
         " ON CONFLICT (event_id) DO NOTHING",
-        event.id, event.subject, event.model_dump(mode="json"),
+        event.id,
+        event.subject,
+        event.model_dump(mode="json"),
     )
     # Delivered at commit: a hint that wakes the relay, never the source of truth.
     await connection.execute("SELECT pg_notify($1, '')", CHANNEL)

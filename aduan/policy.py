@@ -107,8 +107,15 @@ class ComplainantWindows(BaseModel):
     rating_window: Duration | None = None  # after closing; the confirm window when unset
 
 
-_DURATION_FIELDS = ("first_response", "resolution", "max", "after", "info_window",
-                    "confirm_window", "rating_window")
+_DURATION_FIELDS = (
+    "first_response",
+    "resolution",
+    "max",
+    "after",
+    "info_window",
+    "confirm_window",
+    "rating_window",
+)
 
 
 class Policy(BaseModel):
@@ -165,8 +172,16 @@ def _with_units(node: object, default_unit: DurationUnit, key: str = "") -> obje
 
 
 _UNIT_NAMES: dict[str, DurationUnit] = {
-    "working_days": "wd", "wd": "wd", "days": "d", "d": "d", "hours": "h", "h": "h",
-    "minutes": "m", "m": "m", "seconds": "s", "s": "s",
+    "working_days": "wd",
+    "wd": "wd",
+    "days": "d",
+    "d": "d",
+    "hours": "h",
+    "h": "h",
+    "minutes": "m",
+    "m": "m",
+    "seconds": "s",
+    "s": "s",
 }
 
 
@@ -197,16 +212,20 @@ def _check_usable(policy: Policy) -> None:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise PolicyError(f"policy is invalid: unknown time zone {policy.timezone!r}") from exc
     if policy.calendar.country not in holidays.list_supported_countries():
-        raise PolicyError("policy is invalid: the holidays package has no calendar for"
-                          f" country {policy.calendar.country!r}")
+        raise PolicyError(
+            "policy is invalid: the holidays package has no calendar for"
+            f" country {policy.calendar.country!r}"
+        )
     categories = holiday_categories(policy.calendar.cuti_bersama_off)
     try:
         holidays.country_holidays(policy.calendar.country, categories=categories)
     except (ValueError, NotImplementedError) as exc:
         kinds = " and ".join(categories)
-        raise PolicyError(f"policy is invalid: the holidays package has no {kinds} holidays for"
-                          f" country {policy.calendar.country!r}; for a country without cuti"
-                          " bersama set cuti_bersama_off: false") from exc
+        raise PolicyError(
+            f"policy is invalid: the holidays package has no {kinds} holidays for"
+            f" country {policy.calendar.country!r}; for a country without cuti"
+            " bersama set cuti_bersama_off: false"
+        ) from exc
 
 
 def holiday_categories(cuti_bersama_off: bool) -> tuple[str, ...]:

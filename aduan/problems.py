@@ -17,8 +17,14 @@ log = structlog.get_logger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
 # Raised when PostgreSQL cannot be reached: the request is refused with 503, not lost.
-DATABASE_DOWN = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                 asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
+DATABASE_DOWN = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
 # Text PostgreSQL cannot hold or search for (a NUL in a path or query parameter): bad input.
 UNSTORABLE_TEXT = (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError)
 
@@ -39,15 +45,23 @@ class ProblemDetails(BaseModel):
     title: str
     status: int = Field(ge=400, le=599)
     detail: str = Field(description="what was wrong, for a person to read")
-    errors: list[FieldError] = Field(default_factory=list,
-                                     description="422 only: each invalid field")
+    errors: list[FieldError] = Field(
+        default_factory=list, description="422 only: each invalid field"
+    )
 
 
 class Problem(Exception):
     """A domain error with its HTTP status; `detail` says what was wrong."""
 
-    def __init__(self, status: int, title: str, detail: str, *,
-                 headers: Mapping[str, str] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
         self.headers = dict(headers or {})
@@ -95,16 +109,21 @@ async def answer(_: Request, exc: Exception) -> JSONResponse:
 
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
     log.warning("database.unavailable", error=type(exc).__name__)
-    response = problem_response(503, "Service unavailable",
-                                "the complaint store is unreachable; try again shortly")
+    response = problem_response(
+        503, "Service unavailable", "the complaint store is unreachable; try again shortly"
+    )
     response.headers["Retry-After"] = "5"
     return response
 
 
 async def _unstorable_text(_: Request, exc: Exception) -> JSONResponse:
     log.info("http.unstorable_text", error=type(exc).__name__)
-    return problem_response(422, "Invalid request", "the request holds a character that cannot"
-                            " be stored or searched for, such as NUL (\\u0000)")
+    return problem_response(
+        422,
+        "Invalid request",
+        "the request holds a character that cannot"
+        " be stored or searched for, such as NUL (\\u0000)",
+    )
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -127,8 +146,13 @@ _MEANING = {
     503: "A dependency (PostgreSQL, Temporal, the identity provider) is unreachable; retry",
 }
 _HEADERS: dict[int, dict[str, Any]] = {
-    401: {"WWW-Authenticate": {"description": "Bearer", "required": True,
-                               "schema": {"type": "string"}}},
+    401: {
+        "WWW-Authenticate": {
+            "description": "Bearer",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
     429: {"Retry-After": {"description": "seconds", "schema": {"type": "string"}}},
     503: {"Retry-After": {"description": "seconds", "schema": {"type": "string"}}},
 }
@@ -140,8 +164,10 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _documented(status: int) -> dict[str, Any]:
-    entry: dict[str, Any] = {"description": _MEANING[status],
-                             "content": {MEDIA_TYPE: {"schema": {"$ref": _REF}}}}
+    entry: dict[str, Any] = {
+        "description": _MEANING[status],
+        "content": {MEDIA_TYPE: {"schema": {"$ref": _REF}}},
+    }
     if status in _HEADERS:
         entry["headers"] = _HEADERS[status]
     return entry

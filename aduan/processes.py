@@ -8,6 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable
 
 import uvicorn
+from fastapi import FastAPI
 
 from aduan import bus, db, mailsink
 from aduan.config import Settings
@@ -48,7 +49,7 @@ def _service(name: str) -> Service:
     return service
 
 
-def _http_app(name: str, settings: Settings) -> tuple[object, int]:
+def _http_app(name: str, settings: Settings) -> tuple[FastAPI, int]:
     if name == "intake":
         from services.intake.app import create_app as intake_app
 
@@ -58,8 +59,16 @@ def _http_app(name: str, settings: Settings) -> tuple[object, int]:
     return desk_app(settings), settings.desk_port
 
 
-PROCESS_NAMES = ["intake", "desk", "routing", "notification", "worker", "relay", "mailsink",
-                 "inbound-mail"]
+PROCESS_NAMES = [
+    "intake",
+    "desk",
+    "routing",
+    "notification",
+    "worker",
+    "relay",
+    "mailsink",
+    "inbound-mail",
+]
 
 
 def serve(name: str, settings: Settings) -> None:
@@ -68,8 +77,15 @@ def serve(name: str, settings: Settings) -> None:
     if name in ("intake", "desk"):
         app, port = _http_app(name, settings)
         # Behind a trusted proxy, X-Forwarded-For names the client the rate limits count.
-        uvicorn.run(app, host=settings.host, port=port, log_config=None, access_log=False,  # type: ignore[arg-type]
-                    proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.trusted_proxies,
+        )
         return
     service = _service(name)
 

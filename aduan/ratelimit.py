@@ -44,15 +44,19 @@ class TooManyRequests(Problem):
 
     def __init__(self, scope: Scope, retry_after: int) -> None:
         super().__init__(
-            429, "Too many requests",
+            429,
+            "Too many requests",
             f"too many {scope.value} from this {_WHO[scope]}; try again in {retry_after} s",
-            headers={"Retry-After": str(retry_after)}, limit=scope.value,
-            retry_after=retry_after)
+            headers={"Retry-After": str(retry_after)},
+            limit=scope.value,
+            retry_after=retry_after,
+        )
         self.scope, self.retry_after = scope, retry_after
 
 
 _WHO = {Scope.CONTACT: "e-mail address or phone number"} | {
-    scope: "client address" for scope in Scope if scope != Scope.CONTACT}
+    scope: "client address" for scope in Scope if scope != Scope.CONTACT
+}
 
 
 class PostgresStorage(Storage):
@@ -80,19 +84,25 @@ class PostgresStorage(Storage):
                             ELSE r.hits + EXCLUDED.hits END,
                 expires_at = CASE WHEN r.expires_at <= now() THEN EXCLUDED.expires_at
                                   ELSE r.expires_at END
-            RETURNING hits""", key, float(expiry), amount)
+            RETURNING hits""",
+            key,
+            float(expiry),
+            amount,
+        )
         return int(hits)
 
     async def get(self, key: str) -> int:
         """The hits of the key's current window."""
         hits = await self.pool.fetchval(
-            "SELECT hits FROM rate_limits WHERE key = $1 AND expires_at > now()", key)
+            "SELECT hits FROM rate_limits WHERE key = $1 AND expires_at > now()", key
+        )
         return int(hits or 0)
 
     async def get_expiry(self, key: str) -> float:
         """When the key's window ends (Unix time; now if it has none)."""
         ends = await self.pool.fetchval(
-            "SELECT extract(epoch FROM expires_at) FROM rate_limits WHERE key = $1", key)
+            "SELECT extract(epoch FROM expires_at) FROM rate_limits WHERE key = $1", key
+        )
         return float(ends) if ends is not None else time.time()
 
     async def check(self) -> bool:
@@ -163,5 +173,6 @@ class RateLimits:
         """Take back one hit (it turned out to be a retry of something already counted)."""
         identity = self.identity(who)
         for item in rates(self.settings, scope):
-            await self.limiter.storage.incr(item.key_for(scope.value, identity),
-                                            item.get_expiry(), amount=-1)
+            await self.limiter.storage.incr(
+                item.key_for(scope.value, identity), item.get_expiry(), amount=-1
+            )

@@ -19,8 +19,11 @@ class RulesError(ValueError):
 
 # Whitespace inside a keyword is normalised as `decide` normalises the complaint's text:
 # "air  mati" (two spaces, or a tab) would otherwise never match anything.
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1),
-                    AfterValidator(lambda keyword: " ".join(keyword.split()))]
+Keyword = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1),
+    AfterValidator(lambda keyword: " ".join(keyword.split())),
+]
 
 
 class Target(BaseModel):

@@ -50,9 +50,11 @@ class Stack:
         self.settings = settings
         self.data = settings.data_dir.resolve()
         self.logs = self.data / "logs"
-        self.env = {"ADUAN_DATA_DIR": str(self.data),
-                    "ADUAN_SLA_POLICY": str(Path(settings.sla_policy).resolve()),
-                    "ADUAN_ROUTING_RULES": str(Path(settings.routing_rules).resolve())}
+        self.env = {
+            "ADUAN_DATA_DIR": str(self.data),
+            "ADUAN_SLA_POLICY": str(Path(settings.sla_policy).resolve()),
+            "ADUAN_ROUTING_RULES": str(Path(settings.routing_rules).resolve()),
+        }
         self.children: list[Child] = []
         self.stopping = False
 
@@ -61,12 +63,24 @@ class Stack:
         s = self.settings
         self.logs.mkdir(parents=True, exist_ok=True)
         pg_argv, pg_user = devstack.postgres_command(self.data / "postgres", s.pg_port)
-        self._launch(Child("postgres", pg_argv, self.logs / "postgres.log", pg_user,
-                           signal.SIGINT), s.pg_port)
-        self._launch(Child("nats", devstack.nats_command(self.data / "nats", s.nats_port),
-                           self.logs / "nats.log"), s.nats_port)
-        argv = devstack.temporal_command(self.data / "temporal.db", s.temporal_port,
-                                         s.temporal_ui_port, temporal.dev_server_flags())
+        self._launch(
+            Child("postgres", pg_argv, self.logs / "postgres.log", pg_user, signal.SIGINT),
+            s.pg_port,
+        )
+        self._launch(
+            Child(
+                "nats",
+                devstack.nats_command(self.data / "nats", s.nats_port),
+                self.logs / "nats.log",
+            ),
+            s.nats_port,
+        )
+        argv = devstack.temporal_command(
+            self.data / "temporal.db",
+            s.temporal_port,
+            s.temporal_ui_port,
+            temporal.dev_server_flags(),
+        )
         self._launch(Child("temporal", argv, self.logs / "temporal.log"), s.temporal_port)
         devstack.wait_for_port(s.temporal_ui_port, 60, name="Temporal UI")
         asyncio.run(prepare(s))
@@ -74,8 +88,12 @@ class Stack:
             child = Child(name, [sys.executable, "-m", "aduan", "serve", name])
             self._launch(child, None)
         # Ready means every door a user may knock on answers: the APIs and both SMTP ports.
-        for port, name in ((s.intake_port, "intake"), (s.desk_port, "desk"),
-                           (s.smtp_inbound_port, "inbound mail"), (s.smtp_port, "mail sink")):
+        for port, name in (
+            (s.intake_port, "intake"),
+            (s.desk_port, "desk"),
+            (s.smtp_inbound_port, "inbound mail"),
+            (s.smtp_port, "mail sink"),
+        ):
             devstack.wait_for_port(port, 60, name=name)
 
     def _launch(self, child: Child, port: int | None) -> None:
@@ -94,8 +112,11 @@ class Stack:
                     continue
                 now = time.monotonic()
                 child.restarts = [t for t in child.restarts if now - t < 60] + [now]
-                print(f"aduan: {child.name} exited with code {child.process.returncode};"
-                      f" restarting", file=sys.stderr, flush=True)
+                print(
+                    f"aduan: {child.name} exited with code {child.process.returncode}; restarting",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 time.sleep(min(len(child.restarts), 10))
                 if not self.stopping:
                     child.start(self.env)

@@ -31,13 +31,19 @@ async def public_stats(pool: asyncpg.Pool) -> dict[str, Any]:
         )
     return {
         "complaints": total,
-        "by_status": by["status"], "by_outcome": by["outcome"],
-        "by_class": by["complaint_class"], "by_escalation_level": by["escalation_level"],
+        "by_status": by["status"],
+        "by_outcome": by["outcome"],
+        "by_class": by["complaint_class"],
+        "by_escalation_level": by["escalation_level"],
         "by_channel": by["channel"],
         "deadlines": {
-            row["kind"]: {"met": row["met"], "missed": row["missed"],
-                          "median_hours_to_meet": None if row["median_s"] is None
-                          else round(row["median_s"] / 3600, 1)}
+            row["kind"]: {
+                "met": row["met"],
+                "missed": row["missed"],
+                "median_hours_to_meet": None
+                if row["median_s"] is None
+                else round(row["median_s"] / 3600, 1),
+            }
             for row in deadlines
         },
     }

@@ -157,8 +157,10 @@ class PublicComplaintIn(ComplaintIn):
     @classmethod
     def _claimable(cls, value: Channel) -> Channel:
         if value in PROVEN_ORIGIN:
-            raise ValueError(f"channel {value.value!r} comes in only through"
-                             f" {PROVEN_ORIGIN[value]}; here use api, web or social")
+            raise ValueError(
+                f"channel {value.value!r} comes in only through"
+                f" {PROVEN_ORIGIN[value]}; here use api, web or social"
+            )
         return value
 
 
@@ -173,9 +175,15 @@ class ComplaintCreated(BaseModel):
 
 
 async def submit(
-    pool: asyncpg.Pool, settings: Settings, policy: Policy, body: ComplaintIn,
-    *, idempotency_key: str | None, entered_by: str | None = None,
-    channel_data: dict[str, Any] | None = None, uploads: Sequence[Upload] = (),
+    pool: asyncpg.Pool,
+    settings: Settings,
+    policy: Policy,
+    body: ComplaintIn,
+    *,
+    idempotency_key: str | None,
+    entered_by: str | None = None,
+    channel_data: dict[str, Any] | None = None,
+    uploads: Sequence[Upload] = (),
     store: AttachmentStore | None = None,
 ) -> tuple[ComplaintCreated, bool]:
     """Store the complaint (or find the one this retry repeats); True if newly created.
@@ -185,21 +193,34 @@ async def submit(
     `store` all-or-nothing: a refused file or an unreachable store stores nothing at all."""
     if body.complaint_class is not None and body.complaint_class not in policy.classes:
         known = ", ".join(sorted(policy.classes))
-        raise Problem(422, "Invalid request", f"class: unknown class {body.complaint_class!r};"
-                      f" use one of {known}", errors=[{"field": "class", "message": "unknown"}])
-    files = check(uploads, max_bytes=settings.attachment_max_bytes,
-                  max_count=settings.attachment_max_count)
+        raise Problem(
+            422,
+            "Invalid request",
+            f"class: unknown class {body.complaint_class!r}; use one of {known}",
+            errors=[{"field": "class", "message": "unknown"}],
+        )
+    files = check(
+        uploads, max_bytes=settings.attachment_max_bytes, max_count=settings.attachment_max_count
+    )
     payload = body.model_dump(mode="json", by_alias=True)
     if files:  # a retry must bring the same files to count as the same request
         payload["attachments"] = [hashlib.sha256(f.data).hexdigest() for f in files]
     new = complaints.NewComplaint(
-        description=body.description, channel=body.channel, received_at=datetime.now(UTC),
+        description=body.description,
+        channel=body.channel,
+        received_at=datetime.now(UTC),
         request_hash=hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest(),
-        language=body.language, subject=body.subject, category=body.category,
-        complaint_class=body.complaint_class, complainant=payload["complainant"],
-        account_ref=body.account_ref, location=payload["location"],
-        external_ref=body.external_ref, idempotency_key=idempotency_key,
-        entered_by=entered_by, channel_data=channel_data or {},
+        language=body.language,
+        subject=body.subject,
+        category=body.category,
+        complaint_class=body.complaint_class,
+        complainant=payload["complainant"],
+        account_ref=body.account_ref,
+        location=payload["location"],
+        external_ref=body.external_ref,
+        idempotency_key=idempotency_key,
+        entered_by=entered_by,
+        channel_data=channel_data or {},
         contact_confirmed=body.channel in CONTACT_PROVEN,
     )
     counted = await _counted_contacts(pool, settings, body, new)
@@ -217,17 +238,25 @@ async def submit(
                 await asyncio.shield(limits.refund(Scope.CONTACT, contact))
     if created.created:
         ACCEPTED.labels(channel=body.channel).inc()
-    log.info("complaint.accepted", complaint_id=str(created.id), channel=body.channel,
-             replayed=not created.created, attachments=len(files))
+    log.info(
+        "complaint.accepted",
+        complaint_id=str(created.id),
+        channel=body.channel,
+        replayed=not created.created,
+        attachments=len(files),
+    )
     return ComplaintCreated(
-        id=created.id, tracking_code=created.tracking_code,
+        id=created.id,
+        tracking_code=created.tracking_code,
         access_token=complaints.access_token(settings.secret_key, created.id),
-        status=created.status, received_at=created.received_at,
+        status=created.status,
+        received_at=created.received_at,
     ), created.created
 
 
-async def _counted_contacts(pool: asyncpg.Pool, settings: Settings, body: ComplaintIn,
-                            new: complaints.NewComplaint) -> list[str]:
+async def _counted_contacts(
+    pool: asyncpg.Pool, settings: Settings, body: ComplaintIn, new: complaints.NewComplaint
+) -> list[str]:
     # Staff entering a caller's complaint are not limited; everyone else is, per contact,
     # but a retry of what was already stored gets its first answer, not a 429.
     if body.channel == Channel.PHONE or not rates(settings, Scope.CONTACT):
@@ -235,8 +264,12 @@ async def _counted_contacts(pool: asyncpg.Pool, settings: Settings, body: Compla
     return [] if await complaints.is_retry(pool, new) else contacts(body.complainant)
 
 
-async def _create(pool: asyncpg.Pool, new: complaints.NewComplaint, files: Sequence[Checked],
-                  store: AttachmentStore | None) -> complaints.Created:
+async def _create(
+    pool: asyncpg.Pool,
+    new: complaints.NewComplaint,
+    files: Sequence[Checked],
+    store: AttachmentStore | None,
+) -> complaints.Created:
     # Files are stored first and referenced by the row: a failure after storing discards
     # them, and a recognised retry keeps the first submission's files, not these.
     if files and store is None:

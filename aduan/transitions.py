@@ -50,8 +50,14 @@ async def record(pool: asyncpg.Pool, t: Transition) -> bool:
                    public, data, occurred_at)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
             ON CONFLICT (complaint_id, step) DO NOTHING RETURNING id""",
-            t.complaint_id, t.step, t.event_type, t.status, t.escalation_level, t.public,
-            t.data, t.occurred_at,
+            t.complaint_id,
+            t.step,
+            t.event_type,
+            t.status,
+            t.escalation_level,
+            t.public,
+            t.data,
+            t.occurred_at,
         )
         if inserted is None:
             return False
@@ -61,13 +67,26 @@ async def record(pool: asyncpg.Pool, t: Transition) -> bool:
                    officer = CASE WHEN $9 THEN $6 ELSE COALESCE($6, officer) END,
                    complaint_class = COALESCE($7, complaint_class), updated_at = $8
             WHERE id = $1""",
-            t.complaint_id, t.status, t.escalation_level, t.outcome, t.unit, t.officer,
-            t.complaint_class, t.occurred_at, t.reassigned,
+            t.complaint_id,
+            t.status,
+            t.escalation_level,
+            t.outcome,
+            t.unit,
+            t.officer,
+            t.complaint_class,
+            t.occurred_at,
+            t.reassigned,
         )
         for change in t.deadlines:
             await _apply_deadline(connection, t.complaint_id, change)
-        data = {**t.data, "status": t.status, "escalation_level": t.escalation_level,
-                "outcome": t.outcome, "unit": t.unit, "public": t.public}
+        data = {
+            **t.data,
+            "status": t.status,
+            "escalation_level": t.escalation_level,
+            "outcome": t.outcome,
+            "unit": t.unit,
+            "public": t.public,
+        }
         await outbox.enqueue(
             connection, new_event(t.event_type, t.complaint_id, t.occurred_at, data, step=t.step)
         )
@@ -83,12 +102,18 @@ async def _apply_deadline(
             VALUES ($1, $2, $3, $4) ON CONFLICT (complaint_id, kind)
             DO UPDATE SET started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at,
                 met_at = NULL, missed_at = NULL""",  # a deadline set anew is open again
-            complaint_id, change.kind, change.started_at or change.due_at, change.due_at,
+            complaint_id,
+            change.kind,
+            change.started_at or change.due_at,
+            change.due_at,
         )
     if change.met_at is not None or change.missed_at is not None:
         await connection.execute(
             """UPDATE deadlines SET met_at = COALESCE($3, met_at),
                    missed_at = COALESCE($4, missed_at)
             WHERE complaint_id = $1 AND kind = $2""",
-            complaint_id, change.kind, change.met_at, change.missed_at,
+            complaint_id,
+            change.kind,
+            change.met_at,
+            change.missed_at,
         )

@@ -55,10 +55,19 @@ class Sizes:
         def n(base: int, least: int) -> int:
             return max(least, round(base * scale))
 
-        return cls(concurrency=32, raw_db=n(5000, 500), raw_temporal=n(800, 100),
-                   raw_temporal_serial=n(200, 30), intake=n(600, 100),
-                   steady_s=max(10.0, 30 * scale), updates=n(200, 30), update_concurrency=8,
-                   burst=n(400, 50), burst_concurrency=64, cliff=n(250, 50))
+        return cls(
+            concurrency=32,
+            raw_db=n(5000, 500),
+            raw_temporal=n(800, 100),
+            raw_temporal_serial=n(200, 30),
+            intake=n(600, 100),
+            steady_s=max(10.0, 30 * scale),
+            updates=n(200, 30),
+            update_concurrency=8,
+            burst=n(400, 50),
+            burst_concurrency=64,
+            cliff=n(250, 50),
+        )
 
 
 class Phases:
@@ -81,8 +90,9 @@ class Phases:
         finally:
             phase.ended = time.time()
             after = self.probe.cpu_totals()
-            phase.cpu_s = {k: v - before.get(k, 0.0) for k, v in after.items()
-                           if v - before.get(k, 0.0) > 0.05}
+            phase.cpu_s = {
+                k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0) > 0.05
+            }
             self.results.phases.append(phase)
 
 
@@ -95,8 +105,7 @@ async def run_all(stack: BenchStack, sizes: Sizes, results: Results, progress: P
     limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
     phase = Phases(results, probe, progress)
     try:
-        async with httpx.AsyncClient(base_url=stack.intake_url, limits=limits,
-                                     timeout=60) as http:
+        async with httpx.AsyncClient(base_url=stack.intake_url, limits=limits, timeout=60) as http:
             await _benchmarks(stack, sizes, results, progress, phase, pool, client, http)
         results.figures["open_lifecycles"] = await observe.open_lifecycles(client)
         results.figures["worker_rss_mb"] = probe.worker_rss_mb()
@@ -110,9 +119,16 @@ async def run_all(stack: BenchStack, sizes: Sizes, results: Results, progress: P
         await pool.close()
 
 
-async def _benchmarks(stack: BenchStack, sizes: Sizes, results: Results, progress: Progress,
-                      phase: Phases, pool: asyncpg.Pool, client: Client,
-                      http: httpx.AsyncClient) -> None:
+async def _benchmarks(
+    stack: BenchStack,
+    sizes: Sizes,
+    results: Results,
+    progress: Progress,
+    phase: Phases,
+    pool: asyncpg.Pool,
+    client: Client,
+    http: httpx.AsyncClient,
+) -> None:
     async def settle() -> None:
         if not await observe.wait_quiet(pool, 120 + sizes.intake / 5):
             results.notes.append("the stack had not settled between two phases")
@@ -126,36 +142,58 @@ async def _benchmarks(stack: BenchStack, sizes: Sizes, results: Results, progres
     async with phase("raw PostgreSQL"):
         await intake.raw_db(stack.dsn, sizes.raw_db, sizes.concurrency, results, progress)
     async with phase("raw Temporal"):
-        await lifecycles.raw_temporal(client, sizes.raw_temporal, sizes.raw_temporal_serial,
-                                      sizes.concurrency, results, progress)
+        await lifecycles.raw_temporal(
+            client,
+            sizes.raw_temporal,
+            sizes.raw_temporal_serial,
+            sizes.concurrency,
+            results,
+            progress,
+        )
     accepted: dict[uuid.UUID, float] = {}
     async with phase("intake"):
         accepted = await intake.intake(http, sizes.intake, sizes.concurrency, results, progress)
     async with phase("lifecycle starts"):
-        await lifecycles.lifecycle_starts(pool, client, accepted, 120 + sizes.intake / 5,
-                                          results, progress)
+        await lifecycles.lifecycle_starts(
+            pool, client, accepted, 120 + sizes.intake / 5, results, progress
+        )
     # What one complaint costs each component from POST to routed, against one empty workflow.
-    f["cpu_ms_per_complaint_routed"] = results.cpu_ms_per(("intake", "lifecycle starts"),
-                                                          f.get("lifecycle_routed"))
+    f["cpu_ms_per_complaint_routed"] = results.cpu_ms_per(
+        ("intake", "lifecycle starts"), f.get("lifecycle_routed")
+    )
     raw_workflows = (f.get("raw_temporal_count") or 0) + (f.get("raw_temporal_count_serial") or 0)
     f["cpu_ms_per_raw_workflow"] = results.cpu_ms_per(("raw Temporal",), raw_workflows)
     await settle()
     async with phase("steady e2e"):
         # A quarter of what the lifecycles just sustained: latency without a queue in front.
         per_second = min(10.0, max(0.5, 0.25 * (f.get("lifecycle_routed_rps") or 2.0)))
-        await lifecycles.e2e_routed(pool, http, max(10, round(per_second * sizes.steady_s)),
-                                    round(per_second, 2), results, progress)
+        await lifecycles.e2e_routed(
+            pool,
+            http,
+            max(10, round(per_second * sizes.steady_s)),
+            round(per_second, 2),
+            results,
+            progress,
+        )
     async with phase("desk updates"):
         header = await asyncio.to_thread(updates.staff_auth_header, stack)
         ids = await updates.routed_complaints(pool, list(accepted), sizes.updates)
-        async with httpx.AsyncClient(base_url=stack.desk_url, headers=header,
-                                     timeout=60) as desk:
-            await updates.acknowledge_round_trips(desk, ids, sizes.update_concurrency, results,
-                                                  progress)
+        async with httpx.AsyncClient(base_url=stack.desk_url, headers=header, timeout=60) as desk:
+            await updates.acknowledge_round_trips(
+                desk, ids, sizes.update_concurrency, results, progress
+            )
     await settle()
     async with phase("burst"):
-        await burst.burst(pool, client, http, sizes.burst, sizes.burst_concurrency,
-                          120 + sizes.burst / 5, results, progress)
+        await burst.burst(
+            pool,
+            client,
+            http,
+            sizes.burst,
+            sizes.burst_concurrency,
+            120 + sizes.burst / 5,
+            results,
+            progress,
+        )
     await settle()
     async with phase("cliff"):
         await cliff.cliff(pool, sizes.cliff, f.get("lifecycle_routed_rps"), results, progress)
@@ -165,11 +203,14 @@ async def _series(pool: asyncpg.Pool, client: Client, results: Results) -> None:
     """Timestamps of everything that happened, for the throughput plot."""
     s = results.series
     s["accepted_at"] = await observe.all_times(
-        pool, "SELECT received_at FROM complaints WHERE complaint_class IS DISTINCT FROM 'cliff'")
+        pool, "SELECT received_at FROM complaints WHERE complaint_class IS DISTINCT FROM 'cliff'"
+    )
     s["routed_at"] = await observe.all_times(
-        pool, "SELECT occurred_at FROM timeline WHERE event_type = 'routed'")
+        pool, "SELECT occurred_at FROM timeline WHERE event_type = 'routed'"
+    )
     s["escalated_at"] = await observe.all_times(
-        pool, "SELECT created_at FROM outbox WHERE subject = 'aduan.complaint.escalated'")
+        pool, "SELECT created_at FROM outbox WHERE subject = 'aduan.complaint.escalated'"
+    )
     runs = await observe.lifecycle_runs(client)
     s["lifecycle_started_at"] = [r.first_start.timestamp() for r in runs.values()]
 
@@ -181,25 +222,40 @@ def _git(*args: str) -> str:
 
 def _context(scale: float, sizes: Sizes) -> dict[str, object]:
     return {
-        "scale": scale, "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": scale,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": _git("rev-parse", "HEAD") or None,
         "git_dirty": bool(_git("status", "--porcelain")),
-        "machine": {"cores": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "sizes": asdict(sizes),
     }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiplies every size (1.0: about six minutes on two cores)")
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="where latest.json and the plots go (default: bench/results)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiplies every size (1.0: about six minutes on two cores)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="where latest.json and the plots go (default: bench/results)",
+    )
     parser.add_argument("--plain", action="store_true", help="plain progress lines, no bars")
-    parser.add_argument("--keep-data", action="store_true",
-                        help="keep the stack's temporary data dir (logs, database) afterwards")
+    parser.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="keep the stack's temporary data dir (logs, database) afterwards",
+    )
     parser.add_argument("--log-level", default="INFO", help="ADUAN_LOG_LEVEL of the stack")
     return parser.parse_args(argv)
 
@@ -224,8 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             progress.note("bench: interrupted")
             raise SystemExit(130) from None
         except BaseException:
-            progress.note("bench: stopped early; the end of the stack's log:\n"
-                          + stack.log_tail())
+            progress.note("bench: stopped early; the end of the stack's log:\n" + stack.log_tail())
             raise
         finally:
             progress.note("bench: stopping the stack (SIGINT)")

@@ -19,8 +19,14 @@ from bench.report import Results
 RETRY_EVERY = 10  # every tenth complaint is sent twice at once with the same Idempotency-Key
 
 
-async def _send(intake: httpx.AsyncClient, order: list[int], tag: str, concurrency: int,
-                progress: Progress, label: str) -> LoadRun:
+async def _send(
+    intake: httpx.AsyncClient,
+    order: list[int],
+    tag: str,
+    concurrency: int,
+    progress: Progress,
+    label: str,
+) -> LoadRun:
     async def call(j: int) -> tuple[int, dict[str, Any]]:
         i = order[j]
         key = {"Idempotency-Key": f"bench-burst-{tag}-{i}"}
@@ -30,8 +36,16 @@ async def _send(intake: httpx.AsyncClient, order: list[int], tag: str, concurren
         return await run_load(len(order), concurrency, call, task)
 
 
-async def burst(pool: asyncpg.Pool, client: Client, intake: httpx.AsyncClient, count: int,
-                concurrency: int, within_s: float, results: Results, progress: Progress) -> None:
+async def burst(
+    pool: asyncpg.Pool,
+    client: Client,
+    intake: httpx.AsyncClient,
+    count: int,
+    concurrency: int,
+    within_s: float,
+    results: Results,
+    progress: Progress,
+) -> None:
     """Send the burst (retrying failures as a client would), then check every complaint."""
     tag = uuid.uuid4().hex[:8]
     order = [i for n in range(count) for i in ([n, n] if n % RETRY_EVERY == 0 else [n])]
@@ -50,9 +64,14 @@ async def burst(pool: asyncpg.Pool, client: Client, intake: httpx.AsyncClient, c
     lost, duplicated = await _check(pool, client, ids)
     duplicated += sum(len(found) - 1 for found in ids_by_key.values())
     results.figures.update(
-        burst_size=count, burst_requests=len(order), burst_accepted=len(ids),
-        burst_unanswered=count - len(ids_by_key), lost=lost, duplicated=duplicated,
-        burst_rps=run.rate, burst_replayed=sum(1 for _, a in answers if a["replayed"]),
+        burst_size=count,
+        burst_requests=len(order),
+        burst_accepted=len(ids),
+        burst_unanswered=count - len(ids_by_key),
+        lost=lost,
+        duplicated=duplicated,
+        burst_rps=run.rate,
+        burst_replayed=sum(1 for _, a in answers if a["replayed"]),
         burst_errors=run.errors(),
     )
 

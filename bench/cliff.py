@@ -41,8 +41,9 @@ def lead_time(count: int, routed_per_s: float | None, first_response_s: float) -
     return min(first_response_s - 10, MAX_LEAD_S, max(20.0, 10 + 2.0 * count / rate))
 
 
-async def cliff(pool: asyncpg.Pool, count: int, routed_per_s: float | None, results: Results,
-                progress: Progress) -> None:
+async def cliff(
+    pool: asyncpg.Pool, count: int, routed_per_s: float | None, results: Results, progress: Progress
+) -> None:
     """Store `count` complaints due at one instant; time the escalations after it."""
     first_response = load_policy(POLICY).classes[CLASS].first_response.amount
     lead = lead_time(count, routed_per_s, first_response)
@@ -63,30 +64,43 @@ async def cliff(pool: asyncpg.Pool, count: int, routed_per_s: float | None, resu
     # The cliff is the complaints already waiting on their timer when the instant came.
     routed = await observe.step_times(pool, ids, "routed")
     waiting = [cid for cid, at in routed.items() if at < deadline]
-    due = await pool.fetch("SELECT DISTINCT due_at FROM deadlines WHERE kind = 'first_response'"
-                           " AND complaint_id = ANY($1::uuid[])", waiting)
+    due = await pool.fetch(
+        "SELECT DISTINCT due_at FROM deadlines WHERE kind = 'first_response'"
+        " AND complaint_id = ANY($1::uuid[])",
+        waiting,
+    )
     lags = await _escalations(pool, ids, deadline, 60 + count / 2, progress)
     on_time = [lags[cid] for cid in waiting if cid in lags]
     results.figures.update(
         cliff_size=len(waiting),
         cliff_drain_s=max(on_time) if on_time and len(on_time) == len(waiting) else None,
-        cliff_lag_p50_s=percentile(on_time, 50), cliff_lag_p95_s=percentile(on_time, 95),
-        cliff_stored=len(ids), cliff_routed_late=len(ids) - len(waiting),
-        cliff_escalated=len(lags), cliff_drain_all_s=max(lags.values()) if lags else None,
-        cliff_due_at_distinct=len(due), cliff_lead_s=lead,
+        cliff_lag_p50_s=percentile(on_time, 50),
+        cliff_lag_p95_s=percentile(on_time, 95),
+        cliff_stored=len(ids),
+        cliff_routed_late=len(ids) - len(waiting),
+        cliff_escalated=len(lags),
+        cliff_drain_all_s=max(lags.values()) if lags else None,
+        cliff_due_at_distinct=len(due),
+        cliff_lead_s=lead,
     )
     results.series["cliff_lag_s"] = on_time
     if len(waiting) < len(ids):
         results.notes.append(
             f"cliff: {len(ids) - len(waiting)} of {len(ids)} complaints were routed only after"
             f" their deadline (the machine was slower than the lead of {lead:.0f}s allowed);"
-            " cliff_size and cliff_drain_s count the others")
+            " cliff_size and cliff_drain_s count the others"
+        )
     if len(lags) < len(ids):
         results.notes.append(f"cliff: {len(ids) - len(lags)} escalations missing at timeout")
 
 
-async def _escalations(pool: asyncpg.Pool, ids: list[uuid.UUID], deadline: datetime,
-                       within_s: float, progress: Progress) -> dict[uuid.UUID, float]:
+async def _escalations(
+    pool: asyncpg.Pool,
+    ids: list[uuid.UUID],
+    deadline: datetime,
+    within_s: float,
+    progress: Progress,
+) -> dict[uuid.UUID, float]:
     """Wait for every supervisor escalation; seconds from the deadline to each one's commit."""
 
     async def escalated() -> int:

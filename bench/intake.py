@@ -34,28 +34,35 @@ def complaint_body(i: int, tag: str) -> dict[str, Any]:
     """The JSON a citizen's app would POST: text, contact by phone, account, location."""
     return {
         "description": f"{TEXTS[i % len(TEXTS)]} (bench {tag} #{i})",
-        "channel": "api", "language": "id",
+        "channel": "api",
+        "language": "id",
         "complainant": {"name": f"Pelanggan {i}", "phone": f"+62 812 {i:07d}"},
         "account_ref": f"PDAM-{i:08d}",
         "location": {"address": "Jl. Merdeka 1", "region_code": "31.71"},
     }
 
 
-def new_complaint(i: int, tag: str, *, received_at: datetime | None = None,
-                  complaint_class: str | None = None) -> complaints.NewComplaint:
+def new_complaint(
+    i: int, tag: str, *, received_at: datetime | None = None, complaint_class: str | None = None
+) -> complaints.NewComplaint:
     """The same complaint as `complaint_body`, as intake hands it to the store."""
     body = complaint_body(i, tag)
     return complaints.NewComplaint(
-        description=body["description"], channel="api",
+        description=body["description"],
+        channel="api",
         received_at=received_at or datetime.now(UTC),
         request_hash=hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest(),
-        language="id", complaint_class=complaint_class, complainant=body["complainant"],
-        account_ref=body["account_ref"], location=body["location"],
+        language="id",
+        complaint_class=complaint_class,
+        complainant=body["complainant"],
+        account_ref=body["account_ref"],
+        location=body["location"],
     )
 
 
-async def raw_db(stack_dsn: str, count: int, concurrency: int, results: Results,
-                 progress: Progress) -> None:
+async def raw_db(
+    stack_dsn: str, count: int, concurrency: int, results: Results, progress: Progress
+) -> None:
     """`complaints.create` (row + outbox row, one transaction) straight from asyncpg.
 
     Same server, same schema and statements, in a database of its own so that the relay
@@ -68,18 +75,23 @@ async def raw_db(stack_dsn: str, count: int, concurrency: int, results: Results,
     try:
         await complaints.create(pool, new_complaint(-1, "warmup"))
         with progress.task("raw PostgreSQL inserts", count) as task:
-            run = await run_load(count, concurrency,
-                                 lambda i: complaints.create(pool, new_complaint(i, "raw")), task)
+            run = await run_load(
+                count, concurrency, lambda i: complaints.create(pool, new_complaint(i, "raw")), task
+            )
     finally:
         await pool.close()
-    results.figures.update(raw_db_tps=run.rate, raw_db_count=len(run.ok),
-                           raw_db_p50_ms=percentile(run.latencies_ms(), 50),
-                           raw_db_errors=run.errors())
+    results.figures.update(
+        raw_db_tps=run.rate,
+        raw_db_count=len(run.ok),
+        raw_db_p50_ms=percentile(run.latencies_ms(), 50),
+        raw_db_errors=run.errors(),
+    )
     results.series["raw_db_done_at"] = [c.ended for c in run.ok]
 
 
-async def submit(client: httpx.AsyncClient, body: dict[str, Any],
-                 headers: dict[str, str] | None = None) -> dict[str, Any]:
+async def submit(
+    client: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """POST /v1/complaints; the answer's JSON (raises on anything but 201)."""
     response = await client.post("/v1/complaints", json=body, headers=headers)
     if response.status_code != 201:
@@ -94,16 +106,21 @@ def accepted_ids(run: LoadRun) -> dict[uuid.UUID, float]:
     return {uuid.UUID(c.value["id"]): c.ended for c in run.ok}
 
 
-async def intake(client: httpx.AsyncClient, count: int, concurrency: int, results: Results,
-                 progress: Progress) -> dict[uuid.UUID, float]:
+async def intake(
+    client: httpx.AsyncClient, count: int, concurrency: int, results: Results, progress: Progress
+) -> dict[uuid.UUID, float]:
     """POST `count` complaints, `concurrency` at a time; returns the accepted ids."""
     with progress.task("intake POST /v1/complaints", count) as task:
-        run = await run_load(count, concurrency,
-                             lambda i: submit(client, complaint_body(i, "intake")), task)
+        run = await run_load(
+            count, concurrency, lambda i: submit(client, complaint_body(i, "intake")), task
+        )
     latencies = run.latencies_ms()
     results.figures.update(
-        intake_rps=run.rate, intake_count=len(run.ok), intake_errors=run.errors(),
-        intake_p50_ms=percentile(latencies, 50), intake_p99_ms=percentile(latencies, 99),
+        intake_rps=run.rate,
+        intake_count=len(run.ok),
+        intake_errors=run.errors(),
+        intake_p50_ms=percentile(latencies, 50),
+        intake_p99_ms=percentile(latencies, 99),
     )
     results.series["intake_latency_ms"] = latencies
     return accepted_ids(run)

@@ -18,20 +18,29 @@ from bench.progress import Progress
 from bench.report import Results
 
 
-async def raw_temporal(client: Client, count: int, serial_count: int, concurrency: int,
-                       results: Results, progress: Progress) -> None:
+async def raw_temporal(
+    client: Client,
+    count: int,
+    serial_count: int,
+    concurrency: int,
+    results: Results,
+    progress: Progress,
+) -> None:
     """Start empty workflows on a task queue of their own, served by a worker of their own."""
     queue = f"bench-raw-{uuid.uuid4().hex[:8]}"
 
     def start(prefix: str) -> Caller:
         async def call(i: int) -> None:
-            await client.start_workflow(EmptyWorkflow.run, id=f"{queue}-{prefix}-{i}",
-                                        task_queue=queue)
+            await client.start_workflow(
+                EmptyWorkflow.run, id=f"{queue}-{prefix}-{i}", task_queue=queue
+            )
+
         return call
 
     async def completed() -> int:
         found = await client.count_workflows(
-            f"TaskQueue = '{queue}' AND ExecutionStatus = 'Completed'")
+            f"TaskQueue = '{queue}' AND ExecutionStatus = 'Completed'"
+        )
         return int(found.count)
 
     async with Worker(client, task_queue=queue, workflows=[EmptyWorkflow]):
@@ -46,8 +55,10 @@ async def raw_temporal(client: Client, count: int, serial_count: int, concurrenc
         with progress.task("raw workflows completing", total) as task:
             await observe.wait_for(completed, total, 120, task)
     results.figures.update(
-        raw_temporal_start_rps=run.rate, raw_temporal_count=len(run.ok),
-        raw_temporal_start_rps_serial=serial.rate, raw_temporal_count_serial=len(serial.ok),
+        raw_temporal_start_rps=run.rate,
+        raw_temporal_count=len(run.ok),
+        raw_temporal_start_rps_serial=serial.rate,
+        raw_temporal_count_serial=len(serial.ok),
         raw_temporal_errors=run.errors(),
         raw_temporal_start_p50_ms=percentile(run.latencies_ms(), 50),
         raw_temporal_start_p50_ms_serial=percentile(serial.latencies_ms(), 50),
@@ -55,15 +66,24 @@ async def raw_temporal(client: Client, count: int, serial_count: int, concurrenc
     results.series["raw_temporal_started_at"] = [c.ended for c in run.ok + serial.ok]
 
 
-async def lifecycle_starts(pool: asyncpg.Pool, client: Client, accepted: dict[uuid.UUID, float],
-                           within_s: float, results: Results, progress: Progress) -> None:
+async def lifecycle_starts(
+    pool: asyncpg.Pool,
+    client: Client,
+    accepted: dict[uuid.UUID, float],
+    within_s: float,
+    results: Results,
+    progress: Progress,
+) -> None:
     """How fast the complaints intake accepted became lifecycles in Temporal, and got routed."""
     ids = list(accepted)
     with progress.task("intake's complaints routed", len(ids)) as task:
         await observe.wait_routed(pool, ids, within_s, task)
     runs = await observe.lifecycle_runs(client)
-    started = {cid: runs[temporal.workflow_id(cid)].first_start.timestamp()
-               for cid in ids if temporal.workflow_id(cid) in runs}
+    started = {
+        cid: runs[temporal.workflow_id(cid)].first_start.timestamp()
+        for cid in ids
+        if temporal.workflow_id(cid) in runs
+    }
     lags = [(started[cid] - accepted[cid]) * 1000 for cid in started]
     routed = await observe.step_times(pool, ids, "routed")
     received = await observe.received_times(pool, ids)
@@ -71,7 +91,8 @@ async def lifecycle_starts(pool: asyncpg.Pool, client: Client, accepted: dict[uu
     routed_at = [t.timestamp() for t in routed.values()]
     results.figures.update(
         lifecycle_start_rps=span_rate(list(started.values())),
-        lifecycle_started=len(started), lifecycle_routed=len(routed),
+        lifecycle_started=len(started),
+        lifecycle_routed=len(routed),
         lifecycle_routed_rps=span_rate(routed_at),
         lifecycle_start_lag_p50_ms=percentile(lags, 50),
         lifecycle_start_lag_p95_ms=percentile(lags, 95),
@@ -79,16 +100,25 @@ async def lifecycle_starts(pool: asyncpg.Pool, client: Client, accepted: dict[uu
         e2e_routed_under_load_p95_ms=percentile(e2e, 95),
     )
     if len(routed) < len(ids):
-        results.notes.append(f"{len(ids) - len(routed)} of intake's complaints were not routed"
-                             f" within {within_s:.0f}s")
+        results.notes.append(
+            f"{len(ids) - len(routed)} of intake's complaints were not routed"
+            f" within {within_s:.0f}s"
+        )
 
 
-async def e2e_routed(pool: asyncpg.Pool, intake: httpx.AsyncClient, count: int,
-                     per_second: float, results: Results, progress: Progress) -> None:
+async def e2e_routed(
+    pool: asyncpg.Pool,
+    intake: httpx.AsyncClient,
+    count: int,
+    per_second: float,
+    results: Results,
+    progress: Progress,
+) -> None:
     """Complaints at a steady, modest rate: accepted → `routed` recorded, per complaint."""
     with progress.task(f"steady complaints, {per_second:g}/s", count) as task:
         run: LoadRun = await run_paced(
-            count, per_second, lambda i: submit(intake, complaint_body(i, "steady")), task)
+            count, per_second, lambda i: submit(intake, complaint_body(i, "steady")), task
+        )
     ids = list(accepted_ids(run))
     with progress.task("steady complaints routed", len(ids)) as task:
         await observe.wait_routed(pool, ids, 60 + count / 5, task)
@@ -96,7 +126,9 @@ async def e2e_routed(pool: asyncpg.Pool, intake: httpx.AsyncClient, count: int,
     received = await observe.received_times(pool, ids)
     e2e = [(routed[cid] - received[cid]).total_seconds() * 1000 for cid in routed]
     results.figures.update(
-        e2e_routed_p50_ms=percentile(e2e, 50), e2e_routed_p95_ms=percentile(e2e, 95),
-        e2e_routed_count=len(e2e), e2e_rate_per_s=per_second,
+        e2e_routed_p50_ms=percentile(e2e, 50),
+        e2e_routed_p95_ms=percentile(e2e, 95),
+        e2e_routed_count=len(e2e),
+        e2e_rate_per_s=per_second,
     )
     results.series["e2e_routed_ms"] = e2e

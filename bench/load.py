@@ -65,13 +65,16 @@ async def _timed(index: int, call: Caller) -> Call:
     try:
         value = await call(index)
     except Exception as exc:
-        return Call(index, started, time.perf_counter() - t0,
-                    error=f"{type(exc).__name__}: {str(exc)[:120]}")
+        return Call(
+            index,
+            started,
+            time.perf_counter() - t0,
+            error=f"{type(exc).__name__}: {str(exc)[:120]}",
+        )
     return Call(index, started, time.perf_counter() - t0, value)
 
 
-async def run_load(count: int, concurrency: int, call: Caller, task: Task | None = None
-                   ) -> LoadRun:
+async def run_load(count: int, concurrency: int, call: Caller, task: Task | None = None) -> LoadRun:
     """`count` calls, at most `concurrency` in flight, as fast as they are answered."""
     run = LoadRun(began=time.time())
     indexes = iter(range(count))
@@ -87,8 +90,9 @@ async def run_load(count: int, concurrency: int, call: Caller, task: Task | None
     return run
 
 
-async def run_paced(count: int, per_second: float, call: Caller, task: Task | None = None
-                    ) -> LoadRun:
+async def run_paced(
+    count: int, per_second: float, call: Caller, task: Task | None = None
+) -> LoadRun:
     """`count` calls started at a steady `per_second`, whatever their latency."""
     run = LoadRun(began=time.time())
     t0 = time.perf_counter()

@@ -18,33 +18,37 @@ from bench.progress import Task
 LIFECYCLE_TYPE = "ComplaintLifecycle"
 
 
-async def step_times(pool: asyncpg.Pool, ids: Sequence[uuid.UUID], event_type: str
-                     ) -> dict[uuid.UUID, datetime]:
+async def step_times(
+    pool: asyncpg.Pool, ids: Sequence[uuid.UUID], event_type: str
+) -> dict[uuid.UUID, datetime]:
     """When each complaint's first timeline row of `event_type` happened (workflow time)."""
     rows = await pool.fetch(
         "SELECT complaint_id, min(occurred_at) AS at FROM timeline"
         " WHERE event_type = $1 AND complaint_id = ANY($2::uuid[]) GROUP BY complaint_id",
-        event_type, list(ids),
+        event_type,
+        list(ids),
     )
     return {row["complaint_id"]: row["at"] for row in rows}
 
 
-async def step_counts(pool: asyncpg.Pool, ids: Sequence[uuid.UUID], event_type: str
-                      ) -> dict[uuid.UUID, int]:
+async def step_counts(
+    pool: asyncpg.Pool, ids: Sequence[uuid.UUID], event_type: str
+) -> dict[uuid.UUID, int]:
     """How many timeline rows of `event_type` each complaint has."""
     rows = await pool.fetch(
         "SELECT complaint_id, count(*) AS n FROM timeline"
         " WHERE event_type = $1 AND complaint_id = ANY($2::uuid[]) GROUP BY complaint_id",
-        event_type, list(ids),
+        event_type,
+        list(ids),
     )
     return {row["complaint_id"]: row["n"] for row in rows}
 
 
-async def received_times(pool: asyncpg.Pool, ids: Sequence[uuid.UUID]
-                         ) -> dict[uuid.UUID, datetime]:
+async def received_times(pool: asyncpg.Pool, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When intake stored each complaint (its received_at)."""
-    rows = await pool.fetch("SELECT id, received_at FROM complaints WHERE id = ANY($1::uuid[])",
-                            list(ids))
+    rows = await pool.fetch(
+        "SELECT id, received_at FROM complaints WHERE id = ANY($1::uuid[])", list(ids)
+    )
     return {row["id"]: row["received_at"] for row in rows}
 
 
@@ -52,12 +56,16 @@ async def escalated_count(pool: asyncpg.Pool, ids: Sequence[uuid.UUID], level: s
     """How many of `ids` have been escalated to `level` (timeline rows)."""
     found = await pool.fetchval(
         "SELECT count(DISTINCT complaint_id) FROM timeline WHERE event_type = 'escalated'"
-        " AND data->>'level' = $1 AND complaint_id = ANY($2::uuid[])", level, list(ids))
+        " AND data->>'level' = $1 AND complaint_id = ANY($2::uuid[])",
+        level,
+        list(ids),
+    )
     return int(found)
 
 
-async def escalation_commits(pool: asyncpg.Pool, ids: Sequence[uuid.UUID], level: str
-                             ) -> dict[uuid.UUID, datetime]:
+async def escalation_commits(
+    pool: asyncpg.Pool, ids: Sequence[uuid.UUID], level: str
+) -> dict[uuid.UUID, datetime]:
     """When each complaint's escalation to `level` was written: its outbox row's created_at,
     the now() of the transaction that recorded the transition (timeline row, status, event)."""
     rows = await pool.fetch(
@@ -65,7 +73,8 @@ async def escalation_commits(pool: asyncpg.Pool, ids: Sequence[uuid.UUID], level
         " FROM outbox WHERE subject = 'aduan.complaint.escalated'"
         " AND payload->'data'->>'level' = $1"
         " AND (payload->>'complaint_id')::uuid = ANY($2::uuid[]) GROUP BY 1",
-        level, list(ids),
+        level,
+        list(ids),
     )
     return {row["complaint_id"]: row["at"] for row in rows}
 
@@ -75,8 +84,13 @@ async def all_times(pool: asyncpg.Pool, query: str) -> list[float]:
     return [row[0].timestamp() for row in await pool.fetch(query)]
 
 
-async def wait_for(count: Callable[[], Awaitable[int]], total: int, within_s: float,
-                   task: Task | None = None, period: float = 0.5) -> int:
+async def wait_for(
+    count: Callable[[], Awaitable[int]],
+    total: int,
+    within_s: float,
+    task: Task | None = None,
+    period: float = 0.5,
+) -> int:
     """Poll `count` until it reaches `total` or `within_s` pass; returns the last count."""
     deadline = time.monotonic() + within_s
     done = await count()
@@ -90,8 +104,9 @@ async def wait_for(count: Callable[[], Awaitable[int]], total: int, within_s: fl
     return done
 
 
-async def wait_routed(pool: asyncpg.Pool, ids: Sequence[uuid.UUID], within_s: float,
-                      task: Task | None = None) -> int:
+async def wait_routed(
+    pool: asyncpg.Pool, ids: Sequence[uuid.UUID], within_s: float, task: Task | None = None
+) -> int:
     """Wait until every complaint in `ids` has its `routed` row; returns how many have it."""
 
     async def routed() -> int:
@@ -135,8 +150,9 @@ class Runs:
 async def lifecycle_runs(client: Client) -> dict[str, Runs]:
     """Every ComplaintLifecycle run, by workflow id, from Temporal's visibility."""
     runs: dict[str, Runs] = {}
-    async for execution in client.list_workflows(f"WorkflowType = '{LIFECYCLE_TYPE}'",
-                                                 page_size=1000):
+    async for execution in client.list_workflows(
+        f"WorkflowType = '{LIFECYCLE_TYPE}'", page_size=1000
+    ):
         found = runs.setdefault(execution.id, Runs())
         found.starts.append(execution.start_time)
         if execution.status == WorkflowExecutionStatus.CONTINUED_AS_NEW:

@@ -102,8 +102,9 @@ class Probe:
                 continue
             total = times.user + times.system
             first = process.pid not in self._cpu
-            delta = 0.0 if first and not self._cpu_started else total - self._cpu.get(
-                process.pid, 0.0)
+            delta = (
+                0.0 if first and not self._cpu_started else total - self._cpu.get(process.pid, 0.0)
+            )
             self._cpu[process.pid] = total
             if name is not None and delta > 0:
                 self._totals[name] = self._totals.get(name, 0.0) + delta
@@ -125,7 +126,9 @@ class Probe:
         last, before = time.monotonic(), self.cpu_totals()
         while not self._stop.wait(self.period):
             totals, now = self.cpu_totals(), time.monotonic()
-            cores = {name: (seconds - before.get(name, 0.0)) / (now - last)
-                     for name, seconds in totals.items()}
+            cores = {
+                name: (seconds - before.get(name, 0.0)) / (now - last)
+                for name, seconds in totals.items()
+            }
             last, before = now, totals
             self.samples.append(Sample(time.time() - self.began, self.worker_rss_mb(), cores))

@@ -50,8 +50,11 @@ class Progress:
                 self.plain = True
             else:
                 self._rich = RichProgress(
-                    SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(),
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
                 )
 
     def __enter__(self) -> Progress:
@@ -59,8 +62,12 @@ class Progress:
             self._rich.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._rich is not None:
             self._rich.stop()
 
@@ -96,5 +103,8 @@ class Progress:
     def _line(task: Task, final: bool = False) -> None:
         elapsed = time.monotonic() - task.began
         mark = "done" if final else "..."
-        print(f"  {task.description}: {task.done}/{task.total}"
-              f" ({100 * task.done / task.total:.0f}%) {elapsed:.1f}s {mark}", flush=True)
+        print(
+            f"  {task.description}: {task.done}/{task.total}"
+            f" ({100 * task.done / task.total:.0f}%) {elapsed:.1f}s {mark}",
+            flush=True,
+        )

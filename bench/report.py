@@ -70,9 +70,10 @@ class Results:
     def ratios(self) -> None:
         """Compute intake_ratio and lifecycle_ratio from what was measured."""
         f = self.figures
-        for name, top, bottom in (("intake_ratio", "intake_rps", "raw_db_tps"),
-                                  ("lifecycle_ratio", "lifecycle_start_rps",
-                                   "raw_temporal_start_rps")):
+        for name, top, bottom in (
+            ("intake_ratio", "intake_rps", "raw_db_tps"),
+            ("lifecycle_ratio", "lifecycle_start_rps", "raw_temporal_start_rps"),
+        ):
             if f.get(top) and f.get(bottom):
                 f[name] = f[top] / f[bottom]
             else:
@@ -87,7 +88,9 @@ def _phase(phase: Phase) -> dict[str, Any]:
     seconds = phase.ended - phase.began
     machine = phase.cpu_s.get(MACHINE, 0.0)
     return {
-        "name": phase.name, "seconds": round(seconds, 2), "cpu_s": ours,
+        "name": phase.name,
+        "seconds": round(seconds, 2),
+        "cpu_s": ours,
         "other_processes_cpu_s": round(max(0.0, machine - sum(ours.values())), 2),
         "machine_busy_cores": round(machine / seconds, 2) if seconds > 0 else None,
         **({"error": phase.error} if phase.error else {}),
@@ -104,8 +107,9 @@ def _fmt(value: Any) -> str:
 
 def print_table(results: Results) -> None:
     """The headline figures, as a rich table on a terminal or plain columns elsewhere."""
-    rows = [(name, _fmt(results.figures.get(name)), unit, meaning)
-            for name, unit, meaning in FIELDS]
+    rows = [
+        (name, _fmt(results.figures.get(name)), unit, meaning) for name, unit, meaning in FIELDS
+    ]
     try:
         from rich.console import Console
         from rich.table import Table
@@ -115,8 +119,12 @@ def print_table(results: Results) -> None:
         return
     console = Console() if Console().is_terminal else Console(width=120)
     table = Table(title=f"Aduan bench, scale {results.figures.get('scale')}")
-    for column, justify in (("field", "left"), ("value", "right"), ("unit", "left"),
-                            ("what", "left")):
+    for column, justify in (
+        ("field", "left"),
+        ("value", "right"),
+        ("unit", "left"),
+        ("what", "left"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in rows:
         table.add_row(*row)
@@ -153,13 +161,19 @@ def rounded(figures: dict[str, Any]) -> dict[str, Any]:
 
 # Plots ------------------------------------------------------------------------------------
 
-_LATENCIES = [("intake_latency_ms", "POST /v1/complaints (ms)"),
-              ("e2e_routed_ms", "accepted -> routed, steady load (ms)"),
-              ("update_latency_ms", "desk acknowledge round trip (ms)")]
-_RATES = [("raw_db_done_at", "raw PostgreSQL inserts"), ("accepted_at", "complaints accepted"),
-          ("raw_temporal_started_at", "raw start_workflow"),
-          ("lifecycle_started_at", "lifecycles started"), ("routed_at", "routed"),
-          ("escalated_at", "escalations written")]
+_LATENCIES = [
+    ("intake_latency_ms", "POST /v1/complaints (ms)"),
+    ("e2e_routed_ms", "accepted -> routed, steady load (ms)"),
+    ("update_latency_ms", "desk acknowledge round trip (ms)"),
+]
+_RATES = [
+    ("raw_db_done_at", "raw PostgreSQL inserts"),
+    ("accepted_at", "complaints accepted"),
+    ("raw_temporal_started_at", "raw start_workflow"),
+    ("lifecycle_started_at", "lifecycles started"),
+    ("routed_at", "routed"),
+    ("escalated_at", "escalations written"),
+]
 
 
 def plot(results: Results, folder: Path) -> list[Path]:
@@ -168,8 +182,10 @@ def plot(results: Results, folder: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     folder.mkdir(parents=True, exist_ok=True)
-    return [_latency_plot(results, folder / "latency.png"),
-            _throughput_plot(results, folder / "throughput.png")]
+    return [
+        _latency_plot(results, folder / "latency.png"),
+        _throughput_plot(results, folder / "throughput.png"),
+    ]
 
 
 def _latency_plot(results: Results, path: Path) -> Path:
@@ -210,8 +226,9 @@ def _throughput_plot(results: Results, path: Path) -> Path:
 
     from bench.probe import MACHINE
 
-    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(13, 11), sharex=True,
-                                             gridspec_kw={"height_ratios": [3, 1, 2]})
+    fig, (top, middle, bottom) = plt.subplots(
+        3, 1, figsize=(13, 11), sharex=True, gridspec_kw={"height_ratios": [3, 1, 2]}
+    )
     for key, label in _RATES:
         times = [t - results.began for t in results.series.get(key, [])]
         if times:
@@ -225,28 +242,51 @@ def _throughput_plot(results: Results, path: Path) -> Path:
     top.legend(loc="upper right", fontsize="small")
     for number, phase in enumerate(results.phases):
         for ax in (top, middle, bottom):
-            ax.axvspan(phase.began - results.began, phase.ended - results.began,
-                       color="#e8e8e8" if number % 2 else "#f6f6f6", zorder=0)
-        top.annotate(phase.name, (phase.began - results.began, 0.98),
-                     xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
-                     va="top", ha="right", color="#555555")
+            ax.axvspan(
+                phase.began - results.began,
+                phase.ended - results.began,
+                color="#e8e8e8" if number % 2 else "#f6f6f6",
+                zorder=0,
+            )
+        top.annotate(
+            phase.name,
+            (phase.began - results.began, 0.98),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            fontsize=7,
+            va="top",
+            ha="right",
+            color="#555555",
+        )
     samples = results.samples
     middle.plot([s.t for s in samples], [s.worker_rss_mb for s in samples], color="#8172b2")
     middle.set_ylabel("worker RSS (MiB)")
-    names = sorted({n for s in samples for n in s.cores} - {MACHINE},
-                   key=lambda n: -sum(s.cores.get(n, 0) for s in samples))
+    names = sorted(
+        {n for s in samples for n in s.cores} - {MACHINE},
+        key=lambda n: -sum(s.cores.get(n, 0) for s in samples),
+    )
     if samples and names:
         colours = [plt.get_cmap("tab20")(i) for i in range(20)]
-        bottom.stackplot([s.t for s in samples],
-                         [[s.cores.get(n, 0.0) for s in samples] for n in names], labels=names,
-                         colors=colours[:len(names)])
-        bottom.plot([s.t for s in samples], [s.cores.get(MACHINE, 0.0) for s in samples],
-                    color="black", linewidth=0.8, label="whole machine (others too)")
+        bottom.stackplot(
+            [s.t for s in samples],
+            [[s.cores.get(n, 0.0) for s in samples] for n in names],
+            labels=names,
+            colors=colours[: len(names)],
+        )
+        bottom.plot(
+            [s.t for s in samples],
+            [s.cores.get(MACHINE, 0.0) for s in samples],
+            color="black",
+            linewidth=0.8,
+            label="whole machine (others too)",
+        )
         bottom.legend(loc="upper right", fontsize="small", ncol=2)
     bottom.set_ylabel("CPU cores used")
     bottom.set_xlabel("seconds since the bench started")
-    fig.suptitle(_subtitle(results) + "\nthroughput over time (1 s bins), worker memory,"
-                 " CPU by component; shaded: the phases")
+    fig.suptitle(
+        _subtitle(results) + "\nthroughput over time (1 s bins), worker memory,"
+        " CPU by component; shaded: the phases"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -255,5 +295,7 @@ def _throughput_plot(results: Results, path: Path) -> Path:
 
 def _subtitle(results: Results) -> str:
     f = results.figures
-    return (f"Aduan bench, scale {f.get('scale')}, {f.get('started_at', '')[:19]},"
-            f" {f.get('machine', {}).get('cores')} cores, commit {str(f.get('git_commit'))[:10]}")
+    return (
+        f"Aduan bench, scale {f.get('scale')}, {f.get('started_at', '')[:19]},"
+        f" {f.get('machine', {}).get('cores')} cores, commit {str(f.get('git_commit'))[:10]}"
+    )

@@ -32,8 +32,9 @@ class BenchStack(LocalStack):
         data = Path(tempfile.mkdtemp(prefix="aduan-bench-"))
         # A burst from one load generator is the measurement, not an abuse: no rate limits.
         unlimited = {f"rate_{scope}": "" for scope in Scope}
-        stack = LocalStack.create(data, POLICY, secret_key=secrets.token_hex(32),
-                                  log_level=log_level, **unlimited)
+        stack = LocalStack.create(
+            data, POLICY, secret_key=secrets.token_hex(32), log_level=log_level, **unlimited
+        )
         return cls(**vars(stack))
 
     @property

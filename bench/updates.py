@@ -20,24 +20,29 @@ def staff_auth_header(stack: BenchStack) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def routed_complaints(pool: asyncpg.Pool, ids: list[uuid.UUID], count: int
-                            ) -> list[uuid.UUID]:
+async def routed_complaints(
+    pool: asyncpg.Pool, ids: list[uuid.UUID], count: int
+) -> list[uuid.UUID]:
     """Up to `count` of `ids` that are routed and not yet acknowledged."""
     rows = await pool.fetch(
         "SELECT id FROM complaints WHERE id = ANY($1::uuid[]) AND status = 'routed' LIMIT $2",
-        ids, count,
+        ids,
+        count,
     )
     return [row["id"] for row in rows]
 
 
-async def acknowledge_round_trips(desk: httpx.AsyncClient, ids: list[uuid.UUID],
-                                  concurrency: int, results: Results,
-                                  progress: Progress) -> None:
+async def acknowledge_round_trips(
+    desk: httpx.AsyncClient,
+    ids: list[uuid.UUID],
+    concurrency: int,
+    results: Results,
+    progress: Progress,
+) -> None:
     """POST .../actions/acknowledge on each complaint; the 200 comes after the Update."""
 
     async def acknowledge(i: int) -> None:
-        response = await desk.post(f"/v1/staff/complaints/{ids[i]}/actions/acknowledge",
-                                   json={})
+        response = await desk.post(f"/v1/staff/complaints/{ids[i]}/actions/acknowledge", json={})
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}")
 
@@ -45,8 +50,11 @@ async def acknowledge_round_trips(desk: httpx.AsyncClient, ids: list[uuid.UUID],
         run = await run_load(len(ids), concurrency, acknowledge, task)
     latencies = run.latencies_ms()
     results.figures.update(
-        update_p50_ms=percentile(latencies, 50), update_p95_ms=percentile(latencies, 95),
-        update_count=len(run.ok), update_errors=run.errors(), update_concurrency=concurrency,
+        update_p50_ms=percentile(latencies, 50),
+        update_p95_ms=percentile(latencies, 95),
+        update_count=len(run.ok),
+        update_errors=run.errors(),
+        update_concurrency=concurrency,
         update_rps=run.rate,
     )
     results.series["update_latency_ms"] = latencies

@@ -59,8 +59,9 @@ async def pool(pg_dsn: str) -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture(scope="session")
 def nats_url(server_dir: Path) -> Iterator[str]:
     port = devstack.free_port()
-    process = devstack.spawn(devstack.nats_command(server_dir / "nats", port),
-                             log=server_dir / "nats.log")
+    process = devstack.spawn(
+        devstack.nats_command(server_dir / "nats", port), log=server_dir / "nats.log"
+    )
     devstack.wait_for_port(port, 20, process, "nats-server")
     yield f"nats://127.0.0.1:{port}"
     devstack.stop(process)
@@ -93,7 +94,8 @@ async def insert_complaint(pool: asyncpg.Pool, **fields: object) -> uuid.UUID:
     """Store a complaint as intake would, with a `received` event in the outbox."""
     values: dict[str, object] = {
         "description": "Tagihan air saya naik dua kali lipat bulan ini",
-        "channel": "api", "received_at": datetime.now(UTC),
+        "channel": "api",
+        "received_at": datetime.now(UTC),
         "request_hash": uuid.uuid4().hex,
         "complainant": {"name": "Siti", "email": "siti@example.id"},
     }
@@ -105,8 +107,10 @@ async def insert_complaint(pool: asyncpg.Pool, **fields: object) -> uuid.UUID:
 @asynccontextmanager
 async def asgi_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app served in-process, its lifespan (pools, connections) entered."""
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client,
+    ):
         yield client
 
 

@@ -34,11 +34,13 @@ class LifecycleActivities:
         row = await complaints.find(self.pool, input.complaint_id)
         if row is None:
             raise ApplicationError(
-                f"complaint {input.complaint_id} does not exist", non_retryable=True,
+                f"complaint {input.complaint_id} does not exist",
+                non_retryable=True,
                 type="ComplaintNotFound",
             )
         return LifecycleStart(
-            received_at=row["received_at"], complaint_class=row["complaint_class"],
+            received_at=row["received_at"],
+            complaint_class=row["complaint_class"],
             policy=load_policy(self.policy_path),
         )
 
@@ -53,8 +55,10 @@ class LifecycleActivities:
     async def shift(self, input: ShiftInput) -> list[datetime]:
         """Move moments after a pause so each keeps the (working) time it had left."""
         calendar = WorkingCalendar.from_config(input.calendar, input.timezone)
-        return [calendar.resume(input.paused_at, input.resumed_at, moment, input.working_days)
-                for moment in input.moments]
+        return [
+            calendar.resume(input.paused_at, input.resumed_at, moment, input.working_days)
+            for moment in input.moments
+        ]
 
     @activity.defn
     async def record_transition(self, transition: transitions.Transition) -> bool:

@@ -36,8 +36,10 @@ class Bridge:
         """Start the lifecycle on `received`; signal-with-start it on `routing.decided`."""
         signal: dict[str, Any] = {}
         if event.type == "routing.decided":
-            signal = {"start_signal": "route",
-                      "start_signal_args": [RoutingDecision.model_validate(event.data)]}
+            signal = {
+                "start_signal": "route",
+                "start_signal_args": [RoutingDecision.model_validate(event.data)],
+            }
         elif event.type != "received":
             return
         try:

@@ -26,8 +26,11 @@ def parse_action(actions: dict[str, Action], name: str, body: object) -> tuple[A
     """Find the action by its URL name and validate its body; 404 or 422 problems otherwise."""
     action = actions.get(name)
     if action is None:
-        raise Problem(404, "Unknown action",
-                      f"there is no action {name!r}; use one of {', '.join(sorted(actions))}")
+        raise Problem(
+            404,
+            "Unknown action",
+            f"there is no action {name!r}; use one of {', '.join(sorted(actions))}",
+        )
     try:
         return action, action.input.model_validate(body if body is not None else {})
     except ValidationError as exc:
@@ -53,8 +56,13 @@ class Lifecycles:
         return self._client
 
     async def act(
-        self, complaint_id: uuid.UUID, action: Action, body: ActionInput,
-        *, update_id: str | None = None, wait: timedelta = UPDATE_TIMEOUT,
+        self,
+        complaint_id: uuid.UUID,
+        action: Action,
+        body: ActionInput,
+        *,
+        update_id: str | None = None,
+        wait: timedelta = UPDATE_TIMEOUT,
     ) -> LifecycleState:
         """Run an action as a Temporal Update; refused actions become 409/422 problems.
 
@@ -64,7 +72,10 @@ class Lifecycles:
         handle = (await self.client()).get_workflow_handle(temporal.workflow_id(complaint_id))
         try:
             result: LifecycleState = await handle.execute_update(
-                action.update, body, id=update_id, result_type=LifecycleState,
+                action.update,
+                body,
+                id=update_id,
+                result_type=LifecycleState,
                 rpc_timeout=wait,
             )
             return result
@@ -78,6 +89,9 @@ class Lifecycles:
             raise Problem(409, "Action not allowed", message) from exc
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                raise Problem(409, "Lifecycle not running",
-                              "this complaint's lifecycle has not started or has ended") from exc
+                raise Problem(
+                    409,
+                    "Lifecycle not running",
+                    "this complaint's lifecycle has not started or has ended",
+                ) from exc
             raise _UNAVAILABLE from exc

@@ -58,9 +58,11 @@ class Clock(BaseModel):
     def with_moments(self, moments: list[datetime]) -> Clock:
         """A copy with due, ladder and reminder times replaced, as `moments` lists them."""
         due, rest = moments[0], moments[1:]
-        ladder, reminder_times = rest[:len(self.ladder)], rest[len(self.ladder):]
-        reminders = [r.model_copy(update={"at": at})
-                     for r, at in zip(self.reminders, reminder_times, strict=True)]
+        ladder, reminder_times = rest[: len(self.ladder)], rest[len(self.ladder) :]
+        reminders = [
+            r.model_copy(update={"at": at})
+            for r, at in zip(self.reminders, reminder_times, strict=True)
+        ]
         return self.model_copy(update={"due": due, "ladder": ladder, "reminders": reminders})
 
 
@@ -78,11 +80,20 @@ def _timers(clock: Clock) -> list[Timer]:
         return []
     if clock.missed:
         if clock.steps_taken < len(clock.ladder):
-            return [Timer(at=clock.ladder[clock.steps_taken], kind=clock.kind,
-                          fire=Fire.ESCALATE, index=clock.steps_taken)]
+            return [
+                Timer(
+                    at=clock.ladder[clock.steps_taken],
+                    kind=clock.kind,
+                    fire=Fire.ESCALATE,
+                    index=clock.steps_taken,
+                )
+            ]
         return []
-    timers = [Timer(at=r.at, kind=clock.kind, fire=Fire.REMINDER, index=i)
-              for i, r in enumerate(clock.reminders) if not r.sent]
+    timers = [
+        Timer(at=r.at, kind=clock.kind, fire=Fire.REMINDER, index=i)
+        for i, r in enumerate(clock.reminders)
+        if not r.sent
+    ]
     return [*timers, Timer(at=clock.due, kind=clock.kind, fire=Fire.MISSED)]
 
 
@@ -92,13 +103,19 @@ def next_timer(clocks: list[Clock]) -> Timer | None:
     return min(timers, key=lambda t: t.at) if timers else None
 
 
-def reminders_for(started_at: datetime, due: datetime, fractions: list[float],
-                  supervisor_from: float | None) -> list[Reminder]:
+def reminders_for(
+    started_at: datetime, due: datetime, fractions: list[float], supervisor_from: float | None
+) -> list[Reminder]:
     """Reminders at fractions of the span; from `supervisor_from` on, the supervisor too."""
     span = due - started_at
-    return [Reminder(at=started_at + span * f, fraction=f,
-                     supervisor=supervisor_from is not None and f >= supervisor_from)
-            for f in fractions]
+    return [
+        Reminder(
+            at=started_at + span * f,
+            fraction=f,
+            supervisor=supervisor_from is not None and f >= supervisor_from,
+        )
+        for f in fractions
+    ]
 
 
 def next_deadline(clocks: list[Clock]) -> datetime | None:

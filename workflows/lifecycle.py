@@ -64,26 +64,34 @@ class ComplaintLifecycle(LifecycleSteps):
                 await self._route()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(LifecycleInput(
-                    complaint_id=self.complaint_id, search_attributes=self.indexed,
-                    memory=self.m))
+                workflow.continue_as_new(
+                    LifecycleInput(
+                        complaint_id=self.complaint_id,
+                        search_attributes=self.indexed,
+                        memory=self.m,
+                    )
+                )
             await self._wait_for_next_timer()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state()
 
     async def _open(self, input: LifecycleInput) -> None:
         start = await workflow.execute_activity_method(
-            LifecycleActivities.start_lifecycle, input, **ACTIVITY)
-        self.m = LifecycleMemory(policy=start.policy, received_at=start.received_at,
-                                 class_hint=start.complaint_class)
-        routing = await self._clock(DeadlineKind.ROUTING, start.received_at,
-                                    start.policy.routing_due)
+            LifecycleActivities.start_lifecycle, input, **ACTIVITY
+        )
+        self.m = LifecycleMemory(
+            policy=start.policy, received_at=start.received_at, class_hint=start.complaint_class
+        )
+        routing = await self._clock(
+            DeadlineKind.ROUTING, start.received_at, start.policy.routing_due
+        )
         async with self._lock:
             await self._record("opened", public=False, deadlines=[self._set(routing)])
 
     def _interrupted(self) -> bool:
-        return (self._decision is not None and not self.m.routed) or \
-            workflow.info().is_continue_as_new_suggested()
+        return (
+            self._decision is not None and not self.m.routed
+        ) or workflow.info().is_continue_as_new_suggested()
 
     def _changed(self) -> LifecycleState:
         self._version += 1
@@ -121,9 +129,13 @@ class ComplaintLifecycle(LifecycleSteps):
             self._check("acknowledge")
             assert self.m.decision is not None
             self.m.decision.officer = action.actor or self.m.decision.officer
-            await self._record("acknowledged", status=Status.IN_PROGRESS, actor=action.actor,
-                               officer=self.m.decision.officer,
-                               deadlines=[self._meet(DeadlineKind.FIRST_RESPONSE)])
+            await self._record(
+                "acknowledged",
+                status=Status.IN_PROGRESS,
+                actor=action.actor,
+                officer=self.m.decision.officer,
+                deadlines=[self._meet(DeadlineKind.FIRST_RESPONSE)],
+            )
         return self._changed()
 
     @acknowledge.validator
@@ -139,11 +151,16 @@ class ComplaintLifecycle(LifecycleSteps):
             for clock in self.m.clocks.values():
                 if clock.running:
                     clock.paused_at = now
-            window = await self._clock(DeadlineKind.INFO, now,
-                                       self.m.policy.complainant.info_window)
-            await self._record("info_requested", status=Status.WAITING_COMPLAINANT,
-                               actor=action.actor, data={"message": action.message},
-                               deadlines=[self._set(window)])
+            window = await self._clock(
+                DeadlineKind.INFO, now, self.m.policy.complainant.info_window
+            )
+            await self._record(
+                "info_requested",
+                status=Status.WAITING_COMPLAINANT,
+                actor=action.actor,
+                data={"message": action.message},
+                deadlines=[self._set(window)],
+            )
         return self._changed()
 
     @request_info.validator
@@ -155,11 +172,16 @@ class ComplaintLifecycle(LifecycleSteps):
         """The provider's answer: the resolution deadline is met, the confirm window opens."""
         async with self._lock:
             self._check("respond")
-            window = await self._clock(DeadlineKind.CONFIRM, workflow.now(),
-                                       self.m.policy.complainant.confirm_window)
-            await self._record("responded", status=Status.RESPONDED, actor=action.actor,
-                               data={"message": action.message},
-                               deadlines=[self._meet(DeadlineKind.RESOLUTION), self._set(window)])
+            window = await self._clock(
+                DeadlineKind.CONFIRM, workflow.now(), self.m.policy.complainant.confirm_window
+            )
+            await self._record(
+                "responded",
+                status=Status.RESPONDED,
+                actor=action.actor,
+                data={"message": action.message},
+                deadlines=[self._meet(DeadlineKind.RESOLUTION), self._set(window)],
+            )
         return self._changed()
 
     @respond.validator
@@ -179,9 +201,12 @@ class ComplaintLifecycle(LifecycleSteps):
                     reminder.at = clock.started_at + span * reminder.fraction
             clock.due, clock.ladder = schedule.due, schedule.ladder
             self.m.extensions_used += 1
-            await self._record("extended", actor=action.actor, deadlines=[self._set(clock)],
-                               data={"by": str(by), "reason": action.reason,
-                                     "due_at": clock.due.isoformat()})
+            await self._record(
+                "extended",
+                actor=action.actor,
+                deadlines=[self._set(clock)],
+                data={"by": str(by), "reason": action.reason, "due_at": clock.due.isoformat()},
+            )
         return self._changed()
 
     @extend.validator
@@ -195,8 +220,9 @@ class ComplaintLifecycle(LifecycleSteps):
         except ValueError as exc:
             raise ApplicationError(str(exc), type="InvalidAction", non_retryable=True) from exc
         clock = self.m.clocks[DeadlineKind.RESOLUTION]
-        reason = extension_refusal(self.m.extensions_used, self.m.policy, clock.due,
-                                   workflow.now(), clock.missed)
+        reason = extension_refusal(
+            self.m.extensions_used, self.m.policy, clock.due, workflow.now(), clock.missed
+        )
         if reason:
             raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True)
         return by
@@ -208,9 +234,14 @@ class ComplaintLifecycle(LifecycleSteps):
             self._check("reassign")
             assert self.m.decision is not None
             self.m.decision.unit, self.m.decision.officer = action.unit, action.officer
-            await self._record("reassigned", actor=action.actor, unit=action.unit,
-                               officer=action.officer, reassigned=True,
-                               data={"unit": action.unit})
+            await self._record(
+                "reassigned",
+                actor=action.actor,
+                unit=action.unit,
+                officer=action.officer,
+                reassigned=True,
+                data={"unit": action.unit},
+            )
         return self._changed()
 
     @reassign.validator
@@ -222,8 +253,9 @@ class ComplaintLifecycle(LifecycleSteps):
         """Another provider is competent: closed as `transferred`."""
         async with self._lock:
             self._check("transfer")
-            await self._close(Outcome.TRANSFERRED, action.actor, provider=action.provider,
-                              reason=action.reason)
+            await self._close(
+                Outcome.TRANSFERRED, action.actor, provider=action.provider, reason=action.reason
+            )
         return self._changed()
 
     @transfer.validator
@@ -247,8 +279,7 @@ class ComplaintLifecycle(LifecycleSteps):
         """An internal note: on the staff timeline only."""
         async with self._lock:
             self._check("note")
-            await self._record("note", public=False, actor=action.actor,
-                               data={"text": action.text})
+            await self._record("note", public=False, actor=action.actor, data={"text": action.text})
         return self._changed()
 
     @note.validator
@@ -268,8 +299,13 @@ class ComplaintLifecycle(LifecycleSteps):
                 if clock.paused_at is not None:
                     self.m.clocks[kind] = await self._shifted(clock, clock.paused_at, now)
                     changes.append(self._set(self.m.clocks[kind]))
-            await self._record("replied", status=Status.IN_PROGRESS, actor="complainant",
-                               data={"message": action.message}, deadlines=changes)
+            await self._record(
+                "replied",
+                status=Status.IN_PROGRESS,
+                actor="complainant",
+                data={"message": action.message},
+                deadlines=changes,
+            )
         return self._changed()
 
     @reply.validator
@@ -296,8 +332,11 @@ class ComplaintLifecycle(LifecycleSteps):
             if self.m.reopen_count < self.m.policy.complainant.max_reopen:
                 await self._reopen(action)
             else:
-                await self._record("disputed", actor="complainant",
-                                   data={"message": action.message, "appeal": True})
+                await self._record(
+                    "disputed",
+                    actor="complainant",
+                    data={"message": action.message, "appeal": True},
+                )
                 if workflow.patched("appeal-sent-at-any-level"):
                     await self._appeal()
                 else:  # lifecycles that appealed before: no appeal step if already there
@@ -309,14 +348,16 @@ class ComplaintLifecycle(LifecycleSteps):
         # deadline already took the complaint there; the complainant may appeal once.
         self.m.appealed = True
         self.m.escalation_level = EscalationLevel.OMBUDSMAN
-        await self._record("escalated", data={"level": EscalationLevel.OMBUDSMAN,
-                                              "appeal": True})
+        await self._record("escalated", data={"level": EscalationLevel.OMBUDSMAN, "appeal": True})
 
     def _check_dispute(self) -> None:
         self._check("dispute")
         if self.m.appealed:
-            raise ApplicationError("this complaint was already appealed to the Ombudsman",
-                                   type="ActionNotAllowed", non_retryable=True)
+            raise ApplicationError(
+                "this complaint was already appealed to the Ombudsman",
+                type="ActionNotAllowed",
+                non_retryable=True,
+            )
 
     async def _reopen(self, action: DisputeInput) -> None:
         self.m.reopen_count += 1
@@ -324,9 +365,13 @@ class ComplaintLifecycle(LifecycleSteps):
         rules = self.m.policy.deadlines_for(self.m.decision.complaint_class)
         confirm = self._meet(DeadlineKind.CONFIRM)
         resolution = await self._clock(DeadlineKind.RESOLUTION, workflow.now(), rules.resolution)
-        await self._record("disputed", status=Status.IN_PROGRESS, actor="complainant",
-                           data={"message": action.message, "reopened": self.m.reopen_count},
-                           deadlines=[confirm, self._set(resolution)])
+        await self._record(
+            "disputed",
+            status=Status.IN_PROGRESS,
+            actor="complainant",
+            data={"message": action.message, "reopened": self.m.reopen_count},
+            deadlines=[confirm, self._set(resolution)],
+        )
 
     @dispute.validator
     def _validate_dispute(self, action: DisputeInput) -> None:
@@ -338,8 +383,11 @@ class ComplaintLifecycle(LifecycleSteps):
         async with self._lock:
             self._check_rating()
             self.m.rated = True
-            await self._record("rated", actor="complainant",
-                               data={"score": action.score, "comment": action.comment})
+            await self._record(
+                "rated",
+                actor="complainant",
+                data={"score": action.score, "comment": action.comment},
+            )
             if self.m.status == Status.CLOSED:
                 self.m.finished = True
         return self._changed()
@@ -351,5 +399,6 @@ class ComplaintLifecycle(LifecycleSteps):
     def _check_rating(self) -> None:
         self._check("rate")
         if self.m.rated:
-            raise ApplicationError("this complaint was already rated", type="ActionNotAllowed",
-                                   non_retryable=True)
+            raise ApplicationError(
+                "this complaint was already rated", type="ActionNotAllowed", non_retryable=True
+            )

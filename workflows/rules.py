@@ -65,8 +65,10 @@ def extension_refusal(
 ) -> str | None:
     """Why the running deadline may not be extended now, or None when it may."""
     if used >= policy.extension.times:
-        return f"the deadline was already extended {used} time(s); the policy allows" \
-               f" {policy.extension.times}"
+        return (
+            f"the deadline was already extended {used} time(s); the policy allows"
+            f" {policy.extension.times}"
+        )
     if missed or now >= due:
         return "the deadline has already passed; it can only be extended before it does"
     return None

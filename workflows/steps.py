@@ -44,7 +44,8 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1),
+        initial_interval=timedelta(seconds=1),
+        maximum_interval=timedelta(minutes=1),
         non_retryable_error_types=["ComplaintNotFound"],
     ),
 }
@@ -61,28 +62,47 @@ class LifecycleSteps:
 
     # Recording --------------------------------------------------------------------------
 
-    async def _record(self, event_type: str, *, status: Status | None = None,
-                      public: bool = True, actor: str | None = None,
-                      deadlines: list[DeadlineChange] | None = None, **fields: Any) -> None:
+    async def _record(
+        self,
+        event_type: str,
+        *,
+        status: Status | None = None,
+        public: bool = True,
+        actor: str | None = None,
+        deadlines: list[DeadlineChange] | None = None,
+        **fields: Any,
+    ) -> None:
         """Record one transition through the activity; callers hold the lock."""
         self.m.seq += 1
         step = f"{self.m.seq:04d}-{event_type}"
         now = workflow.now()
         transition = Transition(
-            complaint_id=self.complaint_id, step=step, event_type=event_type,
-            status=status or self.m.status, escalation_level=self.m.escalation_level,
-            outcome=self.m.outcome, occurred_at=now, public=public,
-            deadlines=deadlines or [], **fields,
+            complaint_id=self.complaint_id,
+            step=step,
+            event_type=event_type,
+            status=status or self.m.status,
+            escalation_level=self.m.escalation_level,
+            outcome=self.m.outcome,
+            occurred_at=now,
+            public=public,
+            deadlines=deadlines or [],
+            **fields,
         )
         await workflow.execute_activity_method(
             LifecycleActivities.record_transition, transition, **ACTIVITY
         )
         if status is not None:
             self.m.status = status
-        self.m.history.append(HistoryEntry(
-            step=step, event_type=event_type, status=self.m.status,
-            escalation_level=self.m.escalation_level, occurred_at=now, actor=actor,
-        ))
+        self.m.history.append(
+            HistoryEntry(
+                step=step,
+                event_type=event_type,
+                status=self.m.status,
+                escalation_level=self.m.escalation_level,
+                occurred_at=now,
+                actor=actor,
+            )
+        )
         self._publish_search_attributes()
 
     def _publish_search_attributes(self) -> None:
@@ -95,8 +115,10 @@ class LifecycleSteps:
             keys.NEXT_DEADLINE.value_set(due) if due else keys.NEXT_DEADLINE.value_unset(),
         ]
         if self.m.decision is not None:
-            updates += [keys.UNIT.value_set(self.m.decision.unit),
-                        keys.CLASS.value_set(self.m.decision.complaint_class)]
+            updates += [
+                keys.UNIT.value_set(self.m.decision.unit),
+                keys.CLASS.value_set(self.m.decision.complaint_class),
+            ]
         workflow.upsert_search_attributes(updates)
 
     @property
@@ -118,10 +140,15 @@ class LifecycleSteps:
         supervisor = policy.supervisor_reminder if kind == DeadlineKind.RESOLUTION else None
         with_reminders = kind in (DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION)
         clock = Clock(
-            kind=kind, started_at=start, due=schedule.due, working_days=duration.unit == "wd",
-            ladder=schedule.ladder, levels=[s.level for s in policy.escalation] if legal else [],
+            kind=kind,
+            started_at=start,
+            due=schedule.due,
+            working_days=duration.unit == "wd",
+            ladder=schedule.ladder,
+            levels=[s.level for s in policy.escalation] if legal else [],
             reminders=reminders_for(start, schedule.due, policy.reminders, supervisor)
-            if with_reminders else [],
+            if with_reminders
+            else [],
         )
         self.m.clocks[kind] = clock
         return clock
@@ -131,9 +158,13 @@ class LifecycleSteps:
         policy = self.m.policy
         schedule: Schedule = await workflow.execute_activity_method(
             LifecycleActivities.schedule,
-            ScheduleInput(timezone=policy.timezone, calendar=policy.calendar, start=start,
-                          duration=duration,
-                          ladder=[step.after for step in policy.escalation] if ladder else []),
+            ScheduleInput(
+                timezone=policy.timezone,
+                calendar=policy.calendar,
+                start=start,
+                duration=duration,
+                ladder=[step.after for step in policy.escalation] if ladder else [],
+            ),
             **ACTIVITY,
         )
         return schedule
@@ -142,16 +173,25 @@ class LifecycleSteps:
         policy = self.m.policy
         moments = await workflow.execute_activity_method(
             LifecycleActivities.shift,
-            ShiftInput(timezone=policy.timezone, calendar=policy.calendar, paused_at=paused_at,
-                       resumed_at=resumed_at, working_days=clock.working_days,
-                       moments=clock.moments()),
+            ShiftInput(
+                timezone=policy.timezone,
+                calendar=policy.calendar,
+                paused_at=paused_at,
+                resumed_at=resumed_at,
+                working_days=clock.working_days,
+                moments=clock.moments(),
+            ),
             **ACTIVITY,
         )
         return clock.with_moments(moments).model_copy(update={"paused_at": None})
 
     def _set(self, clock: Clock) -> DeadlineChange:
-        return DeadlineChange(kind=clock.kind, started_at=clock.started_at, due_at=clock.due,
-                              missed_at=clock.due if clock.missed else None)
+        return DeadlineChange(
+            kind=clock.kind,
+            started_at=clock.started_at,
+            due_at=clock.due,
+            missed_at=clock.due if clock.missed else None,
+        )
 
     def _meet(self, kind: DeadlineKind) -> DeadlineChange:
         if kind in self.m.clocks:
@@ -164,7 +204,8 @@ class LifecycleSteps:
         decision = self.m.decision
         assert decision is not None
         decision.complaint_class = choose_class(
-            self.m.class_hint, decision.complaint_class, self.m.policy)
+            self.m.class_hint, decision.complaint_class, self.m.policy
+        )
         rules = self.m.policy.deadlines_for(decision.complaint_class)
         received = self.m.received_at
         first = await self._clock(DeadlineKind.FIRST_RESPONSE, received, rules.first_response)
@@ -172,10 +213,17 @@ class LifecycleSteps:
         async with self._lock:
             self.m.routed = True
             await self._record(
-                "routed", status=Status.ROUTED, unit=decision.unit, officer=decision.officer,
-                complaint_class=decision.complaint_class, data={"category": decision.category},
-                deadlines=[self._meet(DeadlineKind.ROUTING), self._set(first),
-                           self._set(resolution)],
+                "routed",
+                status=Status.ROUTED,
+                unit=decision.unit,
+                officer=decision.officer,
+                complaint_class=decision.complaint_class,
+                data={"category": decision.category},
+                deadlines=[
+                    self._meet(DeadlineKind.ROUTING),
+                    self._set(first),
+                    self._set(resolution),
+                ],
             )
 
     async def _escalate(self, level: EscalationLevel, **data: Any) -> None:
@@ -184,17 +232,20 @@ class LifecycleSteps:
             self.m.escalation_level = level
             await self._record("escalated", data={"level": level, **data})
 
-    async def _close(self, outcome: Outcome, actor: str | None = None,
-                     **data: Any) -> None:
+    async def _close(self, outcome: Outcome, actor: str | None = None, **data: Any) -> None:
         """Stop every clock, record the outcome, and open the rating window."""
         for clock in self.m.clocks.values():
             clock.met = True
         self.m.outcome = outcome
-        await self._record("closed", status=Status.CLOSED, actor=actor,
-                           data={"outcome": outcome, **data})
+        await self._record(
+            "closed", status=Status.CLOSED, actor=actor, data={"outcome": outcome, **data}
+        )
         complainant = self.m.policy.complainant
-        await self._clock(DeadlineKind.RATING, workflow.now(),
-                          complainant.rating_window or complainant.confirm_window)
+        await self._clock(
+            DeadlineKind.RATING,
+            workflow.now(),
+            complainant.rating_window or complainant.confirm_window,
+        )
 
     # Timers -----------------------------------------------------------------------------
 
@@ -222,13 +273,19 @@ class LifecycleSteps:
         if timer.fire == Fire.REMINDER:
             reminder = clock.reminders[timer.index]
             reminder.sent = True
-            await self._record("reminder", public=False, data={
-                "deadline": clock.kind, "fraction": reminder.fraction, "due_at": clock.due,
-                "supervisor": reminder.supervisor})
+            await self._record(
+                "reminder",
+                public=False,
+                data={
+                    "deadline": clock.kind,
+                    "fraction": reminder.fraction,
+                    "due_at": clock.due,
+                    "supervisor": reminder.supervisor,
+                },
+            )
         elif timer.fire == Fire.ESCALATE:
             clock.steps_taken += 1
-            await self._escalate(EscalationLevel(clock.levels[timer.index]),
-                                 deadline=clock.kind)
+            await self._escalate(EscalationLevel(clock.levels[timer.index]), deadline=clock.kind)
         else:
             await self._missed(clock)
 
@@ -242,8 +299,11 @@ class LifecycleSteps:
             clock.met = True
             self.m.finished = True
         else:
-            await self._record("deadline_missed", data={"deadline": clock.kind},
-                               deadlines=[DeadlineChange(kind=clock.kind, missed_at=clock.due)])
+            await self._record(
+                "deadline_missed",
+                data={"deadline": clock.kind},
+                deadlines=[DeadlineChange(kind=clock.kind, missed_at=clock.due)],
+            )
 
     @staticmethod
     async def _wait_until(done: Callable[[], bool], until: datetime | None) -> bool:
@@ -269,25 +329,35 @@ class LifecycleSteps:
             if clock.kind == DeadlineKind.RATING:
                 continue
             left_from = clock.paused_at or now
-            views.append(DeadlineView(
-                kind=clock.kind, due_at=clock.due, met=clock.met, missed=clock.missed,
-                paused=clock.paused_at is not None,
-                remaining_s=0.0 if clock.met else (clock.due - left_from).total_seconds(),
-            ))
+            views.append(
+                DeadlineView(
+                    kind=clock.kind,
+                    due_at=clock.due,
+                    met=clock.met,
+                    missed=clock.missed,
+                    paused=clock.paused_at is not None,
+                    remaining_s=0.0 if clock.met else (clock.due - left_from).total_seconds(),
+                )
+            )
         return views
 
     def _state(self) -> LifecycleState:
         if not self._opened:
-            return LifecycleState(complaint_id=self.complaint_id, status=Status.RECEIVED,
-                                  escalation_level=EscalationLevel.NONE)
+            return LifecycleState(
+                complaint_id=self.complaint_id,
+                status=Status.RECEIVED,
+                escalation_level=EscalationLevel.NONE,
+            )
         decision = self.m.decision if self.m.routed else None
         return LifecycleState(
-            complaint_id=self.complaint_id, status=self.m.status,
-            escalation_level=self.m.escalation_level, outcome=self.m.outcome,
+            complaint_id=self.complaint_id,
+            status=self.m.status,
+            escalation_level=self.m.escalation_level,
+            outcome=self.m.outcome,
             unit=decision.unit if decision else None,
             officer=decision.officer if decision else None,
             complaint_class=decision.complaint_class if decision else None,
-            reopen_count=self.m.reopen_count, extensions_used=self.m.extensions_used,
+            reopen_count=self.m.reopen_count,
+            extensions_used=self.m.extensions_used,
             deadlines=self._deadlines(),
         )
-

@@ -40,15 +40,24 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     nc = await bus.connect(settings.nats_servers, "aduan-worker")
     activities = LifecycleActivities(pool, settings.sla_policy)
     worker = Worker(
-        client, task_queue=settings.task_queue, workflows=[ComplaintLifecycle],
+        client,
+        task_queue=settings.task_queue,
+        workflows=[ComplaintLifecycle],
         activities=activities.all(),
     )
     bridge = Bridge(client, settings.task_queue)
     async with worker:
         log.info("worker.started", task_queue=settings.task_queue)
-        await bus.consume(nc.jetstream(), BRIDGE_CONSUMER, [RECEIVED, ROUTING_DECIDED],
-                          bridge.handle, stop, ack_wait=settings.consumer_ack_wait_s,
-                          # signal-with-start makes each event independent of the others
-                          batch=64, in_order=False)
+        await bus.consume(
+            nc.jetstream(),
+            BRIDGE_CONSUMER,
+            [RECEIVED, ROUTING_DECIDED],
+            bridge.handle,
+            stop,
+            ack_wait=settings.consumer_ack_wait_s,
+            # signal-with-start makes each event independent of the others
+            batch=64,
+            in_order=False,
+        )
     await nc.drain()
     await pool.close()

@@ -40,8 +40,7 @@ def can_act(staff: Staff, unit: str | None) -> bool:
     """Admins act anywhere; officers and supervisors in their own unit only; ops never."""
     if staff.role == Role.ADMIN:
         return True
-    return staff.role in (Role.OFFICER, Role.SUPERVISOR) and unit is not None \
-        and unit == staff.unit
+    return staff.role in (Role.OFFICER, Role.SUPERVISOR) and unit is not None and unit == staff.unit
 
 
 def require_read(staff: Staff, unit: str | None, escalation_level: str) -> None:
@@ -61,8 +60,9 @@ def require_act(staff: Staff, unit: str | None) -> None:
 def require_entry(staff: Staff) -> None:
     """403 unless `staff` may enter a complaint taken on the phone (ops watch, not take)."""
     if staff.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
-        raise _forbidden(f"a {staff.role} cannot enter complaints; officers, supervisors"
-                         " and admins can")
+        raise _forbidden(
+            f"a {staff.role} cannot enter complaints; officers, supervisors and admins can"
+        )
 
 
 def queue_scope(staff: Staff, unit_filter: str | None) -> QueueScope:

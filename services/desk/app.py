@@ -43,8 +43,9 @@ def create_app(settings: Settings) -> FastAPI:
         await (await app.state.lifecycles.client()).service_client.check_health()
 
     problems.install(app)
-    add_operations(app, settings, {"database": database, "temporal": temporal},
-                   settings.max_body_bytes)
+    add_operations(
+        app, settings, {"database": database, "temporal": temporal}, settings.max_body_bytes
+    )
     app.include_router(complaints.router)
     app.include_router(attachments.router)
     return app

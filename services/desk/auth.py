@@ -33,8 +33,7 @@ async def require_staff(
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
     except IssuerUnavailable as exc:
-        raise Problem(503, "Service unavailable", str(exc),
-                      headers={"Retry-After": "5"}) from exc
+        raise Problem(503, "Service unavailable", str(exc), headers={"Retry-After": "5"}) from exc
 
 
 StaffDep = Annotated[Staff, Depends(require_staff)]

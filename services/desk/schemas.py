@@ -22,7 +22,8 @@ class QueueQuery(BaseModel):
     complaint_class: str | None = Field(None, alias="class", min_length=1, max_length=100)
     escalation_level: EscalationLevel | None = None
     overdue: bool | None = Field(
-        None, description="true: an unmet deadline has passed; false: none has")
+        None, description="true: an unmet deadline has passed; false: none has"
+    )
     limit: int = Field(100, ge=1, le=500)
 
 

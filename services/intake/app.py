@@ -39,13 +39,15 @@ def create_app(settings: Settings) -> FastAPI:
         await app.state.pool.close()
 
     check_rates(settings)
-    app = FastAPI(title="Aduan intake", version="1", lifespan=lifespan,
-                  dependencies=[Depends(rate_limit)])
+    app = FastAPI(
+        title="Aduan intake", version="1", lifespan=lifespan, dependencies=[Depends(rate_limit)]
+    )
     app.state.settings = settings
     app.state.policy = load_policy(settings.sla_policy)
     app.state.lifecycles = Lifecycles(settings)
     app.state.attachments = AttachmentStore(  # connects on first use
-        settings.nats_servers, quota_bytes=settings.attachment_store_max_bytes)
+        settings.nats_servers, quota_bytes=settings.attachment_store_max_bytes
+    )
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")
@@ -62,9 +64,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_exception_handler(TooManyRequests, too_many)
     # Forms with files may be as large as every allowed attachment plus the text fields.
-    add_operations(app, settings, {"database": database}, settings.max_body_bytes,
-                   upload_paths=UPLOAD_PATHS, upload_bytes=settings.max_body_bytes
-                   + settings.attachment_max_count * settings.attachment_max_bytes)
+    add_operations(
+        app,
+        settings,
+        {"database": database},
+        settings.max_body_bytes,
+        upload_paths=UPLOAD_PATHS,
+        upload_bytes=settings.max_body_bytes
+        + settings.attachment_max_count * settings.attachment_max_bytes,
+    )
     limited = problems.responses(429)  # services/intake/limits.py counts these routes' calls
     app.include_router(complaints.router, responses=limited)
     app.include_router(stats.router, responses=limited)

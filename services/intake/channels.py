@@ -38,8 +38,9 @@ def signature_valid(secret: str, body: bytes, signature: str | None, *, prefix: 
 
 def unauthorized(header: str) -> Problem:
     """The 401 problem for a call without a valid signature."""
-    return Problem(401, "Unauthorized",
-                   f"the {header} header is missing or is not the HMAC-SHA256 of the body")
+    return Problem(
+        401, "Unauthorized", f"the {header} header is missing or is not the HMAC-SHA256 of the body"
+    )
 
 
 class SmsCallback(BaseModel):
@@ -62,8 +63,13 @@ def read_sms(body: bytes) -> InboundMessage:
         raise Problem(400, "Malformed body", "the callback is not UTF-8 form data") from exc
     except ValidationError as exc:
         raise invalid(exc.errors()) from exc
-    return _message(Channel.SMS, sms.MessageSid, Sender(phone=sms.From.strip()), sms.Body,
-                    {"to": sms.To} if sms.To else {})
+    return _message(
+        Channel.SMS,
+        sms.MessageSid,
+        Sender(phone=sms.From.strip()),
+        sms.Body,
+        {"to": sms.To} if sms.To else {},
+    )
 
 
 class WhatsAppText(BaseModel):
@@ -189,8 +195,11 @@ def _text_of(item: WhatsAppMessage) -> tuple[str | None, dict[str, str] | None]:
     media = item.image or item.document or item.video
     if media is not None and media.caption:
         # The file itself stays with Meta under its id until the attachment store fetches it.
-        return media.caption, {"type": item.type, "id": media.id or "",
-                               "mime_type": media.mime_type or ""}
+        return media.caption, {
+            "type": item.type,
+            "id": media.id or "",
+            "mime_type": media.mime_type or "",
+        }
     return None, None
 
 
@@ -199,11 +208,22 @@ def stale(message: InboundMessage, window_s: float, now: datetime) -> bool:
     return message.sent_at is not None and (now - message.sent_at).total_seconds() > window_s
 
 
-def _message(channel: Channel, ref: str, sender: Sender, text: str,
-             data: dict[str, Any], sent_at: datetime | None = None) -> InboundMessage:
+def _message(
+    channel: Channel,
+    ref: str,
+    sender: Sender,
+    text: str,
+    data: dict[str, Any],
+    sent_at: datetime | None = None,
+) -> InboundMessage:
     code = find_tracking_code(text)
     return InboundMessage(
-        channel=channel, external_ref=ref, sender=sender,
-        text=without_tracking_code(text) if code else text.strip(), tracking_code=code,
-        language=guess_language(text), channel_data=data, sent_at=sent_at,
+        channel=channel,
+        external_ref=ref,
+        sender=sender,
+        text=without_tracking_code(text) if code else text.strip(),
+        tracking_code=code,
+        language=guess_language(text),
+        channel_data=data,
+        sent_at=sent_at,
     )

@@ -50,25 +50,32 @@ def issue(request: Request, secret: str) -> tuple[str, str | None]:
 
 def remember(request: Request, response: Response, value: str) -> None:
     """Set the cookie whose value `issue` made up."""
-    response.set_cookie(COOKIE, value, httponly=True, samesite="lax", path="/",
-                        secure=secure_cookies(request))
+    response.set_cookie(
+        COOKIE, value, httponly=True, samesite="lax", path="/", secure=secure_cookies(request)
+    )
 
 
 def secure_cookies(request: Request) -> bool:
     """Cookies travel over HTTPS only: always in production, elsewhere when the public site or
     the request is HTTPS (behind a TLS proxy the request itself may look like plain HTTP)."""
     settings: Settings = request.app.state.settings
-    return (settings.environment == "production" or request.url.scheme == "https"
-            or settings.intake_link.startswith("https://"))
+    return (
+        settings.environment == "production"
+        or request.url.scheme == "https"
+        or settings.intake_link.startswith("https://")
+    )
 
 
-def valid(request: Request, submitted: str | None, secret: str, *,
-          sessionless: bool = False) -> bool:
+def valid(
+    request: Request, submitted: str | None, secret: str, *, sessionless: bool = False
+) -> bool:
     """Whether the form's token matches the browser's cookies; `sessionless` also accepts a
     token issued without a tracking session (the sign-in form, which starts a new one)."""
     value = request.cookies.get(COOKIE) or ""
     if len(value) < 32 or not submitted:
         return False
     sessions = {_session(request), ""} if sessionless else {_session(request)}
-    return any(hmac.compare_digest(_sign(secret, value, session).encode(), submitted.encode())
-               for session in sessions)
+    return any(
+        hmac.compare_digest(_sign(secret, value, session).encode(), submitted.encode())
+        for session in sessions
+    )

@@ -15,8 +15,16 @@ from aduan.submission import ComplaintIn
 from services.intake.uploads import Form
 
 # Fields of the submit form with a text of their own in the words files (error.<field>).
-_EXPLAINED = {"description", "subject", "name", "email", "phone", "account_ref", "address",
-              "region_code"}
+_EXPLAINED = {
+    "description",
+    "subject",
+    "name",
+    "email",
+    "phone",
+    "account_ref",
+    "address",
+    "region_code",
+}
 ACTION_FIELDS = ("message", "score", "comment")  # what the tracking page's forms may send
 
 
@@ -32,16 +40,24 @@ def complaint(form: Form, language: str, categories: set[str]) -> ComplaintIn:
     """The submit form as a web complaint; ValidationError says which fields are wrong."""
     address, region = form.text("address"), form.text("region_code")
     category = form.text("category")
-    return ComplaintIn.model_validate({
-        "description": form.fields.get("description", ""),
-        "subject": form.text("subject"), "channel": Channel.WEB, "language": language,
-        "category": category if category in categories else None,  # a tampered select
-        "complainant": {"name": form.text("name"), "email": form.text("email"),
-                        "phone": form.text("phone"), "anonymous": "anonymous" in form.fields,
-                        "confidential": "confidential" in form.fields},
-        "account_ref": form.text("account_ref"),
-        "location": {"address": address, "region_code": region} if address or region else None,
-    })
+    return ComplaintIn.model_validate(
+        {
+            "description": form.fields.get("description", ""),
+            "subject": form.text("subject"),
+            "channel": Channel.WEB,
+            "language": language,
+            "category": category if category in categories else None,  # a tampered select
+            "complainant": {
+                "name": form.text("name"),
+                "email": form.text("email"),
+                "phone": form.text("phone"),
+                "anonymous": "anonymous" in form.fields,
+                "confidential": "confidential" in form.fields,
+            },
+            "account_ref": form.text("account_ref"),
+            "location": {"address": address, "region_code": region} if address or region else None,
+        }
+    )
 
 
 def field_errors(exc: ValidationError) -> list[Message]:
@@ -50,8 +66,11 @@ def field_errors(exc: ValidationError) -> list[Message]:
     for error in exc.errors():
         names = [part for part in error["loc"] if isinstance(part, str)]
         name = names[-1] if names else "description"
-        message = Message(f"error.{name}") if name in _EXPLAINED \
+        message = (
+            Message(f"error.{name}")
+            if name in _EXPLAINED
             else Message("error.field", {"field": name})
+        )
         if message not in messages:
             messages.append(message)
     return messages
@@ -72,8 +91,10 @@ def attachment_refusal(problem: AttachmentRefused, settings: Settings) -> Messag
     """A refused file: too many, too large, or not an image or PDF."""
     if problem.reason == "too_many":
         return Message("error.too_many", {"max": settings.attachment_max_count})
-    return Message(f"error.{problem.reason}",
-                   {"file": problem.file or "", "mb": megabytes(settings.attachment_max_bytes)})
+    return Message(
+        f"error.{problem.reason}",
+        {"file": problem.file or "", "mb": megabytes(settings.attachment_max_bytes)},
+    )
 
 
 def megabytes(value: int) -> str:
@@ -85,15 +106,17 @@ def action_refusal(problem: Problem, action: str, status: str) -> Message:
     """Why a reply, confirmation, dispute or rating was refused, for the complainant."""
     if problem.status == 422:
         wrong = {e.get("field") for e in problem.extra.get("errors", [])}
-        for name, key in (("message", "refused.message_required"), ("score", "refused.score"),
-                          ("comment", "refused.comment")):
+        for name, key in (
+            ("message", "refused.message_required"),
+            ("score", "refused.score"),
+            ("comment", "refused.comment"),
+        ):
             if name in wrong:
                 return Message(key)
         return Message("refused.invalid")
     if problem.status == 409 and problem.title == "Lifecycle not running":
         return Message("refused.not_running")
-    if problem.status == 409 and action == "rating" \
-            and status in (Status.RESPONDED, Status.CLOSED):
+    if problem.status == 409 and action == "rating" and status in (Status.RESPONDED, Status.CLOSED):
         return Message("refused.already_rated")
     if problem.status == 409:
         return Message(f"refused.{action}")

@@ -42,8 +42,9 @@ from workflows.client import Lifecycles
 from workflows.models import ReplyInput
 
 log = structlog.get_logger(__name__)
-MESSAGES = Counter("aduan_inbound_messages_total", "Messages received on a channel",
-                   ["channel", "outcome"])
+MESSAGES = Counter(
+    "aduan_inbound_messages_total", "Messages received on a channel", ["channel", "outcome"]
+)
 _UPDATE_TIMEOUT = timedelta(seconds=15)  # slower than this counts as away: retry later
 
 
@@ -107,8 +108,14 @@ def _refused(reason: str, detail: str, code: str | None = None) -> Outcome:
 class Inbound:
     """Turns channel messages into complaints and replies; shared by mail and webhooks."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, policy: Policy,
-                 lifecycles: Lifecycles, store: AttachmentStore | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        policy: Policy,
+        lifecycles: Lifecycles,
+        store: AttachmentStore | None = None,
+    ) -> None:
         self.pool, self.settings, self.policy, self.lifecycles = pool, settings, policy, lifecycles
         self.store = store
 
@@ -120,24 +127,35 @@ class Inbound:
             else:
                 outcome = await self._complaint(message)
         except DATABASE_DOWN as exc:
-            log.warning("inbound.database_unavailable", channel=message.channel,
-                        error=type(exc).__name__)
+            log.warning(
+                "inbound.database_unavailable", channel=message.channel, error=type(exc).__name__
+            )
             raise TryLater("the complaint store is unreachable") from exc
         MESSAGES.labels(channel=message.channel, outcome=outcome.result).inc()
-        log.info("inbound.handled", channel=message.channel, result=outcome.result,
-                 reason=outcome.reason, replayed=outcome.replayed)
+        log.info(
+            "inbound.handled",
+            channel=message.channel,
+            result=outcome.result,
+            reason=outcome.reason,
+            replayed=outcome.replayed,
+        )
         return outcome
 
     async def _complaint(self, message: InboundMessage) -> Outcome:
-        description = (message.text.strip() or (message.subject or "").strip())
+        description = message.text.strip() or (message.subject or "").strip()
         if not description:
-            return _refused("empty", "Pesan kosong: tuliskan pengaduan Anda. The message is"
-                            " empty: please write your complaint.")
+            return _refused(
+                "empty",
+                "Pesan kosong: tuliskan pengaduan Anda. The message is"
+                " empty: please write your complaint.",
+            )
         sender = message.sender
         body = {
-            "description": description[:DESCRIPTION_MAX], "channel": message.channel,
+            "description": description[:DESCRIPTION_MAX],
+            "channel": message.channel,
             "subject": (message.subject or "").strip()[:SUBJECT_MAX] or None,
-            "language": message.language, "external_ref": message.external_ref,
+            "language": message.language,
+            "external_ref": message.external_ref,
             "complainant": {
                 "name": (sender.name or "").strip()[:200] or None,
                 "email": sender.email if sender.email and is_mail_address(sender.email) else None,
@@ -153,55 +171,93 @@ class Inbound:
                 skipped += [{"name": clean_name(u.name), "reason": "store_full"} for u in kept]
                 created, is_new = await self._submit(complaint, message, [], skipped)
         except TooManyRequests:
-            return _refused("rate_limited", "Terlalu banyak pengaduan dari alamat atau nomor"
-                            " ini; silakan coba lagi besok. Too many complaints from this"
-                            " address or number; please try again tomorrow.")
+            return _refused(
+                "rate_limited",
+                "Terlalu banyak pengaduan dari alamat atau nomor"
+                " ini; silakan coba lagi besok. Too many complaints from this"
+                " address or number; please try again tomorrow.",
+            )
         except Problem as exc:
             if exc.status >= 500:  # the attachment store is away: the sender tries again
                 raise TryLater(exc.detail) from exc
-            return _refused("invalid", f"Pesan tidak dapat diterima sebagai pengaduan. The"
-                            f" message cannot be taken as a complaint: {exc.title}.")
+            return _refused(
+                "invalid",
+                f"Pesan tidak dapat diterima sebagai pengaduan. The"
+                f" message cannot be taken as a complaint: {exc.title}.",
+            )
         except ValidationError as exc:
-            return _refused("invalid", f"Pesan tidak dapat diterima sebagai pengaduan. The"
-                            f" message cannot be taken as a complaint: {type(exc).__name__}.")
-        log.info("inbound.complaint", complaint_id=str(created.id), channel=message.channel,
-                 replayed=not is_new)
+            return _refused(
+                "invalid",
+                f"Pesan tidak dapat diterima sebagai pengaduan. The"
+                f" message cannot be taken as a complaint: {type(exc).__name__}.",
+            )
+        log.info(
+            "inbound.complaint",
+            complaint_id=str(created.id),
+            channel=message.channel,
+            replayed=not is_new,
+        )
         return Outcome(Result.COMPLAINT, created.tracking_code, replayed=not is_new)
 
-    async def _submit(self, complaint: ComplaintIn, message: InboundMessage,
-                      uploads: list[Upload], skipped: list[dict[str, Any]],
-                      ) -> tuple[ComplaintCreated, bool]:
+    async def _submit(
+        self,
+        complaint: ComplaintIn,
+        message: InboundMessage,
+        uploads: list[Upload],
+        skipped: list[dict[str, Any]],
+    ) -> tuple[ComplaintCreated, bool]:
         data = {**message.channel_data, **({"attachments_skipped": skipped} if skipped else {})}
-        return await submit(self.pool, self.settings, self.policy, complaint,
-                            idempotency_key=None, channel_data=data, uploads=uploads,
-                            store=self.store)
+        return await submit(
+            self.pool,
+            self.settings,
+            self.policy,
+            complaint,
+            idempotency_key=None,
+            channel_data=data,
+            uploads=uploads,
+            store=self.store,
+        )
 
     async def _reply(self, message: InboundMessage, code: str) -> Outcome:
         row = await complaints.find_by_tracking_code(self.pool, code)
         # An unknown code gets the stranger's refusal, word for word: the answer must not
         # tell whoever tries codes which of them exist.
         if row is None or not self._from_complainant(message.sender, row["complainant"] or {}):
-            return _refused("not_complainant", f"Hanya pengadu yang dapat membalas pengaduan"
-                            f" {code}, dari alamat atau nomor yang tercatat; bisa jadi tidak ada"
-                            f" pengaduan dengan kode itu. Only the complainant may reply to"
-                            f" complaint {code}, from the address or number on record; there"
-                            f" may be no complaint with that code.", code)
+            return _refused(
+                "not_complainant",
+                f"Hanya pengadu yang dapat membalas pengaduan"
+                f" {code}, dari alamat atau nomor yang tercatat; bisa jadi tidak ada"
+                f" pengaduan dengan kode itu. Only the complainant may reply to"
+                f" complaint {code}, from the address or number on record; there"
+                f" may be no complaint with that code.",
+                code,
+            )
         text = message.text.strip()[:DESCRIPTION_MAX]
         if not text:
-            return _refused("empty", f"Balasan untuk {code} kosong. The reply to {code} is"
-                            f" empty.", code)
-        update_id = f"reply-{message.channel}-" \
+            return _refused(
+                "empty", f"Balasan untuk {code} kosong. The reply to {code} is empty.", code
+            )
+        update_id = (
+            f"reply-{message.channel}-"
             f"{hashlib.sha256(message.external_ref.encode()).hexdigest()[:32]}"
+        )
         try:
             await self.lifecycles.act(
-                row["id"], COMPLAINANT_ACTIONS["replies"],
-                ReplyInput(message=text, actor="complainant"), update_id=update_id,
-                wait=_UPDATE_TIMEOUT)
+                row["id"],
+                COMPLAINANT_ACTIONS["replies"],
+                ReplyInput(message=text, actor="complainant"),
+                update_id=update_id,
+                wait=_UPDATE_TIMEOUT,
+            )
         except Problem as exc:
             if exc.status >= 500:
                 raise TryLater(exc.detail) from exc
-            return _refused("not_waiting", f"Pengaduan {code} tidak sedang menunggu balasan"
-                            f" Anda. Complaint {code} is not waiting for your reply.", code)
+            return _refused(
+                "not_waiting",
+                f"Pengaduan {code} tidak sedang menunggu balasan"
+                f" Anda. Complaint {code} is not waiting for your reply.",
+                code,
+            )
         await self._attach_to(row, message.uploads)
         log.info("inbound.reply", complaint_id=str(row["id"]), channel=message.channel)
         return Outcome(Result.REPLY, code)
@@ -217,13 +273,17 @@ class Inbound:
         try:
             await tracking.attach(self.pool, self.settings, self.store, row, new)
         except StoreFull:  # the reply is taken; its files wait for room nobody can promise
-            log.warning("inbound.reply_attachments_refused", complaint_id=str(row["id"]),
-                        reason="store_full")
+            log.warning(
+                "inbound.reply_attachments_refused",
+                complaint_id=str(row["id"]),
+                reason="store_full",
+            )
         except Problem as exc:
             if exc.status >= 500:  # the store is away: the sender retries the whole reply
                 raise TryLater(exc.detail) from exc
-            log.info("inbound.reply_attachments_refused", complaint_id=str(row["id"]),
-                     reason=exc.title)
+            log.info(
+                "inbound.reply_attachments_refused", complaint_id=str(row["id"]), reason=exc.title
+            )
 
     def _keepable(self, uploads: tuple[Upload, ...]) -> tuple[list[Upload], list[dict[str, Any]]]:
         """Photos and PDFs within the limits are kept; a signature logo or a .docx is noted,

@@ -13,9 +13,9 @@ from aduan.ratelimit import RateLimits, Scope, client_key
 
 # First match wins: a file posted with a tracking code counts as an upload, not a login.
 _RULES: list[tuple[str, re.Pattern[str], Scope]] = [
-    (method, re.compile(pattern), scope) for method, pattern, scope in (
-        ("POST", r"/v1/complaints|/portal/complaints|/open311/v2/requests\.\w+",
-         Scope.SUBMISSIONS),
+    (method, re.compile(pattern), scope)
+    for method, pattern, scope in (
+        ("POST", r"/v1/complaints|/portal/complaints|/open311/v2/requests\.\w+", Scope.SUBMISSIONS),
         ("POST", r"/v1/complaints/[^/]+/attachments|/track/attachments", Scope.UPLOADS),
         # Every use of a tracking code and its token: guessing one is a login attempt.
         ("POST", r"/track|/track/actions/[^/]+|/v1/complaints/[^/]+/[^/]+", Scope.LOGINS),

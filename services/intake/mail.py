@@ -53,14 +53,17 @@ class InboundMailHandler:
             # Parsing is CPU work: off the event loop, or one heavy mail holds up every
             # session; bounded, so a flood of them queues here instead of piling up threads.
             async with self._readers:
-                inbound = await asyncio.to_thread(_read, raw, envelope.mail_from,
-                                                  list(envelope.rcpt_tos))
+                inbound = await asyncio.to_thread(
+                    _read, raw, envelope.mail_from, list(envelope.rcpt_tos)
+                )
         except mail_reader.UnreadableMail as exc:
             return f"550 5.1.7 {_line(str(exc))}"
         except Exception:  # headers the standard library cannot parse: the sender is told
             log.exception("mail.unparseable")
-            return ("550 5.6.0 Surel tidak dapat dibaca; kirim ulang sebagai teks biasa."
-                    " The mail could not be read; please send it again as plain text")
+            return (
+                "550 5.6.0 Surel tidak dapat dibaca; kirim ulang sebagai teks biasa."
+                " The mail could not be read; please send it again as plain text"
+            )
         if inbound is None:
             # RFC 3834: never answer an automatic message, and it is nobody's complaint.
             log.info("mail.automatic_ignored")
@@ -84,9 +87,14 @@ async def start(inbound: Inbound, host: str, port: int) -> asyncio.Server:
     handler = InboundMailHandler(inbound)
     loop = asyncio.get_running_loop()
     return await loop.create_server(
-        lambda: SMTP(handler, hostname="aduan-inbound", data_size_limit=MAX_MESSAGE_BYTES,
-                     enable_SMTPUTF8=True),
-        host, port,
+        lambda: SMTP(
+            handler,
+            hostname="aduan-inbound",
+            data_size_limit=MAX_MESSAGE_BYTES,
+            enable_SMTPUTF8=True,
+        ),
+        host,
+        port,
     )
 
 
@@ -94,11 +102,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     """The `inbound-mail` process: receive mail until `stop` is set."""
     # min_size=0: the receiver starts while PostgreSQL is down and answers 451 meanwhile.
     pool = await db.create_pool(settings.dsn, min_size=0, max_size=8)
-    store = AttachmentStore(settings.nats_servers,  # photos and PDFs attached to the mail
-                            quota_bytes=settings.attachment_store_max_bytes)
+    store = AttachmentStore(
+        settings.nats_servers,  # photos and PDFs attached to the mail
+        quota_bytes=settings.attachment_store_max_bytes,
+    )
     try:
-        inbound = Inbound(pool, settings, load_policy(settings.sla_policy), Lifecycles(settings),
-                          store)
+        inbound = Inbound(
+            pool, settings, load_policy(settings.sla_policy), Lifecycles(settings), store
+        )
         server = await start(inbound, settings.host, settings.smtp_inbound_port)
         log.info("mail.receiving", port=settings.smtp_inbound_port)
         await stop.wait()

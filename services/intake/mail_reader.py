@@ -23,15 +23,37 @@ _MAX_REF = 200  # longer Message-IDs are kept as their hash
 # A From header longer than this is refused unread: parsing a crafted ~45 KB one took
 # seconds, and one address with a display name fits in a few hundred characters.
 FROM_MAX = 1_000
-_BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-                     "blockquote", "table", "ul", "ol", "section", "article", "hr"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "hr",
+    }
+)
 _HIDDEN = frozenset({"script", "style", "head", "title"})
 # "On Mon, 1 Jan 2027, Siti wrote:" / "Pada 1 Jan 2027, Siti menulis:" before a quote.
 _ATTRIBUTION = re.compile(r"^(on|pada)\b.*\b(wrote|menulis)\s*:\s*$", re.IGNORECASE)
 
 
-_NO_SENDER = ("Pengaduan memerlukan alamat From yang dapat kami balas. A complaint needs a From"
-              " address we can answer")
+_NO_SENDER = (
+    "Pengaduan memerlukan alamat From yang dapat kami balas. A complaint needs a From"
+    " address we can answer"
+)
 
 
 class UnreadableMail(ValueError):
@@ -83,8 +105,11 @@ def without_quote(text: str) -> str:
 def is_automatic(message: EmailMessage, mail_from: str | None) -> bool:
     """Bounces and auto-replies (RFC 3834): never a complaint, never an answer."""
     auto = str(message.get("Auto-Submitted", "no")).strip().lower()
-    return not (mail_from or "").strip("<> ") or auto != "no" \
+    return (
+        not (mail_from or "").strip("<> ")
+        or auto != "no"
         or message.get_content_type() == "multipart/report"
+    )
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -106,9 +131,12 @@ def read_mail(message: EmailMessage, raw: bytes, recipients: list[str]) -> Inbou
     text = _body_text(message)
     code = find_tracking_code(subject or "") or _code_in_recipients(recipients, message)
     return InboundMessage(
-        channel=Channel.EMAIL, external_ref=_message_ref(message, raw),
+        channel=Channel.EMAIL,
+        external_ref=_message_ref(message, raw),
         sender=Sender(email=address.lower(), name=name or None),
-        text=without_quote(text) if code else text, subject=subject, tracking_code=code,
+        text=without_quote(text) if code else text,
+        subject=subject,
+        tracking_code=code,
         language=guess_language(subject, text),
         uploads=tuple(_uploads(message)),
     )

@@ -27,9 +27,15 @@ JSON_TYPE = "application/json; charset=utf-8"
 # Characters XML 1.0 cannot carry; a description could hold them, the XML must not.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # The element a list's items get in XML (the Spark convention drops it in JSON).
-_ITEM = {"services": "service", "service_requests": "request", "errors": "error",
-         "attributes": "attribute", "values": "value", "endpoints": "endpoint",
-         "formats": "format"}
+_ITEM = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 
 
 class Format(StrEnum):
@@ -42,14 +48,21 @@ class Format(StrEnum):
 class Open311Error(Exception):
     """An error in the specification's format: HTTP `status`, body `code` and description."""
 
-    def __init__(self, status: int, description: str, *, code: int | None = None,
-                 retry_after: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        code: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.status, self.description, self.code = status, description, code or status
         self.retry_after = retry_after
 
 
 # The catalogue --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Service:
@@ -63,9 +76,15 @@ class Service:
 
     def as_open311(self) -> dict[str, Any]:
         """The service as GET services lists it; no service has extra attributes."""
-        return {"service_code": self.code, "service_name": self.name,
-                "description": self.description, "metadata": False, "type": "realtime",
-                "keywords": ", ".join(self.keywords), "group": self.group}
+        return {
+            "service_code": self.code,
+            "service_name": self.name,
+            "description": self.description,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": ", ".join(self.keywords),
+            "group": self.group,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,21 +122,29 @@ def definition(service: Service) -> dict[str, Any]:
     return {"service_code": service.code, "attributes": []}
 
 
-def discovery(endpoint_url: str, catalogue: Catalogue, *, production: bool,
-              contact: str) -> dict[str, Any]:
+def discovery(
+    endpoint_url: str, catalogue: Catalogue, *, production: bool, contact: str
+) -> dict[str, Any]:
     """The service discovery document for this one endpoint."""
     return {
-        "changeset": catalogue.changeset, "contact": contact,
+        "changeset": catalogue.changeset,
+        "contact": contact,
         "key_service": "Minta api_key kepada pengelola Aduan penyelenggara layanan. / "
-                       "Ask the provider's Aduan administrators for an api_key.",
-        "endpoints": [{"specification": SPECIFICATION, "url": endpoint_url,
-                       "changeset": catalogue.changeset,
-                       "type": "production" if production else "test",
-                       "formats": ["text/xml", "application/json"]}],
+        "Ask the provider's Aduan administrators for an api_key.",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": endpoint_url,
+                "changeset": catalogue.changeset,
+                "type": "production" if production else "test",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
 
 
 # A request as the public sees it ----------------------------------------------------------
+
 
 def w3(moment: datetime | None) -> str | None:
     """A date-time in the W3C profile of ISO 8601, in UTC."""
@@ -129,8 +156,9 @@ def details_are_public(row: Any) -> bool:
 
     Other channels' complainants never agreed to publication, and a confidential or
     anonymous complainant's text is never public (DOMAIN.md, Privacy)."""
-    return bool(row["channel"] == Channel.OPEN311 and not row["confidential"]
-                and not row["anonymous"])
+    return bool(
+        row["channel"] == Channel.OPEN311 and not row["confidential"] and not row["anonymous"]
+    )
 
 
 def request_view(row: Any, catalogue: Catalogue, timezone: str) -> dict[str, Any]:
@@ -144,17 +172,20 @@ def request_view(row: Any, catalogue: Catalogue, timezone: str) -> dict[str, Any
     return {
         "service_request_id": row["tracking_code"],
         "status": "closed" if closed else "open",
-        "status_notes": event_note(row["status"], row["last_event"],
-                                   row["last_event_data"] or {}, with_message=public),
+        "status_notes": event_note(
+            row["status"], row["last_event"], row["last_event_data"] or {}, with_message=public
+        ),
         "service_name": service.name if service else code,
         "service_code": code,
         "description": row["description"] if public else None,
         "agency_responsible": row["unit"],
-        "service_notice": None if closed else routing_notice(
-            row["resolution_due"], ZoneInfo(timezone)),
+        "service_notice": None
+        if closed
+        else routing_notice(row["resolution_due"], ZoneInfo(timezone)),
         "requested_datetime": w3(row["received_at"]),
-        "updated_datetime": w3(row["closed_at"] if closed and row["closed_at"]
-                               else row["updated_at"]),
+        "updated_datetime": w3(
+            row["closed_at"] if closed and row["closed_at"] else row["updated_at"]
+        ),
         "expected_datetime": w3(row["resolution_due"]),
         "address": location.get("address"),
         "address_id": extra.get("address_id"),
@@ -167,9 +198,11 @@ def request_view(row: Any, catalogue: Catalogue, timezone: str) -> dict[str, Any
 
 def created_view(tracking_code: str, access_token: str, account_id: str | None) -> dict[str, Any]:
     """POST requests' answer: the id at once (type realtime), the token in the notice."""
-    return {"service_request_id": tracking_code,
-            "service_notice": submitted_notice(tracking_code, access_token),
-            "account_id": account_id}
+    return {
+        "service_request_id": tracking_code,
+        "service_notice": submitted_notice(tracking_code, access_token),
+        "account_id": account_id,
+    }
 
 
 def error_list(error: Open311Error) -> list[dict[str, Any]]:
@@ -178,6 +211,7 @@ def error_list(error: Open311Error) -> list[dict[str, Any]]:
 
 
 # Rendering -------------------------------------------------------------------------------
+
 
 def _text(value: Any) -> str:
     if isinstance(value, bool):

@@ -26,10 +26,16 @@ _W3 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d
 _ATTRIBUTE = re.compile(r"attribute\[([^\]]+)\](\[\])?")
 _MEDIA_URL = re.compile(r"https?://\S{1,2000}")
 # Where Aduan keeps each Open311 field, to name the right one when a value is refused.
-_OPEN311_NAME = {"description": "description", "complainant.name": "first_name/last_name",
-                 "complainant.email": "email", "complainant.phone": "phone",
-                 "account_ref": "account_id", "location.address": "address_string",
-                 "location.lat": "lat", "location.lon": "long"}
+_OPEN311_NAME = {
+    "description": "description",
+    "complainant.name": "first_name/last_name",
+    "complainant.email": "email",
+    "complainant.phone": "phone",
+    "account_ref": "account_id",
+    "location.address": "address_string",
+    "location.lat": "lat",
+    "location.lon": "long",
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +92,10 @@ def submission_refs(api_key: str, form: PostForm, now: datetime) -> list[str]:
     if not (form.get("device_id") or form.get("account_id")):
         return []
     window = int(now.timestamp() // RETRY_WINDOW.total_seconds())
-    digests = (hashlib.sha256(json.dumps([_key_id(api_key), form.pairs, w]).encode())
-               for w in (window, window - 1))
+    digests = (
+        hashlib.sha256(json.dumps([_key_id(api_key), form.pairs, w]).encode())
+        for w in (window, window - 1)
+    )
     return [f"open311-{digest.hexdigest()}" for digest in digests]
 
 
@@ -120,8 +128,9 @@ def _extras(form: PostForm) -> dict[str, Any]:
     return {k: v for k, v in (("address_id", address_id), ("media_url", media)) if v}
 
 
-def complaint(form: PostForm, service_code: str, *,
-              external_ref: str | None) -> tuple[ComplaintIn, dict[str, Any]]:
+def complaint(
+    form: PostForm, service_code: str, *, external_ref: str | None
+) -> tuple[ComplaintIn, dict[str, Any]]:
     """The complaint a POST requests form describes, and the channel's own data."""
     if form.attributes:
         names = ", ".join(sorted(form.attributes))
@@ -133,18 +142,27 @@ def complaint(form: PostForm, service_code: str, *,
         raise Open311Error(400, f"description is longer than {DESCRIPTION_MAX} characters")
     lat, lon = _coordinates(form)
     if lat is None and form.get("address_string") is None and form.get("address_id") is None:
-        raise Open311Error(400, "a location is required: lat and long, address_string or "
-                                "address_id")
+        raise Open311Error(
+            400, "a location is required: lat and long, address_string or address_id"
+        )
     extras = _extras(form)
     name = " ".join(n for n in (form.get("first_name"), form.get("last_name")) if n)
     try:
-        body = ComplaintIn.model_validate({
-            "description": description, "channel": Channel.OPEN311, "category": service_code,
-            "complainant": {"name": name or None, "email": form.get("email"),
-                            "phone": form.get("phone")},
-            "account_ref": form.get("account_id"), "external_ref": external_ref,
-            "location": {"address": form.get("address_string"), "lat": lat, "lon": lon},
-        })
+        body = ComplaintIn.model_validate(
+            {
+                "description": description,
+                "channel": Channel.OPEN311,
+                "category": service_code,
+                "complainant": {
+                    "name": name or None,
+                    "email": form.get("email"),
+                    "phone": form.get("phone"),
+                },
+                "account_ref": form.get("account_id"),
+                "external_ref": external_ref,
+                "location": {"address": form.get("address_string"), "lat": lat, "lon": lon},
+            }
+        )
     except ValidationError as exc:
         raise Open311Error(400, "; ".join(_refusal(error) for error in exc.errors())) from None
     return body, extras
@@ -156,6 +174,7 @@ def _refusal(error: Any) -> str:
 
 
 # GET requests ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RequestFilter:
@@ -181,8 +200,11 @@ def parse_w3(name: str, raw: str) -> datetime:
             return datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             pass
-    raise Open311Error(400, f"{name} must be a W3C date-time with a time zone, "
-                            f"e.g. 2010-01-01T00:00:00Z; got {raw[:40]!r}")
+    raise Open311Error(
+        400,
+        f"{name} must be a W3C date-time with a time zone, "
+        f"e.g. 2010-01-01T00:00:00Z; got {raw[:40]!r}",
+    )
 
 
 def _date(items: list[tuple[str, str]], name: str) -> datetime | None:
@@ -214,5 +236,6 @@ def request_filter(items: Iterable[tuple[str, str]], now: datetime) -> RequestFi
     if statuses - {"open", "closed"}:
         raise Open311Error(400, "status must be open or closed (comma-separated)")
     closed = None if len(statuses) != 1 else statuses == {"closed"}
-    return RequestFilter(codes=_values(query, "service_code") or None, start=start, end=end,
-                         closed=closed)
+    return RequestFilter(
+        codes=_values(query, "service_code") or None, start=start, end=end, closed=closed
+    )

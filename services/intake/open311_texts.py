@@ -10,7 +10,7 @@ _STATUS = {
     "routed": "Diteruskan ke unit yang berwenang / Routed to the responsible unit",
     "in_progress": "Sedang ditangani / In progress",
     "waiting_complainant": "Menunggu informasi dari pelapor / "
-                           "Waiting for information from the complainant",
+    "Waiting for information from the complainant",
     "responded": "Telah ditanggapi / Responded",
     "closed": "Ditutup / Closed",
 }
@@ -33,9 +33,9 @@ _ESCALATED = {
 _CLOSED = {
     "resolved": "Selesai, dikonfirmasi pelapor / Resolved, confirmed by the complainant",
     "auto_closed": "Ditutup setelah tanggapan tanpa sanggahan / "
-                   "Closed after the response went undisputed",
+    "Closed after the response went undisputed",
     "withdrawn": "Dianggap dicabut: informasi tidak diterima / "
-                 "Deemed withdrawn: the information never came",
+    "Deemed withdrawn: the information never came",
     "rejected": "Ditolak / Rejected",
     "transferred": "Dialihkan ke penyelenggara lain / Transferred to another provider",
 }
@@ -44,8 +44,9 @@ _CLOSED = {
 _PROVIDER_WORDS = {"responded": "message", "closed": "reason"}
 
 
-def event_note(status: str, event_type: str | None, data: dict[str, Any], *,
-               with_message: bool) -> str:
+def event_note(
+    status: str, event_type: str | None, data: dict[str, Any], *, with_message: bool
+) -> str:
     """status_notes: what last happened that the complainant may see."""
     if event_type == "escalated":
         label = _ESCALATED.get(str(data.get("level")), _STATUS.get(status, status))
@@ -62,16 +63,20 @@ def event_note(status: str, event_type: str | None, data: dict[str, Any], *,
 def routing_notice(resolution_due: datetime | None, zone: tzinfo) -> str:
     """service_notice of an open request: when it is due, or that it is being routed."""
     if resolution_due is None:
-        return ("Sedang diverifikasi dan diteruskan ke unit yang berwenang. / "
-                "Being verified and routed to the responsible unit.")
+        return (
+            "Sedang diverifikasi dan diteruskan ke unit yang berwenang. / "
+            "Being verified and routed to the responsible unit."
+        )
     due = resolution_due.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     return f"Penyelesaian paling lambat {due}. / Resolution due by {due}."
 
 
 def submitted_notice(tracking_code: str, access_token: str) -> str:
     """service_notice of POST requests: the tracking code and the secret token to keep."""
-    return (f"Pengaduan diterima. Kode pelacakan {tracking_code}, token akses {access_token}: "
-            "simpan keduanya dan jangan bagikan token untuk mengikuti, membalas, atau "
-            "menanggapi pengaduan Anda. / Complaint received. Tracking code "
-            f"{tracking_code}, access token {access_token}: keep both, and the token "
-            "secret, to follow, reply to or answer your complaint.")
+    return (
+        f"Pengaduan diterima. Kode pelacakan {tracking_code}, token akses {access_token}: "
+        "simpan keduanya dan jangan bagikan token untuk mengikuti, membalas, atau "
+        "menanggapi pengaduan Anda. / Complaint received. Tracking code "
+        f"{tracking_code}, access token {access_token}: keep both, and the token "
+        "secret, to follow, reply to or answer your complaint."
+    )

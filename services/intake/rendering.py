@@ -14,7 +14,9 @@ from services.intake.words import words
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
     autoescape=True,  # every value is escaped unless marked safe, and none is
-    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 
 
@@ -41,8 +43,11 @@ def when(moment: datetime, language: str, timezone: str) -> str:
         day, clock = local - timedelta(days=1), "24.00" if language == "id" else "24:00"
     text = words(language)
     return text["when"].format(
-        weekday=text["weekdays"].split()[day.weekday()], day=day.day,
-        month=text["months"].split()[day.month - 1], year=day.year, time=clock,
+        weekday=text["weekdays"].split()[day.weekday()],
+        day=day.day,
+        month=text["months"].split()[day.month - 1],
+        year=day.year,
+        time=clock,
         zone=local.tzname() or timezone,
     )
 
@@ -57,6 +62,9 @@ def size(value: int) -> str:
 def render(template: str, language: str, timezone: str, **context: Any) -> str:
     """One page in `language`, with `t`, `when` and `size` at hand."""
     return _ENV.get_template(template).render(
-        t=Texts(language), lang=language, size=size,
-        when=lambda moment: when(moment, language, timezone), **context,
+        t=Texts(language),
+        lang=language,
+        size=size,
+        when=lambda moment: when(moment, language, timezone),
+        **context,
     )

@@ -29,13 +29,15 @@ def not_found() -> Problem:
     return Problem(404, "Not found", "no complaint with this tracking code and access token")
 
 
-async def find(pool: asyncpg.Pool, settings: Settings, tracking_code: str,
-               token: str | None) -> asyncpg.Record:
+async def find(
+    pool: asyncpg.Pool, settings: Settings, tracking_code: str, token: str | None
+) -> asyncpg.Record:
     """The complaint if `token` is its access token; 404 otherwise (never says which is wrong)."""
     row = await complaints.find_by_tracking_code(pool, tracking_code.strip().upper())
     # The token is checked even without a row: the time taken must not tell that a code exists.
     matches = complaints.token_matches(
-        settings.secret_key, row["id"] if row is not None else _NO_COMPLAINT, (token or "").strip())
+        settings.secret_key, row["id"] if row is not None else _NO_COMPLAINT, (token or "").strip()
+    )
     if row is None or not matches:
         raise not_found()
     return row
@@ -46,46 +48,87 @@ async def view(pool: asyncpg.Pool, row: asyncpg.Record) -> ComplaintView:
     deadlines = await complaints.deadlines(pool, row["id"])
     timeline = await complaints.timeline(pool, row["id"], public_only=True)
     return ComplaintView(
-        tracking_code=row["tracking_code"], status=row["status"], outcome=row["outcome"],
-        escalation_level=row["escalation_level"], complaint_class=row["complaint_class"],
-        unit=row["unit"], received_at=row["received_at"],
-        deadlines=[DeadlineOut(kind=d["kind"], due_at=d["due_at"], met_at=d["met_at"],
-                               missed=d["missed_at"] is not None) for d in deadlines],
-        timeline=[TimelineEntry(event_type=t["event_type"], status=t["status"],
-                                escalation_level=t["escalation_level"],
-                                occurred_at=t["occurred_at"], message=t["data"].get("message"))
-                  for t in timeline],
+        tracking_code=row["tracking_code"],
+        status=row["status"],
+        outcome=row["outcome"],
+        escalation_level=row["escalation_level"],
+        complaint_class=row["complaint_class"],
+        unit=row["unit"],
+        received_at=row["received_at"],
+        deadlines=[
+            DeadlineOut(
+                kind=d["kind"],
+                due_at=d["due_at"],
+                met_at=d["met_at"],
+                missed=d["missed_at"] is not None,
+            )
+            for d in deadlines
+        ],
+        timeline=[
+            TimelineEntry(
+                event_type=t["event_type"],
+                status=t["status"],
+                escalation_level=t["escalation_level"],
+                occurred_at=t["occurred_at"],
+                message=t["data"].get("message"),
+            )
+            for t in timeline
+        ],
         attachments=[AttachmentOut.model_validate(a) for a in row["attachments"]],
     )
 
 
-async def act(lifecycles: Lifecycles, row: asyncpg.Record, name: str, body: Any,
-              *, update_id: str | None = None) -> LifecycleState:
+async def act(
+    lifecycles: Lifecycles,
+    row: asyncpg.Record,
+    name: str,
+    body: Any,
+    *,
+    update_id: str | None = None,
+) -> LifecycleState:
     """Reply, confirm, dispute or rate as the complainant; refusals are 404/409/422 problems."""
     action, parsed = parse_action(COMPLAINANT_ACTIONS, name, body)
-    return await lifecycles.act(row["id"], action,
-                                parsed.model_copy(update={"actor": "complainant"}),
-                                update_id=update_id)
+    return await lifecycles.act(
+        row["id"], action, parsed.model_copy(update={"actor": "complainant"}), update_id=update_id
+    )
 
 
-async def attach(pool: asyncpg.Pool, settings: Settings, store: AttachmentStore,
-                 row: asyncpg.Record, uploads: Sequence[Upload]) -> list[AttachmentRef]:
+async def attach(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    store: AttachmentStore,
+    row: asyncpg.Record,
+    uploads: Sequence[Upload],
+) -> list[AttachmentRef]:
     """Add files to a complaint that is not closed, within the per-complaint count."""
     if row["status"] == Status.CLOSED:
         raise Problem(409, "Attachment refused", "the complaint is closed; it takes no more files")
     if not uploads:
-        raise Problem(422, "Invalid request", "attachments: send at least one file",
-                      errors=[{"field": "attachments", "message": "no file"}])
-    files = check(uploads, max_bytes=settings.attachment_max_bytes,
-                  max_count=settings.attachment_max_count, already=len(row["attachments"]))
+        raise Problem(
+            422,
+            "Invalid request",
+            "attachments: send at least one file",
+            errors=[{"field": "attachments", "message": "no file"}],
+        )
+    files = check(
+        uploads,
+        max_bytes=settings.attachment_max_bytes,
+        max_count=settings.attachment_max_count,
+        already=len(row["attachments"]),
+    )
     refs = await store.put(files)
     added = await complaints.add_attachments(
-        pool, complaint_id=row["id"], attachments=[ref.model_dump() for ref in refs],
+        pool,
+        complaint_id=row["id"],
+        attachments=[ref.model_dump() for ref in refs],
         max_count=settings.attachment_max_count,
     )
     if not added:  # closed or filled up meanwhile: keep nothing of this request
         await store.discard(refs)
-        raise Problem(409, "Attachment refused", "the complaint was closed or reached its"
-                      f" limit of {settings.attachment_max_count} attachments meanwhile")
+        raise Problem(
+            409,
+            "Attachment refused",
+            "the complaint was closed or reached its"
+            f" limit of {settings.attachment_max_count} attachments meanwhile",
+        )
     return refs
-

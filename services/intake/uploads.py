@@ -31,8 +31,11 @@ async def read_form(request: Request, settings: Settings) -> Form:
 
     A file is read only up to one byte past the size limit: enough to refuse it."""
     result = Form()
-    async with request.form(max_files=settings.attachment_max_count + _SPARE_FILES,
-                            max_fields=100, max_part_size=settings.max_body_bytes) as form:
+    async with request.form(
+        max_files=settings.attachment_max_count + _SPARE_FILES,
+        max_fields=100,
+        max_part_size=settings.max_body_bytes,
+    ) as form:
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 if value.filename or value.size:  # an empty file input sends an empty part

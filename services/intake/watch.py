@@ -15,8 +15,9 @@ from aduan.events import STREAM
 log = structlog.get_logger(__name__)
 INTERVAL_S = 15.0
 STREAM_BYTES = Gauge("aduan_event_stream_bytes", "Bytes kept in the event stream")
-STREAM_ALARM = Gauge("aduan_event_stream_alarm",
-                     "1 once the event stream is over ADUAN_STREAM_ALARM_BYTES")
+STREAM_ALARM = Gauge(
+    "aduan_event_stream_alarm", "1 once the event stream is over ADUAN_STREAM_ALARM_BYTES"
+)
 
 
 async def refresh(store: AttachmentStore, settings: Settings) -> None:

@@ -70,10 +70,16 @@ class Notifier:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.mailer = mailer
         self.http = http
-        self.sms = SmsGateway(http, settings.sms_url, settings.sms_token, settings.sms_sender) \
-            if settings.sms_url else None
-        self.whatsapp = WhatsAppCloud(http, settings.whatsapp_url, settings.whatsapp_token) \
-            if settings.whatsapp_url else None
+        self.sms = (
+            SmsGateway(http, settings.sms_url, settings.sms_token, settings.sms_sender)
+            if settings.sms_url
+            else None
+        )
+        self.whatsapp = (
+            WhatsAppCloud(http, settings.whatsapp_url, settings.whatsapp_token)
+            if settings.whatsapp_url
+            else None
+        )
 
     async def handle(self, event: Event) -> None:
         """Deliver what `event` calls for; RetryLater if some delivery must be tried again."""
@@ -89,8 +95,9 @@ class Notifier:
                 await self._tell_people(work, await self._complaint(event))
             await self._call_integrators(work)
         if work.delays:
-            raise RetryLater("a delivery failed or is held by another replica",
-                             delay=max(work.delays))
+            raise RetryLater(
+                "a delivery failed or is held by another replica", delay=max(work.delays)
+            )
 
     async def _complaint(self, event: Event) -> Row:
         complaint = await complaints.find(self.pool, event.complaint_id)
@@ -125,34 +132,49 @@ class Notifier:
                 log.info("notification.contact_unconfirmed")
                 return
             mail = messages.complainant_mail(self.settings, complaint, work.event, address.to)
-            await self._deliver(work, Role.COMPLAINANT, address.channel,
-                                self._mail(mail, work.event, Role.COMPLAINANT))
+            await self._deliver(
+                work,
+                Role.COMPLAINANT,
+                address.channel,
+                self._mail(mail, work.event, Role.COMPLAINANT),
+            )
             return
         text = messages.complainant_text(self.settings, complaint, work.event)
-        await self._deliver(work, Role.COMPLAINANT, address.channel,
-                            self._text(address, text, work.event))
+        await self._deliver(
+            work, Role.COMPLAINANT, address.channel, self._text(address, text, work.event)
+        )
 
     async def _assign(self, work: Round, complaint: Row) -> None:
         rows = await complaints.deadlines(self.pool, work.event.complaint_id)
         mail = staff.assignment_mail(self.settings, complaint, work.event, rows)
-        await self._deliver(work, Role.OFFICER, DeliveryChannel.EMAIL,
-                            self._mail(mail, work.event, Role.OFFICER))
+        await self._deliver(
+            work, Role.OFFICER, DeliveryChannel.EMAIL, self._mail(mail, work.event, Role.OFFICER)
+        )
 
     async def _remind(self, work: Round, complaint: Row) -> None:
         mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=False)
-        await self._deliver(work, Role.OFFICER, DeliveryChannel.EMAIL,
-                            self._mail(mail, work.event, Role.OFFICER))
+        await self._deliver(
+            work, Role.OFFICER, DeliveryChannel.EMAIL, self._mail(mail, work.event, Role.OFFICER)
+        )
         if work.event.data.get("supervisor"):
             mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=True)
-            await self._deliver(work, Role.SUPERVISOR, DeliveryChannel.EMAIL,
-                                self._mail(mail, work.event, Role.SUPERVISOR))
+            await self._deliver(
+                work,
+                Role.SUPERVISOR,
+                DeliveryChannel.EMAIL,
+                self._mail(mail, work.event, Role.SUPERVISOR),
+            )
 
     async def _tell_supervisor(self, work: Round, complaint: Row) -> bool:
         rows = await complaints.deadlines(self.pool, work.event.complaint_id)
         deadline = next((r for r in rows if r["kind"] == work.event.data.get("deadline")), None)
         mail = staff.escalation_mail(self.settings, complaint, work.event, deadline)
-        return await self._deliver(work, Role.SUPERVISOR, DeliveryChannel.EMAIL,
-                                   self._mail(mail, work.event, Role.SUPERVISOR))
+        return await self._deliver(
+            work,
+            Role.SUPERVISOR,
+            DeliveryChannel.EMAIL,
+            self._mail(mail, work.event, Role.SUPERVISOR),
+        )
 
     async def _submit_dossier(self, work: Round, complaint: Row) -> bool:
         event = work.event
@@ -162,22 +184,28 @@ class Notifier:
             raise RetryLater("complaint not stored yet", delay=MISSING_COMPLAINT_DELAY_S)
         url = self.settings.ombudsman_url
         if url:
+
             async def post() -> None:
                 await ombudsman.submit(self.http, url, dossier, event_id=event.id)
+
             return await self._deliver(work, Role.OMBUDSMAN, DeliveryChannel.HTTP, post)
         mail = messages.ombudsman_mail(self.settings, complaint, dossier)
-        return await self._deliver(work, Role.OMBUDSMAN, DeliveryChannel.EMAIL,
-                                   self._mail(mail, event, Role.OMBUDSMAN))
+        return await self._deliver(
+            work, Role.OMBUDSMAN, DeliveryChannel.EMAIL, self._mail(mail, event, Role.OMBUDSMAN)
+        )
 
     async def _call_integrators(self, work: Round) -> None:
         for url in self.settings.webhook_targets:
+
             async def call(url: str = url) -> None:
                 await webhooks.deliver(self.http, url, self.settings.webhook_secret, work.event)
+
             await self._deliver(work, webhooks.recipient(url), DeliveryChannel.WEBHOOK, call)
 
     def _mail(self, mail: Mail, event: Event, role: Role) -> Send:
         async def send() -> None:
             await self.mailer.send(mail, event_id=event.id, role=role)
+
         return send
 
     def _text(self, address: Address, text: str, event: Event) -> Send:
@@ -188,6 +216,7 @@ class Notifier:
             if provider is None:
                 raise DeliveryFailed(f"{address.channel} channel not configured", permanent=True)
             await provider.send(address.to, text, key=key)
+
         return send
 
     async def _deliver(
@@ -196,9 +225,14 @@ class Notifier:
         """Send once per (event, recipient, channel) and log the attempt; True once sent."""
         event = work.event
         logged = {"recipient": recipient, "channel": channel.value}
-        claim = await deliveries.claim(self.pool, event=event, recipient=recipient,
-                                       channel=channel, holder=self.holder,
-                                       lease_s=self.settings.delivery_lease_s)
+        claim = await deliveries.claim(
+            self.pool,
+            event=event,
+            recipient=recipient,
+            channel=channel,
+            holder=self.holder,
+            lease_s=self.settings.delivery_lease_s,
+        )
         if claim.settled is not None:
             log.info("notification.already_settled", status=claim.settled.value, **logged)
             return claim.settled == DeliveryStatus.SENT
@@ -215,20 +249,31 @@ class Notifier:
             if failed is not exc:
                 log.exception("notification.send_crashed", **logged)
             status, attempts = await deliveries.record_attempt(
-                self.pool, event=event, recipient=recipient, channel=channel,
-                error=failed.reason, holder=self.holder,
+                self.pool,
+                event=event,
+                recipient=recipient,
+                channel=channel,
+                error=failed.reason,
+                holder=self.holder,
                 dead_after=1 if failed.permanent else self.settings.delivery_max_attempts,
             )
             if status == DeliveryStatus.DEAD:
                 log.error("notification.dead", attempts=attempts, reason=failed.reason, **logged)
                 return False
             log.warning("notification.failed", attempts=attempts, reason=failed.reason, **logged)
-            work.delays.append(deliveries.retry_delay(attempts,
-                                                      self.settings.delivery_retry_base_s))
+            work.delays.append(
+                deliveries.retry_delay(attempts, self.settings.delivery_retry_base_s)
+            )
             return False
-        await deliveries.record_attempt(self.pool, event=event, recipient=recipient,
-                                        channel=channel, error=None, dead_after=1,
-                                        holder=self.holder)
+        await deliveries.record_attempt(
+            self.pool,
+            event=event,
+            recipient=recipient,
+            channel=channel,
+            error=None,
+            dead_after=1,
+            holder=self.holder,
+        )
         log.info("notification.sent", event_type=event.type, **logged)
         return True
 
@@ -248,10 +293,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         try:
             async with httpx.AsyncClient(timeout=10.0) as http:
                 notifier = Notifier(settings, pool, Mailer.from_settings(settings), http)
-                await bus.consume(nc.jetstream(), NOTIFICATION_CONSUMER,
-                                  [ALL_COMPLAINT_EVENTS, NOTIFICATION_REPLAY],
-                                  notifier.handle, stop,
-                                  ack_wait=settings.consumer_ack_wait_s)
+                await bus.consume(
+                    nc.jetstream(),
+                    NOTIFICATION_CONSUMER,
+                    [ALL_COMPLAINT_EVENTS, NOTIFICATION_REPLAY],
+                    notifier.handle,
+                    stop,
+                    ack_wait=settings.consumer_ack_wait_s,
+                )
         finally:
             await pool.close()
     finally:

@@ -41,11 +41,13 @@ async def replay(
     for event, delivery_ids in by_event.values():
         # A fresh message id: JetStream would drop the event's own id as a duplicate.
         try:
-            await bus.publish(js, event, subject=NOTIFICATION_REPLAY,
-                              msg_id=f"{event.id}/replay/{uuid.uuid4()}")
+            await bus.publish(
+                js, event, subject=NOTIFICATION_REPLAY, msg_id=f"{event.id}/replay/{uuid.uuid4()}"
+            )
         except Exception as exc:  # NATS away: the deliveries stay dead, to replay later
-            await deliveries.back_to_dead(pool, ids=delivery_ids,
-                                          reason=f"replay not published: {type(exc).__name__}")
+            await deliveries.back_to_dead(
+                pool, ids=delivery_ids, reason=f"replay not published: {type(exc).__name__}"
+            )
             result.failed += delivery_ids
             continue
         result.replayed += delivery_ids

@@ -106,14 +106,21 @@ async def status_of(
     status = await pool.fetchval(
         """SELECT status FROM deliveries
         WHERE event_id = $1 AND recipient_role = $2 AND channel = $3""",
-        event_id, recipient, channel.value,
+        event_id,
+        recipient,
+        channel.value,
     )
     return DeliveryStatus(status) if status is not None else None
 
 
 async def claim(
-    pool: asyncpg.Pool, *, event: Event, recipient: str, channel: DeliveryChannel,
-    holder: str, lease_s: float,
+    pool: asyncpg.Pool,
+    *,
+    event: Event,
+    recipient: str,
+    channel: DeliveryChannel,
+    holder: str,
+    lease_s: float,
 ) -> Claim:
     """Lease this delivery to `holder` for `lease_s` seconds, unless it is settled or leased.
 
@@ -130,7 +137,12 @@ async def claim(
             WHERE d.status NOT IN ('sent', 'dead')
               AND (d.claimed_until IS NULL OR d.claimed_until <= now())
             RETURNING true""",
-            event.id, recipient, channel.value, event.complaint_id, event.type, holder,
+            event.id,
+            recipient,
+            channel.value,
+            event.complaint_id,
+            event.type,
+            holder,
             lease_s,
         )
         if ours:
@@ -138,7 +150,9 @@ async def claim(
         row = await connection.fetchrow(
             """SELECT status, EXTRACT(EPOCH FROM claimed_until - now())::float8 AS held_for
             FROM deliveries WHERE event_id = $1 AND recipient_role = $2 AND channel = $3""",
-            event.id, recipient, channel.value,
+            event.id,
+            recipient,
+            channel.value,
         )
     status = DeliveryStatus(row["status"])
     if status in (DeliveryStatus.SENT, DeliveryStatus.DEAD):
@@ -148,8 +162,14 @@ async def claim(
 
 
 async def record_attempt(
-    pool: asyncpg.Pool, *, event: Event, recipient: str, channel: DeliveryChannel,
-    error: str | None, dead_after: int, holder: str,
+    pool: asyncpg.Pool,
+    *,
+    event: Event,
+    recipient: str,
+    channel: DeliveryChannel,
+    error: str | None,
+    dead_after: int,
+    holder: str,
 ) -> tuple[DeliveryStatus, int]:
     """Log one attempt (error None: sent) and release `holder`'s lease; returns the new
     status and the attempt count.
@@ -169,21 +189,31 @@ async def record_attempt(
                 claimed_until = CASE WHEN deliveries.claimed_by = $8 THEN NULL
                                      ELSE deliveries.claimed_until END
             RETURNING id, attempts""",
-            event.id, recipient, channel.value,
-            DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED, error,
-            event.complaint_id, event.type, holder,
+            event.id,
+            recipient,
+            channel.value,
+            DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED,
+            error,
+            event.complaint_id,
+            event.type,
+            holder,
         )
         status = DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED
         if error is not None and row["attempts"] >= dead_after:
             status = DeliveryStatus.DEAD
             await connection.execute(
                 "UPDATE deliveries SET status = $2, event = $3 WHERE id = $1",
-                row["id"], status.value, event.model_dump(mode="json"),
+                row["id"],
+                status.value,
+                event.model_dump(mode="json"),
             )
         await connection.execute(
             """INSERT INTO delivery_attempts (delivery_id, attempt, outcome, error)
             VALUES ($1, $2, $3, $4)""",
-            row["id"], row["attempts"], "sent" if error is None else "failed", error,
+            row["id"],
+            row["attempts"],
+            "sent" if error is None else "failed",
+            error,
         )
         return status, int(row["attempts"])
 
@@ -197,7 +227,8 @@ async def list_deliveries(
                attempts, last_error, updated_at FROM deliveries
         WHERE NOT $1 OR status IN ('dead', 'replaying')
         ORDER BY updated_at DESC, id DESC LIMIT $2""",
-        dead_only, limit,
+        dead_only,
+        limit,
     )
     return [_row(r) for r in rows]
 
@@ -237,14 +268,21 @@ async def back_to_dead(pool: asyncpg.Pool, *, ids: list[int], reason: str) -> No
     await pool.execute(
         """UPDATE deliveries SET status = 'dead', last_error = $2, updated_at = now()
         WHERE id = ANY($1::bigint[]) AND status = 'replaying'""",
-        ids, reason,
+        ids,
+        reason,
     )
 
 
 def _row(r: asyncpg.Record) -> DeliveryRow:
     return DeliveryRow(
-        id=r["id"], event_id=r["event_id"], complaint_id=r["complaint_id"],
-        event_type=r["event_type"], recipient=r["recipient_role"], channel=r["channel"],
-        status=r["status"], attempts=r["attempts"], last_error=r["last_error"],
+        id=r["id"],
+        event_id=r["event_id"],
+        complaint_id=r["complaint_id"],
+        event_type=r["event_type"],
+        recipient=r["recipient_role"],
+        channel=r["channel"],
+        status=r["status"],
+        attempts=r["attempts"],
+        last_error=r["last_error"],
         updated_at=r["updated_at"],
     )

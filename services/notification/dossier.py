@@ -35,8 +35,10 @@ def build_dossier(
             "description": complaint["description"],
             "account_ref": complaint["account_ref"],
             # References into the attachment store; the files themselves stay with us.
-            "attachments": [{field: a.get(field) for field in _ATTACHMENT_FIELDS}
-                            for a in complaint.get("attachments") or []],
+            "attachments": [
+                {field: a.get(field) for field in _ATTACHMENT_FIELDS}
+                for a in complaint.get("attachments") or []
+            ],
         },
         "complainant": _complainant(complaint["complainant"] or {}),
         "provider": {"unit": complaint["unit"], "officer": complaint["officer"]},
@@ -52,9 +54,9 @@ def build_dossier(
     }
 
 
-async def load_dossier(pool: asyncpg.Pool, complaint_id: uuid.UUID, *, as_of: datetime) -> (
-    dict[str, Any] | None
-):
+async def load_dossier(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, *, as_of: datetime
+) -> dict[str, Any] | None:
     """Read the complaint, its whole timeline and deadlines; None if it is not stored."""
     complaint = await complaints.find(pool, complaint_id)
     if complaint is None:
@@ -72,15 +74,20 @@ def _complainant(person: Mapping[str, Any]) -> dict[str, Any] | None:
     if person.get("anonymous"):
         return None
     return {
-        "name": person.get("name"), "email": person.get("email"), "phone": person.get("phone"),
+        "name": person.get("name"),
+        "email": person.get("email"),
+        "phone": person.get("phone"),
         "confidential": bool(person.get("confidential")),
     }
 
 
 def _timeline_entry(row: Row) -> dict[str, Any]:
     return {
-        "step": row["step"], "event_type": row["event_type"], "status": row["status"],
-        "escalation_level": row["escalation_level"], "occurred_at": _iso(row["occurred_at"]),
+        "step": row["step"],
+        "event_type": row["event_type"],
+        "status": row["status"],
+        "escalation_level": row["escalation_level"],
+        "occurred_at": _iso(row["occurred_at"]),
         "data": row["data"] or {},
     }
 
@@ -92,22 +99,34 @@ def _deadline(row: Row, as_of: datetime) -> dict[str, Any]:
     late = max(((met or as_of) - due).total_seconds(), 0.0)
     missed = row["missed_at"] is not None or (met is not None and met > due)
     return {
-        "kind": row["kind"], "started_at": _iso(row["started_at"]), "due_at": _iso(due),
-        "met_at": _iso(met), "missed": missed, "late_by_seconds": int(late) if missed else 0,
+        "kind": row["kind"],
+        "started_at": _iso(row["started_at"]),
+        "due_at": _iso(due),
+        "met_at": _iso(met),
+        "missed": missed,
+        "late_by_seconds": int(late) if missed else 0,
     }
 
 
 def _reminder(row: Row) -> dict[str, Any]:
     data = row["data"] or {}
-    return {"deadline": data.get("deadline"), "fraction": data.get("fraction"),
-            "due_at": data.get("due_at"), "supervisor": bool(data.get("supervisor")),
-            "sent_at": _iso(row["occurred_at"])}
+    return {
+        "deadline": data.get("deadline"),
+        "fraction": data.get("fraction"),
+        "due_at": data.get("due_at"),
+        "supervisor": bool(data.get("supervisor")),
+        "sent_at": _iso(row["occurred_at"]),
+    }
 
 
 def _escalation(row: Row) -> dict[str, Any]:
     data = row["data"] or {}
-    return {"level": data.get("level"), "deadline": data.get("deadline"),
-            "appeal": bool(data.get("appeal")), "occurred_at": _iso(row["occurred_at"])}
+    return {
+        "level": data.get("level"),
+        "deadline": data.get("deadline"),
+        "appeal": bool(data.get("appeal")),
+        "occurred_at": _iso(row["occurred_at"]),
+    }
 
 
 def _dispute(timeline: Sequence[Row]) -> dict[str, Any] | None:
@@ -116,14 +135,21 @@ def _dispute(timeline: Sequence[Row]) -> dict[str, Any] | None:
     if not disputes:
         return None
     data = disputes[-1]["data"] or {}
-    return {"message": data.get("message"), "disputed_at": _iso(disputes[-1]["occurred_at"]),
-            "appeal": bool(data.get("appeal")), "count": len(disputes)}
+    return {
+        "message": data.get("message"),
+        "disputed_at": _iso(disputes[-1]["occurred_at"]),
+        "appeal": bool(data.get("appeal")),
+        "count": len(disputes),
+    }
 
 
 def _appeal(timeline: Sequence[Row]) -> bool:
     """Sent as an appeal: the complainant disputed the answer beyond the reopen limit."""
-    return any((row["data"] or {}).get("appeal") for row in timeline
-               if row["event_type"] in ("disputed", "escalated"))
+    return any(
+        (row["data"] or {}).get("appeal")
+        for row in timeline
+        if row["event_type"] in ("disputed", "escalated")
+    )
 
 
 def _last_response(timeline: Sequence[Row]) -> str | None:

@@ -58,7 +58,9 @@ class Mailer:
             filename, document = mail.attachment
             message.add_attachment(
                 json.dumps(document, ensure_ascii=False, indent=2).encode(),
-                maintype="application", subtype="json", filename=filename,
+                maintype="application",
+                subtype="json",
+                filename=filename,
             )
         return message
 
@@ -66,9 +68,7 @@ class Mailer:
         """Hand the message to the SMTP server; DeliveryFailed if it is not accepted."""
         message = self.compose(mail, event_id=event_id, role=role)
         try:
-            await aiosmtplib.send(
-                message, hostname=self.host, port=self.port, timeout=self.timeout
-            )
+            await aiosmtplib.send(message, hostname=self.host, port=self.port, timeout=self.timeout)
         except aiosmtplib.SMTPResponseException as exc:
             # The server's text may quote the address: keep only the class and code.
             raise DeliveryFailed(f"{type(exc).__name__} {exc.code}") from exc

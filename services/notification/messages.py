@@ -27,10 +27,21 @@ from aduan.policy import PolicyError, load_policy, parse_duration
 from services.notification.mailer import Mail
 
 # Event types the complainant is told about; anything else is not theirs to read.
-COMPLAINANT_EVENTS = frozenset({
-    "received", "routed", "acknowledged", "info_requested", "responded", "extended",
-    "reassigned", "disputed", "deadline_missed", "escalated", "closed",
-})
+COMPLAINANT_EVENTS = frozenset(
+    {
+        "received",
+        "routed",
+        "acknowledged",
+        "info_requested",
+        "responded",
+        "extended",
+        "reassigned",
+        "disputed",
+        "deadline_missed",
+        "escalated",
+        "closed",
+    }
+)
 
 Row = Mapping[str, Any]
 
@@ -48,7 +59,10 @@ def _when(context: Context, moment: datetime | str | None) -> str:
 # Plain-text mail and SMS: nothing is HTML, so there is nothing to escape.
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
 )
 _env.filters["when"] = _when
 
@@ -132,8 +146,12 @@ def complainant_mail(settings: Settings, complaint: Row, event: Event, to: str) 
         # the mail asks them to, and names nobody (the name is the sender's to choose).
         context.update(name=None, confirm_url=confirm_url(settings, complaint, to))
     subject, body = render(event.type, language_of(complaint), context)
-    return Mail(to=to, subject=subject, body=body,
-                reply_to=reply_address(settings.inbound_address, complaint["tracking_code"]))
+    return Mail(
+        to=to,
+        subject=subject,
+        body=body,
+        reply_to=reply_address(settings.inbound_address, complaint["tracking_code"]),
+    )
 
 
 def reply_address(inbound: str, tracking_code: str) -> str:
@@ -152,10 +170,13 @@ def ombudsman_mail(settings: Settings, complaint: Row, dossier: dict[str, Any]) 
     """The dossier by e-mail, for providers without an Ombudsman endpoint."""
     filename = f"dossier-{complaint['tracking_code']}.json"
     context = {
-        "tracking_code": complaint["tracking_code"], "filename": filename,
-        "maladministration": dossier["maladministration"], "unit": complaint["unit"],
+        "tracking_code": complaint["tracking_code"],
+        "filename": filename,
+        "maladministration": dossier["maladministration"],
+        "unit": complaint["unit"],
         "appeal": dossier.get("appeal", False),
     }
     subject, body = render("ombudsman_dossier", Language.ID.value, context)
-    return Mail(to=settings.ombudsman_email, subject=subject, body=body,
-                attachment=(filename, dossier))
+    return Mail(
+        to=settings.ombudsman_email, subject=subject, body=body, attachment=(filename, dossier)
+    )

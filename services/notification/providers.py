@@ -34,9 +34,9 @@ class SmsGateway:
     async def send(self, phone: str, text: str, *, key: str) -> None:
         """Hand one SMS to the gateway; DeliveryFailed unless it accepted it."""
         await post(
-            self.client, self.url,
-            data={"to": "+" + international(phone), "from": self.sender, "text": text,
-                  "ref": key},
+            self.client,
+            self.url,
+            data={"to": "+" + international(phone), "from": self.sender, "text": text, "ref": key},
             headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": key},
         )
 
@@ -50,11 +50,17 @@ class WhatsAppCloud:
     async def send(self, phone: str, text: str, *, key: str) -> None:
         """Send one text message; DeliveryFailed unless the API accepted it."""
         message = {
-            "messaging_product": "whatsapp", "recipient_type": "individual",
-            "to": international(phone), "type": "text",
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": international(phone),
+            "type": "text",
             "text": {"preview_url": False, "body": text},
             # Returned in the API's status callbacks, to match them to this delivery.
             "biz_opaque_callback_data": key,
         }
-        await post(self.client, self.url, json=message,
-                   headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": key})
+        await post(
+            self.client,
+            self.url,
+            json=message,
+            headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": key},
+        )

@@ -31,10 +31,14 @@ def desk_url(settings: Settings, complaint: Row) -> str:
 
 def _context(settings: Settings, complaint: Row, event: Event, unit: str | None) -> dict[str, Any]:
     return {
-        "tracking_code": complaint["tracking_code"], "complaint_id": complaint["id"],
-        "unit": unit, "complaint_class": complaint["complaint_class"],
-        "category": complaint["category"], "received_at": complaint["received_at"],
-        "desk_url": desk_url(settings, complaint), "occurred_at": event.occurred_at,
+        "tracking_code": complaint["tracking_code"],
+        "complaint_id": complaint["id"],
+        "unit": unit,
+        "complaint_class": complaint["complaint_class"],
+        "category": complaint["category"],
+        "received_at": complaint["received_at"],
+        "desk_url": desk_url(settings, complaint),
+        "occurred_at": event.occurred_at,
         "tz": zone(settings),
     }
 
@@ -51,9 +55,13 @@ def assignment_mail(
     unit = event.data.get("unit") or complaint["unit"]
     context = _context(settings, complaint, event, unit)
     context.update(
-        reassigned=event.type == "reassigned", officer=complaint["officer"],
-        deadlines=[d for d in deadlines if d["kind"] in ("first_response", "resolution")
-                   and d["met_at"] is None],
+        reassigned=event.type == "reassigned",
+        officer=complaint["officer"],
+        deadlines=[
+            d
+            for d in deadlines
+            if d["kind"] in ("first_response", "resolution") and d["met_at"] is None
+        ],
     )
     return _staff_mail("officer_assigned", unit_address(settings.unit_email, unit), context)
 
@@ -63,19 +71,26 @@ def reminder_mail(settings: Settings, complaint: Row, event: Event, *, superviso
     unit = complaint["unit"]
     context = _context(settings, complaint, event, unit)
     fraction = float(event.data.get("fraction") or 0)
-    context.update(deadline=event.data.get("deadline"), due_at=event.data.get("due_at"),
-                   percent=round(fraction * 100))
+    context.update(
+        deadline=event.data.get("deadline"),
+        due_at=event.data.get("due_at"),
+        percent=round(fraction * 100),
+    )
     if supervisor:
-        return _staff_mail("supervisor_reminder",
-                           unit_address(settings.supervisor_email, unit), context)
+        return _staff_mail(
+            "supervisor_reminder", unit_address(settings.supervisor_email, unit), context
+        )
     return _staff_mail("officer_reminder", unit_address(settings.unit_email, unit), context)
 
 
 def escalation_mail(settings: Settings, complaint: Row, event: Event, deadline: Row | None) -> Mail:
     """Escalation notice for the supervisor: what was missed, never who complained."""
     context = _context(settings, complaint, event, complaint["unit"])
-    context.update(deadline=event.data.get("deadline"),
-                   due_at=deadline["due_at"] if deadline else None,
-                   escalated_at=event.occurred_at)
-    return _staff_mail("supervisor_escalated",
-                       unit_address(settings.supervisor_email, complaint["unit"]), context)
+    context.update(
+        deadline=event.data.get("deadline"),
+        due_at=deadline["due_at"] if deadline else None,
+        escalated_at=event.occurred_at,
+    )
+    return _staff_mail(
+        "supervisor_escalated", unit_address(settings.supervisor_email, complaint["unit"]), context
+    )

@@ -21,9 +21,23 @@ SIGNATURE_HEADER = "X-Aduan-Signature"
 
 # Facts about the complaint's handling, never about the person or in anyone's own words.
 _SHARED_FIELDS = (
-    "status", "escalation_level", "outcome", "unit", "level", "deadline", "due_at", "by",
-    "appeal", "reopened", "score", "category", "complaint_class", "channel", "language",
-    "provider", "tracking_code",
+    "status",
+    "escalation_level",
+    "outcome",
+    "unit",
+    "level",
+    "deadline",
+    "due_at",
+    "by",
+    "appeal",
+    "reopened",
+    "score",
+    "category",
+    "complaint_class",
+    "channel",
+    "language",
+    "provider",
+    "tracking_code",
 )
 
 
@@ -31,8 +45,12 @@ def payload(event: Event) -> bytes:
     """The body an integrator receives for `event`."""
     data = {key: event.data[key] for key in _SHARED_FIELDS if key in event.data}
     envelope = {
-        "id": str(event.id), "type": event.type, "complaint_id": str(event.complaint_id),
-        "occurred_at": event.occurred_at.isoformat(), "version": event.version, "data": data,
+        "id": str(event.id),
+        "type": event.type,
+        "complaint_id": str(event.complaint_id),
+        "occurred_at": event.occurred_at.isoformat(),
+        "version": event.version,
+        "data": data,
     }
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -50,7 +68,14 @@ def recipient(url: str) -> str:
 async def deliver(client: httpx.AsyncClient, url: str, secret: str, event: Event) -> None:
     """POST the signed event; the event id lets the integrator drop a redelivery."""
     body = payload(event)
-    await post(client, url, content=body, headers={
-        "Content-Type": "application/json", SIGNATURE_HEADER: signature(body, secret),
-        "X-Aduan-Event": event.type, "Idempotency-Key": str(event.id),
-    })
+    await post(
+        client,
+        url,
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(body, secret),
+            "X-Aduan-Event": event.type,
+            "Idempotency-Key": str(event.id),
+        },
+    )

@@ -28,13 +28,26 @@ class Router:
     async def handle(self, event: Event) -> None:
         """Decide and publish; the event id derives from the complaint, so retries dedupe."""
         text = " ".join(filter(None, [event.data.get("subject"), event.data.get("description")]))
-        decision = decide(self.rules, text, category=event.data.get("category"),
-                          region_code=event.data.get("region_code"))
-        decided = new_event("routing.decided", event.complaint_id, datetime.now(UTC),
-                            dataclasses.asdict(decision), step="routing.decided")
+        decision = decide(
+            self.rules,
+            text,
+            category=event.data.get("category"),
+            region_code=event.data.get("region_code"),
+        )
+        decided = new_event(
+            "routing.decided",
+            event.complaint_id,
+            datetime.now(UTC),
+            dataclasses.asdict(decision),
+            step="routing.decided",
+        )
         await bus.publish(self.js, decided)
-        log.info("routing.decided", category=decision.category, unit=decision.unit,
-                 matched=decision.matched)
+        log.info(
+            "routing.decided",
+            category=decision.category,
+            unit=decision.unit,
+            matched=decision.matched,
+        )
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
@@ -42,6 +55,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     rules = load_rules(settings.routing_rules)
     nc = await bus.connect(settings.nats_servers, "aduan-routing")
     js = nc.jetstream()
-    await bus.consume(js, ROUTING_CONSUMER, [RECEIVED], Router(rules, js).handle, stop,
-                      ack_wait=settings.consumer_ack_wait_s, batch=64, in_order=False)
+    await bus.consume(
+        js,
+        ROUTING_CONSUMER,
+        [RECEIVED],
+        Router(rules, js).handle,
+        stop,
+        ack_wait=settings.consumer_ack_wait_s,
+        batch=64,
+        in_order=False,
+    )
     await nc.drain()

@@ -21,7 +21,8 @@ class Decision:
 def _hits(rule: Rule, text: str) -> int:
     # Whole words, allowing the Indonesian possessive suffix: "tagihannya" is a "tagihan".
     return sum(
-        1 for keyword in rule.keywords
+        1
+        for keyword in rule.keywords
         if re.search(rf"(?<!\w){re.escape(keyword)}(?:-?nya)?(?!\w)", text)
     )
 
@@ -39,7 +40,10 @@ def decide(
     if chosen is None:
         d = rules.default
         return Decision(d.category, d.unit, d.complaint_class, matched=False)
-    regional = [(prefix, unit) for prefix, unit in chosen.regions.items()
-                if region_code and region_code.startswith(prefix)]
+    regional = [
+        (prefix, unit)
+        for prefix, unit in chosen.regions.items()
+        if region_code and region_code.startswith(prefix)
+    ]
     unit = max(regional, key=lambda item: len(item[0]))[1] if regional else chosen.unit
     return Decision(chosen.category, unit, chosen.complaint_class, matched=True)

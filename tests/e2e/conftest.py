@@ -79,9 +79,12 @@ S = TypeVar("S", bound=Stack)
 def running_stack(data: Path, policy: Path, kind: type[S], **settings: str) -> Iterator[S]:
     """Start `aduan run` as a user would, with clients; show its log if anything fails."""
     stack = kind(**vars(LocalStack.create(data, policy, secret_key=SECRET_KEY, **settings)))
-    with httpx.Client(base_url=stack.url("INTAKE_PORT")) as intake, \
-            httpx.Client(base_url=stack.url("DESK_PORT"),
-                         headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as desk:
+    with (
+        httpx.Client(base_url=stack.url("INTAKE_PORT")) as intake,
+        httpx.Client(
+            base_url=stack.url("DESK_PORT"), headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+        ) as desk,
+    ):
         stack.intake, stack.desk = intake, desk
         try:
             stack.start()
@@ -95,19 +98,27 @@ def running_stack(data: Path, policy: Path, kind: type[S], **settings: str) -> I
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, ombudsman: Ombudsman) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("stack"), POLICY, Stack,
-                       ombudsman_url=ombudsman.url, open311_api_keys=OPEN311_KEY) as running:
+    with running_stack(
+        tmp_path_factory.mktemp("stack"),
+        POLICY,
+        Stack,
+        ombudsman_url=ombudsman.url,
+        open311_api_keys=OPEN311_KEY,
+    ) as running:
         yield running
 
 
 def confirm_address(stack: LocalStack, email: str, tracking_code: str) -> None:
     """Do what the receipt asks of a web complainant: open its link and press the button."""
+
     def link() -> str | None:
         for mail in stack.mailbox(email):
             if tracking_code in str(mail["Subject"]):
                 body = mail.get_body(preferencelist=("plain",))
-                found = re.search(r"https?://\S+/contact/confirm/\S+",
-                                  body.get_content() if body is not None else "")
+                found = re.search(
+                    r"https?://\S+/contact/confirm/\S+",
+                    body.get_content() if body is not None else "",
+                )
                 if found:
                     return found[0]
         return None

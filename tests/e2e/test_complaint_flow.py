@@ -13,9 +13,13 @@ pytestmark = pytest.mark.e2e
 
 
 def _submit(stack: Stack, **extra: Any) -> dict[str, Any]:
-    body = {"description": "Tagihan air saya naik dua kali lipat, meter tidak pernah dicek.",
-            "channel": "web", "account_ref": "PEL-7781",
-            "complainant": {"name": "Siti Aminah", "email": extra.pop("email")}, **extra}
+    body = {
+        "description": "Tagihan air saya naik dua kali lipat, meter tidak pernah dicek.",
+        "channel": "web",
+        "account_ref": "PEL-7781",
+        "complainant": {"name": "Siti Aminah", "email": extra.pop("email")},
+        **extra,
+    }
     answer = stack.intake.post("/v1/complaints", json=body)
     assert answer.status_code == 201, answer.text
     created: dict[str, Any] = answer.json()
@@ -23,8 +27,10 @@ def _submit(stack: Stack, **extra: Any) -> dict[str, Any]:
 
 
 def _view(stack: Stack, created: dict[str, Any]) -> dict[str, Any]:
-    answer = stack.intake.get(f"/v1/complaints/{created['tracking_code']}",
-                              headers={"X-Access-Token": created["access_token"]})
+    answer = stack.intake.get(
+        f"/v1/complaints/{created['tracking_code']}",
+        headers={"X-Access-Token": created["access_token"]},
+    )
     assert answer.status_code == 200, answer.text
     view: dict[str, Any] = answer.json()
     return view
@@ -37,17 +43,23 @@ def test_silence_escalates_to_supervisor_then_ombudsman_with_a_dossier(
     code = created["tracking_code"]
     confirm_address(stack, "siti@example.id", code)
 
-    view = eventually(lambda: (v := _view(stack, created))["escalation_level"] == "ombudsman"
-                      and v, timeout=90, what="escalation to the Ombudsman")
+    view = eventually(
+        lambda: (v := _view(stack, created))["escalation_level"] == "ombudsman" and v,
+        timeout=90,
+        what="escalation to the Ombudsman",
+    )
     assert view["unit"] == "penagihan"
     assert view["status"] == "routed"
     assert {d["kind"]: d["missed"] for d in view["deadlines"]}["first_response"] is True
     events = [entry["event_type"] for entry in view["timeline"]]
     assert events.count("escalated") == 2
 
-    dossier = eventually(lambda: next((d for d in ombudsman.dossiers
-                                       if d["complaint"]["tracking_code"] == code), None),
-                         what="the dossier at the Ombudsman")
+    dossier = eventually(
+        lambda: next(
+            (d for d in ombudsman.dossiers if d["complaint"]["tracking_code"] == code), None
+        ),
+        what="the dossier at the Ombudsman",
+    )
     assert dossier["complaint"]["account_ref"] == "PEL-7781"
     assert dossier["complainant"]["name"] == "Siti Aminah"
     assert dossier["maladministration"] == "tidak_memberikan_pelayanan"
@@ -65,8 +77,9 @@ def test_silence_escalates_to_supervisor_then_ombudsman_with_a_dossier(
     assert all(code in subject for subject in subjects)
     assert any("diterima" in s.lower() for s in subjects)  # the receipt, in Bahasa Indonesia
     assert len(subjects) == len(set(subjects))  # never the same message twice
-    supervisor = eventually(lambda: stack.mailbox("supervisor@localhost"),
-                            what="the supervisor's mail")
+    supervisor = eventually(
+        lambda: stack.mailbox("supervisor@localhost"), what="the supervisor's mail"
+    )
     assert any(code in str(m["Subject"]) for m in supervisor)
 
 
@@ -75,18 +88,21 @@ def test_a_complaint_acknowledged_and_answered_in_time_never_escalates(stack: St
     complaint_id = created["id"]
     eventually(lambda: _view(stack, created)["status"] == "routed", what="routing")
 
-    acted = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/acknowledge",
-                            json={})
+    acted = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/acknowledge", json={})
     assert acted.status_code == 200, acted.text
     assert acted.json()["status"] == "in_progress"
     again = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/acknowledge", json={})
     assert again.status_code == 409
-    answered = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/respond",
-                               json={"message": "Meter sudah dikalibrasi."})
+    answered = stack.desk.post(
+        f"/v1/staff/complaints/{complaint_id}/actions/respond",
+        json={"message": "Meter sudah dikalibrasi."},
+    )
     assert answered.status_code == 200, answered.text
 
-    view = eventually(lambda: (v := _view(stack, created))["status"] == "closed" and v,
-                      what="closure after the confirm window")
+    view = eventually(
+        lambda: (v := _view(stack, created))["status"] == "closed" and v,
+        what="closure after the confirm window",
+    )
     assert view["outcome"] == "auto_closed"
     assert view["escalation_level"] == "none"
     assert "escalated" not in [entry["event_type"] for entry in view["timeline"]]
@@ -107,7 +123,6 @@ def test_after_a_restart_complaints_are_still_there_and_their_lifecycles_go_on(
     stack.start()
 
     assert _view(stack, created)["status"] == "routed"
-    acted = stack.desk.post(f"/v1/staff/complaints/{created['id']}/actions/acknowledge",
-                            json={})
+    acted = stack.desk.post(f"/v1/staff/complaints/{created['id']}/actions/acknowledge", json={})
     assert acted.status_code == 200, acted.text
     assert _view(stack, created)["status"] == "in_progress"

@@ -41,29 +41,45 @@ def _by_code(stack: Stack, code: str) -> dict[str, Any] | None:
 def test_a_mailed_complaint_is_routed_answered_by_mail_and_the_reply_reaches_it(
     stack: Stack,
 ) -> None:
-    code_, answer = _mail(stack, "Wati <wati@example.id>", "Meter air rusak",
-                          "Meter air di rumah saya rusak sejak minggu lalu.")
+    code_, answer = _mail(
+        stack,
+        "Wati <wati@example.id>",
+        "Meter air rusak",
+        "Meter air di rumah saya rusak sejak minggu lalu.",
+    )
     assert code_ == 250, answer
     tracking_code = answer.rsplit(" ", 1)[-1]
 
-    complaint = eventually(lambda: (c := _by_code(stack, tracking_code))
-                           and c["status"] == "routed" and c, what="routing of the mail")
+    complaint = eventually(
+        lambda: (c := _by_code(stack, tracking_code)) and c["status"] == "routed" and c,
+        what="routing of the mail",
+    )
     assert complaint["channel"] == "email"
     assert complaint["complainant"]["email"] == "wati@example.id"
-    receipt = eventually(lambda: [m for m in stack.mailbox("wati@example.id")
-                                  if tracking_code in str(m["Subject"])], what="the receipt")
+    receipt = eventually(
+        lambda: [m for m in stack.mailbox("wati@example.id") if tracking_code in str(m["Subject"])],
+        what="the receipt",
+    )
     assert receipt
 
     for action, body in (("acknowledge", {}), ("request-info", {"message": "Nomor meter?"})):
-        acted = stack.desk.post(f"/v1/staff/complaints/{complaint['id']}/actions/{action}",
-                                json=body)
+        acted = stack.desk.post(
+            f"/v1/staff/complaints/{complaint['id']}/actions/{action}", json=body
+        )
         assert acted.status_code == 200, acted.text
 
-    code_, answer = _mail(stack, "wati@example.id", f"Re: [{tracking_code}] Informasi",
-                          "Nomor meter 44-5566.\n\n> Nomor meter?")
+    code_, answer = _mail(
+        stack,
+        "wati@example.id",
+        f"Re: [{tracking_code}] Informasi",
+        "Nomor meter 44-5566.\n\n> Nomor meter?",
+    )
     assert code_ == 250, answer
-    replied = eventually(lambda: (c := _by_code(stack, tracking_code))
-                         and c["status"] == "in_progress" and c, what="the reply")
-    messages = [e["data"].get("message") for e in replied["timeline"]
-                if e["event_type"] == "replied"]
+    replied = eventually(
+        lambda: (c := _by_code(stack, tracking_code)) and c["status"] == "in_progress" and c,
+        what="the reply",
+    )
+    messages = [
+        e["data"].get("message") for e in replied["timeline"] if e["event_type"] == "replied"
+    ]
     assert messages == ["Nomor meter 44-5566."]

@@ -30,14 +30,18 @@ def _submit(page: Page, base: str) -> tuple[str, str]:
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.locator("h1")).to_have_text("Kirim pengaduan")
     assert_accessible(page)
-    page.fill("#description", "Meteran air saya rusak, angkanya berputar terus walau keran"
-                              " tertutup. <b>Mohon</b> diperiksa.")
+    page.fill(
+        "#description",
+        "Meteran air saya rusak, angkanya berputar terus walau keran"
+        " tertutup. <b>Mohon</b> diperiksa.",
+    )
     page.fill("#subject", "Meter rusak")
     page.select_option("#category", "information")  # class light: calm deadlines
     page.fill("#name", "Wulan")
     page.fill("#email", "wulan@example.id")
-    page.set_input_files("#attachments", files=[
-        {"name": "meter.png", "mimeType": "image/png", "buffer": PHOTO}])
+    page.set_input_files(
+        "#attachments", files=[{"name": "meter.png", "mimeType": "image/png", "buffer": PHOTO}]
+    )
     page.click("#send")
     expect(page.locator("h1")).to_have_text("Pengaduan Anda sudah kami terima")
     expect(page.locator(".warning")).to_contain_text("jangan bagikan token")
@@ -51,7 +55,9 @@ def _status(page: Page, text: str) -> bool:
 
 
 def test_a_citizen_submits_with_a_photo_follows_answers_and_reads_it_in_english(
-    stack: Stack, browser: Browser, tmp_path: Path,
+    stack: Stack,
+    browser: Browser,
+    tmp_path: Path,
 ) -> None:
     base = str(stack.intake.base_url).rstrip("/")
     submitter = browser.new_context()
@@ -86,10 +92,11 @@ def test_a_citizen_submits_with_a_photo_follows_answers_and_reads_it_in_english(
     assert saved.read_bytes() == PHOTO
 
     complaint_id = _complaint_id(stack, code)
-    for action, body in (("acknowledge", {}),
-                         ("request-info", {"message": "Mohon kirim nomor meter Anda."})):
-        answer = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/{action}",
-                                 json=body)
+    for action, body in (
+        ("acknowledge", {}),
+        ("request-info", {"message": "Mohon kirim nomor meter Anda."}),
+    ):
+        answer = stack.desk.post(f"/v1/staff/complaints/{complaint_id}/actions/{action}", json=body)
         assert answer.status_code == 200, answer.text
     page.reload()
     expect(page.locator("#status")).to_contain_text("Menunggu informasi dari Anda")

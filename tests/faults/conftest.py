@@ -61,8 +61,13 @@ class FaultStack(Stack):
         root = self.mail_root
         if not root.exists():
             return 0
-        return sum(1 for box in os.scandir(root) if box.is_dir()
-                   for f in os.scandir(box.path) if f.name.endswith(".eml"))
+        return sum(
+            1
+            for box in os.scandir(root)
+            if box.is_dir()
+            for f in os.scandir(box.path)
+            if f.name.endswith(".eml")
+        )
 
     def wait_for_new_mail(self, timeout: float = 30) -> None:
         """Return the moment a new mail lands in the sink (busy-polling, to be quick)."""
@@ -85,6 +90,11 @@ class FaultStack(Stack):
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
     # Escalations go to the mail sink (no Ombudsman URL); events a killed consumer held come
     # back after 10 s instead of a minute.
-    with running_stack(tmp_path_factory.mktemp("fault-stack"), POLICY, FaultStack,
-                       ombudsman_url="", consumer_ack_wait_s=str(ACK_WAIT_S)) as running:
+    with running_stack(
+        tmp_path_factory.mktemp("fault-stack"),
+        POLICY,
+        FaultStack,
+        ombudsman_url="",
+        consumer_ack_wait_s=str(ACK_WAIT_S),
+    ) as running:
         yield running

@@ -28,8 +28,10 @@ CONSUMERS = (ROUTING_CONSUMER, BRIDGE_CONSUMER, NOTIFICATION_CONSUMER)
 
 def run(coro: Awaitable[T]) -> T:
     """Run one coroutine from a synchronous test."""
+
     async def main() -> T:
         return await coro
+
     return asyncio.run(main())
 
 
@@ -55,10 +57,14 @@ def eventually(probe: Callable[[], str | None], timeout: float, what: str) -> fl
 
 
 async def _unsettled(faults: FaultStack, ids: list[uuid.UUID]) -> str | None:
-    rows = await fetch(faults.dsn, """
+    rows = await fetch(
+        faults.dsn,
+        """
         SELECT (SELECT count(DISTINCT complaint_id) FROM timeline
                 WHERE complaint_id = ANY($1) AND event_type = 'routed') AS routed,
-               (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS unpublished""", ids)
+               (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS unpublished""",
+        ids,
+    )
     if rows[0]["routed"] < len(ids):
         return f"{rows[0]['routed']} of {len(ids)} routed"
     if rows[0]["unpublished"]:
@@ -69,8 +75,10 @@ async def _unsettled(faults: FaultStack, ids: list[uuid.UUID]) -> str | None:
         for durable in CONSUMERS:
             info = await js.consumer_info(STREAM, durable)
             if info.num_pending or info.num_ack_pending:
-                return (f"consumer {durable}: {info.num_pending} pending,"
-                        f" {info.num_ack_pending} unacknowledged")
+                return (
+                    f"consumer {durable}: {info.num_pending} pending,"
+                    f" {info.num_ack_pending} unacknowledged"
+                )
     finally:
         await nc.close()
     return None
@@ -78,18 +86,26 @@ async def _unsettled(faults: FaultStack, ids: list[uuid.UUID]) -> str | None:
 
 def settle(faults: FaultStack, ids: list[uuid.UUID], timeout: float = 150) -> float:
     """Wait until every complaint is routed and every event published and consumed."""
+
     def probe() -> str | None:
         try:
             return run(_unsettled(faults, ids))
         except Exception as exc:  # a server may still be coming back
             return f"{type(exc).__name__}: {exc}"
+
     return eventually(probe, timeout, "the stack settling")
 
 
 def timeline_counts(faults: FaultStack, ids: list[uuid.UUID]) -> dict[uuid.UUID, Counter[str]]:
     """For each complaint, how many timeline rows of each event type it has."""
-    rows = run(fetch(faults.dsn, "SELECT complaint_id, step, event_type FROM timeline"
-                                 " WHERE complaint_id = ANY($1) ORDER BY id", ids))
+    rows = run(
+        fetch(
+            faults.dsn,
+            "SELECT complaint_id, step, event_type FROM timeline"
+            " WHERE complaint_id = ANY($1) ORDER BY id",
+            ids,
+        )
+    )
     counts: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
     steps: dict[uuid.UUID, list[int]] = defaultdict(list)
     for row in rows:
@@ -117,8 +133,9 @@ def mail_headers(folder: Path) -> list[dict[str, str]]:
     headers = []
     for path in sorted(folder.glob("*.eml")):
         message = parser.parsebytes(path.read_bytes())
-        headers.append({"subject": str(message["Subject"]),
-                        "message_id": str(message["Message-ID"])})
+        headers.append(
+            {"subject": str(message["Subject"]), "message_id": str(message["Message-ID"])}
+        )
     return headers
 
 
@@ -130,8 +147,9 @@ def assert_no_mail_twice(mail_root: Path, codes: set[str], resends_allowed: int 
     sends that mail again, with the same Message-ID (docs/decisions.md): one per crash."""
     resent: dict[str, dict[str, int]] = {}
     for folder in sorted(p for p in mail_root.iterdir() if p.is_dir()):
-        headers = [h for h in mail_headers(folder)
-                   if h["subject"].partition("]")[0].lstrip("[") in codes]
+        headers = [
+            h for h in mail_headers(folder) if h["subject"].partition("]")[0].lstrip("[") in codes
+        ]
         ids = Counter(h["message_id"] for h in headers)
         twice = {m: n for m, n in ids.items() if n > 1}
         if twice:
@@ -143,13 +161,23 @@ def assert_no_mail_twice(mail_root: Path, codes: set[str], resends_allowed: int 
     assert resends <= resends_allowed, f"mail received more than once: {resent}"
 
 
-def assert_each_complaint_once(faults: FaultStack, posted: list[Posted], *,
-                               settle_timeout: float = 150, resends_allowed: int = 0) -> None:
+def assert_each_complaint_once(
+    faults: FaultStack,
+    posted: list[Posted],
+    *,
+    settle_timeout: float = 150,
+    resends_allowed: int = 0,
+) -> None:
     """Exactly one complaint, lifecycle and routing per submission; the mail, once each."""
     ids = [p.id for p in posted]
     prefix = posted[0].key.rsplit("-", 1)[0]
-    stored = run(fetch(faults.dsn, "SELECT id FROM complaints"
-                                   " WHERE complainant->>'email' LIKE $1", f"{prefix}-%"))
+    stored = run(
+        fetch(
+            faults.dsn,
+            "SELECT id FROM complaints WHERE complainant->>'email' LIKE $1",
+            f"{prefix}-%",
+        )
+    )
     assert sorted(r["id"] for r in stored) == sorted(ids), "a retry created a second complaint"
 
     settle(faults, ids, settle_timeout)
@@ -168,16 +196,28 @@ def assert_each_complaint_once(faults: FaultStack, posted: list[Posted], *,
 
 def assert_mail_once(faults: FaultStack, posted: list[Posted], resends_allowed: int = 0) -> None:
     """Every delivery is logged sent and in the recipient's mailbox; nobody gets mail twice."""
-    rows = run(fetch(faults.dsn, """
+    rows = run(
+        fetch(
+            faults.dsn,
+            """
         SELECT complaint_id, status, recipient_role, channel FROM deliveries
-        WHERE complaint_id = ANY($1)""", [p.id for p in posted]))
+        WHERE complaint_id = ANY($1)""",
+            [p.id for p in posted],
+        )
+    )
     assert {r["status"] for r in rows} <= {"sent"}, [dict(r) for r in rows]
-    logged = Counter(r["complaint_id"] for r in rows
-                     if r["recipient_role"] == "complainant" and r["channel"] == "email")
-    assignments = Counter(h["subject"].partition("]")[0].lstrip("[")
-                          for folder in faults.mail_root.iterdir() if folder.is_dir()
-                          for h in {m["message_id"]: m for m in mail_headers(folder)}.values()
-                          if "Pengaduan baru untuk unit" in h["subject"])
+    logged = Counter(
+        r["complaint_id"]
+        for r in rows
+        if r["recipient_role"] == "complainant" and r["channel"] == "email"
+    )
+    assignments = Counter(
+        h["subject"].partition("]")[0].lstrip("[")
+        for folder in faults.mail_root.iterdir()
+        if folder.is_dir()
+        for h in {m["message_id"]: m for m in mail_headers(folder)}.values()
+        if "Pengaduan baru untuk unit" in h["subject"]
+    )
     for p in posted:
         assert p.created is not None
         code = p.created["tracking_code"]

@@ -34,14 +34,22 @@ class ComplaintStream(threading.Thread):
     """Posts `count` complaints one after another; a connection error or 5xx is retried with
     the same Idempotency-Key until `give_up_s` has passed, as a real channel would."""
 
-    def __init__(self, base_url: str, count: int, *, interval: float = 0.15,
-                 complaint_class: str | None = None, give_up_s: float = 90.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        count: int,
+        *,
+        interval: float = 0.15,
+        complaint_class: str | None = None,
+        give_up_s: float = 90.0,
+    ) -> None:
         super().__init__(daemon=True)
         self.base_url, self.interval, self.give_up_s = base_url, interval, give_up_s
         self.complaint_class = complaint_class
         self.prefix = f"fault-{uuid.uuid4().hex[:10]}"
-        self.posted = [Posted(i, f"{self.prefix}-{i}", f"{self.prefix}-{i}@example.id")
-                       for i in range(count)]
+        self.posted = [
+            Posted(i, f"{self.prefix}-{i}", f"{self.prefix}-{i}@example.id") for i in range(count)
+        ]
 
     def run(self) -> None:
         with httpx.Client(base_url=self.base_url, timeout=10.0) as client:
@@ -50,15 +58,19 @@ class ComplaintStream(threading.Thread):
                 time.sleep(self.interval)
 
     def _post(self, client: httpx.Client, posted: Posted) -> None:
-        body: dict[str, Any] = {"description": f"{DESCRIPTION} ({posted.key})", "channel": "web",
-                                "complainant": {"name": "Warga Uji", "email": posted.email}}
+        body: dict[str, Any] = {
+            "description": f"{DESCRIPTION} ({posted.key})",
+            "channel": "web",
+            "complainant": {"name": "Warga Uji", "email": posted.email},
+        }
         if self.complaint_class:
             body["class"] = self.complaint_class
         give_up = time.monotonic() + self.give_up_s
         while time.monotonic() < give_up:
             try:
-                answer = client.post("/v1/complaints", json=body,
-                                     headers={"Idempotency-Key": posted.key})
+                answer = client.post(
+                    "/v1/complaints", json=body, headers={"Idempotency-Key": posted.key}
+                )
             except httpx.TransportError as exc:  # intake down or killed mid-request
                 posted.answers.append(type(exc).__name__)
                 time.sleep(0.3)

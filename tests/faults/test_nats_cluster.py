@@ -34,8 +34,9 @@ class Cluster:
         for i in range(3):
             text = (DEPLOY / f"node-{i + 1}.conf").read_text()
             text = text.replace(f"127.0.0.1:{14222 + i}", f"127.0.0.1:{self.client_ports[i]}")
-            text = re.sub(r"^http: .*$", f"http: 127.0.0.1:{devstack.free_port()}", text,
-                          flags=re.M)
+            text = re.sub(
+                r"^http: .*$", f"http: 127.0.0.1:{devstack.free_port()}", text, flags=re.M
+            )
             for n, port in enumerate(routes):
                 text = text.replace(f"127.0.0.1:{16222 + n}", f"127.0.0.1:{port}")
             text = text.replace(".aduan/nats-cluster", str(root / "store"))
@@ -47,7 +48,8 @@ class Cluster:
     def start(self, name: str) -> None:
         self.processes[name] = devstack.spawn(
             [devstack.nats_binary(), "-c", str(self.configs[name])],
-            log=self.configs[name].with_suffix(".log"))
+            log=self.configs[name].with_suffix(".log"),
+        )
 
     @property
     def urls(self) -> list[str]:
@@ -87,8 +89,9 @@ async def test_killing_the_stream_leader_under_load_loses_and_duplicates_nothing
             break
         except Exception:
             await asyncio.sleep(0.5)
-    events = [new_event("received", uuid.uuid4(), datetime.now(UTC), {"n": n})
-              for n in range(EVENTS)]
+    events = [
+        new_event("received", uuid.uuid4(), datetime.now(UTC), {"n": n}) for n in range(EVENTS)
+    ]
     for event in events[: EVENTS // 3]:
         await _publish_until_acked(js, event)
 
@@ -98,12 +101,13 @@ async def test_killing_the_stream_leader_under_load_loses_and_duplicates_nothing
     # An event the old leader may have stored but not acknowledged is sent again, as the
     # relay would: the duplicate window must drop it.
     await _publish_until_acked(js, events[EVENTS // 3 - 1])
-    for event in events[EVENTS // 3:]:
+    for event in events[EVENTS // 3 :]:
         await _publish_until_acked(js, event)
     cluster.start(leader)  # the killed node comes back and catches up
 
-    sub = await js.pull_subscribe(RECEIVED, config=ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL, num_replicas=1))
+    sub = await js.pull_subscribe(
+        RECEIVED, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, num_replicas=1)
+    )
     seen: list[str] = []
     while len(seen) < EVENTS + 5:
         try:

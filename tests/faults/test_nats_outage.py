@@ -19,8 +19,9 @@ OUTAGE_S = 8.0
 
 async def _reachable(url: str) -> bool:
     try:
-        client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0,
-                                    allow_reconnect=False)
+        client = await nats.connect(
+            url, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False
+        )
     except (TimeoutError, OSError, nats.errors.Error):
         return False
     await client.close()
@@ -54,7 +55,12 @@ def test_intake_accepts_while_nats_is_unreachable_and_everything_flows_once_it_i
     assert_each_complaint_once(faults, posted)
 
     # Nothing of what arrived during the outage reached a lifecycle before NATS was back.
-    opened = run(fetch(faults.dsn, "SELECT min(occurred_at) AS first FROM timeline"
-                                   " WHERE complaint_id = ANY($1) AND event_type = 'opened'",
-                       [p.id for p in during]))
+    opened = run(
+        fetch(
+            faults.dsn,
+            "SELECT min(occurred_at) AS first FROM timeline"
+            " WHERE complaint_id = ANY($1) AND event_type = 'opened'",
+            [p.id for p in during],
+        )
+    )
     assert opened[0]["first"] >= resumed, (opened[0]["first"], resumed)

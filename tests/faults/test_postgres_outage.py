@@ -58,14 +58,20 @@ def intake(
 ) -> Iterator[tuple[httpx.Client, subprocess.Popen[bytes]]]:
     """`aduan serve intake` on a free port against that PostgreSQL; a client, the process."""
     port = devstack.free_port()
-    env = {**os.environ, "ADUAN_DATABASE_URL": postgres.dsn, "ADUAN_INTAKE_PORT": str(port),
-           "ADUAN_SLA_POLICY": str(POLICY), "ADUAN_DATA_DIR": str(tmp_path),
-           "ADUAN_LOG_FORMAT": "json",
-           # Nothing listens there: taking a complaint needs neither NATS nor Temporal.
-           "ADUAN_NATS_URL": f"nats://127.0.0.1:{devstack.free_port()}",
-           "ADUAN_TEMPORAL_ADDRESS": f"127.0.0.1:{devstack.free_port()}"}
-    process = devstack.spawn([sys.executable, "-m", "aduan", "serve", "intake"],
-                             log=tmp_path / "intake.log", env=env)
+    env = {
+        **os.environ,
+        "ADUAN_DATABASE_URL": postgres.dsn,
+        "ADUAN_INTAKE_PORT": str(port),
+        "ADUAN_SLA_POLICY": str(POLICY),
+        "ADUAN_DATA_DIR": str(tmp_path),
+        "ADUAN_LOG_FORMAT": "json",
+        # Nothing listens there: taking a complaint needs neither NATS nor Temporal.
+        "ADUAN_NATS_URL": f"nats://127.0.0.1:{devstack.free_port()}",
+        "ADUAN_TEMPORAL_ADDRESS": f"127.0.0.1:{devstack.free_port()}",
+    }
+    process = devstack.spawn(
+        [sys.executable, "-m", "aduan", "serve", "intake"], log=tmp_path / "intake.log", env=env
+    )
     try:
         devstack.wait_for_port(port, 60, process, "intake")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
@@ -75,8 +81,11 @@ def intake(
 
 
 def _post(client: httpx.Client, key: str) -> httpx.Response:
-    body = {"description": f"Lampu jalan di depan rumah saya mati sejak seminggu ({key})",
-            "channel": "web", "complainant": {"email": f"{key}@example.id"}}
+    body = {
+        "description": f"Lampu jalan di depan rumah saya mati sejak seminggu ({key})",
+        "channel": "web",
+        "complainant": {"email": f"{key}@example.id"},
+    }
     return client.post("/v1/complaints", json=body, headers={"Idempotency-Key": key})
 
 
@@ -109,8 +118,10 @@ def test_intake_answers_503_while_postgresql_is_down_and_recovers_without_restar
     assert client.get("/readyz").status_code == 200
 
     for created in (before.json(), answer.json()):  # both are stored and readable
-        view = client.get(f"/v1/complaints/{created['tracking_code']}",
-                          headers={"X-Access-Token": created["access_token"]})
+        view = client.get(
+            f"/v1/complaints/{created['tracking_code']}",
+            headers={"X-Access-Token": created["access_token"]},
+        )
         assert view.status_code == 200, view.text
     assert _post(client, "pg-during").headers.get("Idempotent-Replayed") == "true"
     assert process.poll() is None, "intake was restarted or died"  # one process throughout

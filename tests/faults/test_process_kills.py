@@ -32,5 +32,4 @@ def test_killed_process_restarts_and_every_complaint_is_handled_once(
     # SMTP cannot be exactly-once: a notifier killed between the server's "250 accepted" and
     # its delivery log sends that one mail again, with the same Message-ID, so mail clients
     # show it once (docs/decisions.md). Any other repeat, or a second message, is a failure.
-    assert_each_complaint_once(faults, posted,
-                               resends_allowed=1 if name == "notification" else 0)
+    assert_each_complaint_once(faults, posted, resends_allowed=1 if name == "notification" else 0)

@@ -33,9 +33,17 @@ def test_deadlines_falling_while_temporal_is_down_still_escalate(faults: FaultSt
     posted = fast.finish()
     ids = [p.id for p in posted]
     settle(faults, ids, timeout=30)
-    due = [r["due_at"] for r in run(fetch(
-        faults.dsn, "SELECT due_at FROM deadlines WHERE complaint_id = ANY($1)"
-                    " AND kind = 'first_response'", ids))]
+    due = [
+        r["due_at"]
+        for r in run(
+            fetch(
+                faults.dsn,
+                "SELECT due_at FROM deadlines WHERE complaint_id = ANY($1)"
+                " AND kind = 'first_response'",
+                ids,
+            )
+        )
+    ]
     assert len(due) == len(ids)
     wait = (min(due) - datetime.now(UTC)).total_seconds() - KILL_BEFORE_DUE_S
     assert wait > 0, "routing took longer than the first-response deadline"
@@ -63,10 +71,14 @@ def test_deadlines_falling_while_temporal_is_down_still_escalate(faults: FaultSt
     supervisor = mailbox_dir(faults.mail_root, "supervisor@localhost")
 
     def told() -> str | None:
-        subjects = " ".join(h["subject"] for h in mail_headers(supervisor)) \
-            if supervisor.exists() else ""
-        missing = [p.created["tracking_code"] for p in posted
-                   if p.created and p.created["tracking_code"] not in subjects]
+        subjects = (
+            " ".join(h["subject"] for h in mail_headers(supervisor)) if supervisor.exists() else ""
+        )
+        missing = [
+            p.created["tracking_code"]
+            for p in posted
+            if p.created and p.created["tracking_code"] not in subjects
+        ]
         return f"supervisor not told of {missing}" if missing else None
 
     eventually(told, 60, "the supervisor's mail")

@@ -26,12 +26,21 @@ SECRET = "fuzz-secret-key-long-enough-for-hs256"
 # OpenAPI requestBody has no content yet) and attachments (404/409/503 not documented yet).
 JSON_API = r"^/(v1/(?!webhooks/)(?!.*/attachments)|healthz$|readyz$)"
 # Modest and reproducible: the same cases on every run, the whole suite within ~2 minutes.
-FUZZ = settings(max_examples=100, derandomize=True, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=100,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 # "No 5xx, and every response is documented with its status, content type, headers and body."
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
-          checks.content_type_conformance, checks.response_headers_conformance,
-          checks.response_schema_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +53,11 @@ def fuzz_settings(pg_dsn: str, time_skipping_env: WorkflowEnvironment) -> Settin
 def served(app: FastAPI) -> Iterator[str]:
     """Serve `app` with uvicorn in a thread; yields its base URL, stops it afterwards."""
     port = devstack.free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+        )
+    )
     thread = threading.Thread(target=server.run, name=f"fuzz-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -31,8 +31,10 @@ class Intake:
 @pytest.fixture(scope="module")
 def intake(fuzz_settings: Settings) -> Iterator[Intake]:
     with served(create_app(fuzz_settings)) as base_url:
-        answer = httpx.post(f"{base_url}/v1/complaints", json={
-            "description": "Tagihan air naik dua kali lipat", "channel": "web"})
+        answer = httpx.post(
+            f"{base_url}/v1/complaints",
+            json={"description": "Tagihan air naik dua kali lipat", "channel": "web"},
+        )
         assert answer.status_code == 201, answer.text
         created = answer.json()
         yield Intake(base_url, created["tracking_code"], created["access_token"])
@@ -67,23 +69,28 @@ def _problem(answer: httpx.Response, status: int) -> str:
 
 def test_a_nul_character_in_a_complaint_is_refused_by_name(intake: Intake) -> None:
     # PostgreSQL cannot store U+0000: it was a 500 on insert.
-    for body in ({"description": "Tagihan\x00 naik"},
-                 {"description": "Tagihan naik", "complainant": {"name": "Si\x00ti"}}):
+    for body in (
+        {"description": "Tagihan\x00 naik"},
+        {"description": "Tagihan naik", "complainant": {"name": "Si\x00ti"}},
+    ):
         answer = httpx.post(f"{intake.base_url}/v1/complaints", json=body)
         assert "NUL" in _problem(answer, 422)
     assert "complainant.name" in _problem(answer, 422)
 
 
 def test_a_nul_character_in_a_reply_is_refused_before_it_reaches_the_lifecycle(
-    intake: Intake
+    intake: Intake,
 ) -> None:
-    answer = httpx.post(f"{intake.base_url}/v1/complaints/{intake.tracking_code}/replies",
-                        json={"message": "jawaban\x00"},
-                        headers={"X-Access-Token": intake.access_token})
+    answer = httpx.post(
+        f"{intake.base_url}/v1/complaints/{intake.tracking_code}/replies",
+        json={"message": "jawaban\x00"},
+        headers={"X-Access-Token": intake.access_token},
+    )
     assert "message" in _problem(answer, 422)
 
 
 def test_a_nul_character_in_a_tracking_code_is_a_422_not_a_500(intake: Intake) -> None:
-    answer = httpx.get(f"{intake.base_url}/v1/complaints/ADU-%00",
-                       headers={"X-Access-Token": intake.access_token})
+    answer = httpx.get(
+        f"{intake.base_url}/v1/complaints/ADU-%00", headers={"X-Access-Token": intake.access_token}
+    )
     assert "NUL" in _problem(answer, 422)

@@ -33,13 +33,19 @@ async def record(dsn: str) -> None:
     """Run each scenario on a time-skipping server and write its history as JSON."""
     pool = await db.create_pool(dsn)
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=shutil.which("temporal-test-server",
-                                               path=str(Path(sys.executable).parent)),
-        data_converter=pydantic_data_converter)
+        test_server_existing_path=shutil.which(
+            "temporal-test-server", path=str(Path(sys.executable).parent)
+        ),
+        data_converter=pydantic_data_converter,
+    )
     activities = LifecycleActivities(pool, DEFAULT_POLICY)
     task_queue = f"record-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=task_queue, workflows=[ComplaintLifecycle],
-                      activities=activities.all()):
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[ComplaintLifecycle],
+        activities=activities.all(),
+    ):
         lifecycles = Lifecycles(env, env.client, task_queue, pool, activities)
         for name, scenario in SCENARIOS.items():
             complaint = await scenario(lifecycles)

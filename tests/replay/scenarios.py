@@ -32,8 +32,10 @@ async def silence_to_ombudsman(lifecycles: Lifecycles) -> Complaint:
     await lifecycles.skip(days=8)
     from workflows.models import RoutingDecision
 
-    await complaint.handle.signal(ComplaintLifecycle.route, RoutingDecision(
-        category="billing", unit="penagihan", complaint_class="standard"))
+    await complaint.handle.signal(
+        ComplaintLifecycle.route,
+        RoutingDecision(category="billing", unit="penagihan", complaint_class="standard"),
+    )
     await lifecycles.skip(days=60)
     return complaint
 
@@ -43,8 +45,9 @@ async def answered_then_auto_closed(lifecycles: Lifecycles) -> Complaint:
     complaint = await lifecycles.start("light")
     await complaint.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
     await complaint.handle.execute_update(ComplaintLifecycle.note, NoteInput(actor="a", text="n"))
-    await complaint.handle.execute_update(ComplaintLifecycle.reassign,
-                                          ReassignInput(actor="s", unit="teknis"))
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.reassign, ReassignInput(actor="s", unit="teknis")
+    )
     await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
     await complaint.handle.execute_update(ComplaintLifecycle.rate, RatingInput(score=4))
     await lifecycles.skip(days=60)
@@ -56,12 +59,14 @@ async def info_pause_extend_dispute_appeal(lifecycles: Lifecycles) -> Complaint:
     complaint = await lifecycles.start("normative")
     await complaint.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
     await lifecycles.skip(days=1)
-    await complaint.handle.execute_update(ComplaintLifecycle.request_info,
-                                          RequestInfoInput(actor="ani", message="?"))
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.request_info, RequestInfoInput(actor="ani", message="?")
+    )
     await lifecycles.skip(days=3)
     await complaint.handle.execute_update(ComplaintLifecycle.reply, ReplyInput(message="ini"))
-    await complaint.handle.execute_update(ComplaintLifecycle.extend,
-                                          ExtendInput(actor="ani", by="2wd", reason="survei"))
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.extend, ExtendInput(actor="ani", by="2wd", reason="survei")
+    )
     await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
     await complaint.handle.execute_update(ComplaintLifecycle.dispute, DisputeInput(message="x"))
     await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
@@ -75,8 +80,9 @@ async def info_never_answered(lifecycles: Lifecycles) -> Complaint:
     """Information requested and never given: withdrawn."""
     complaint = await lifecycles.start("standard")
     await complaint.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
-    await complaint.handle.execute_update(ComplaintLifecycle.request_info,
-                                          RequestInfoInput(actor="ani", message="?"))
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.request_info, RequestInfoInput(actor="ani", message="?")
+    )
     await lifecycles.skip(days=60)
     return complaint
 
@@ -84,8 +90,9 @@ async def info_never_answered(lifecycles: Lifecycles) -> Complaint:
 async def rejected(lifecycles: Lifecycles) -> Complaint:
     """Out of scope."""
     complaint = await lifecycles.start("standard")
-    await complaint.handle.execute_update(ComplaintLifecycle.reject,
-                                          RejectInput(actor="ani", reason="bukan kewenangan"))
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.reject, RejectInput(actor="ani", reason="bukan kewenangan")
+    )
     await lifecycles.skip(days=40)
     return complaint
 
@@ -93,14 +100,21 @@ async def rejected(lifecycles: Lifecycles) -> Complaint:
 async def transferred(lifecycles: Lifecycles) -> Complaint:
     """Another provider's matter."""
     complaint = await lifecycles.start("urgent")
-    await complaint.handle.execute_update(ComplaintLifecycle.transfer, TransferInput(
-        actor="ani", provider="PLN", reason="listrik"))
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.transfer, TransferInput(actor="ani", provider="PLN", reason="listrik")
+    )
     await lifecycles.skip(days=40)
     return complaint
 
 
 SCENARIOS: dict[str, Scenario] = {
     scenario.__name__: scenario
-    for scenario in (silence_to_ombudsman, answered_then_auto_closed,
-                     info_pause_extend_dispute_appeal, info_never_answered, rejected, transferred)
+    for scenario in (
+        silence_to_ombudsman,
+        answered_then_auto_closed,
+        info_pause_extend_dispute_appeal,
+        info_never_answered,
+        rejected,
+        transferred,
+    )
 }

@@ -21,11 +21,17 @@ from services.desk.auth import StaffDep
 router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"])
 
 
-@router.get("/{complaint_id}/attachments/{key}", response_class=Response,
-            responses={200: {"content": {kind: {} for kind in ALLOWED_TYPES}},
-                       **responses(401, 403, 404, 503)})
-async def get_attachment(complaint_id: uuid.UUID, key: str, request: Request, pool: PoolDep,
-                         staff: StaffDep) -> Response:
+@router.get(
+    "/{complaint_id}/attachments/{key}",
+    response_class=Response,
+    responses={
+        200: {"content": {kind: {} for kind in ALLOWED_TYPES}},
+        **responses(401, 403, 404, 503),
+    },
+)
+async def get_attachment(
+    complaint_id: uuid.UUID, key: str, request: Request, pool: PoolDep, staff: StaffDep
+) -> Response:
     """One attached file, as a download, for staff who may read the complaint."""
     row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
     if row is None:

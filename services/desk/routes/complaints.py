@@ -31,12 +31,27 @@ from workflows.models import LifecycleState
 log = structlog.get_logger(__name__)
 # Every staff route needs a valid token (401) and the database or the issuer (503).
 router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"], responses=responses(401, 503))
-_FIELDS = "; ".join(f"{name}: {{{', '.join(f for f in a.input.model_fields if f != 'actor')}}}"
-                    for name, a in STAFF_ACTIONS.items())
-_ACTION_BODY = {"requestBody": {"content": {"application/json": {"schema": {
-    "type": "object", "description": f"the action's fields. {_FIELDS}"}}}}}
-_ENTRY_BODY = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": CallerComplaintIn.model_json_schema(by_alias=True)}}}}
+_FIELDS = "; ".join(
+    f"{name}: {{{', '.join(f for f in a.input.model_fields if f != 'actor')}}}"
+    for name, a in STAFF_ACTIONS.items()
+)
+_ACTION_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": f"the action's fields. {_FIELDS}"}
+            }
+        }
+    }
+}
+_ENTRY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": CallerComplaintIn.model_json_schema(by_alias=True)}
+        },
+    }
+}
 
 
 def _not_found(complaint_id: uuid.UUID) -> Problem:
@@ -52,24 +67,42 @@ def _check_class(request: Request, complaint_class: str | None) -> None:
 
 @router.get("", response_model=list[ComplaintSummary], responses=responses(403))
 async def list_complaints(
-    request: Request, pool: PoolDep, staff: StaffDep, query: Annotated[QueueQuery, Query()],
+    request: Request,
+    pool: PoolDep,
+    staff: StaffDep,
+    query: Annotated[QueueQuery, Query()],
 ) -> list[ComplaintSummary]:
     """The queue the caller may see, soonest unmet deadline first."""
     _check_class(request, query.complaint_class)
     scope = access.queue_scope(staff, query.unit)
     rows = await complaints.list_for_staff(
-        pool, now=datetime.now(UTC), status=query.status, unit=query.unit,
-        complaint_class=query.complaint_class, escalation_level=query.escalation_level,
-        overdue=query.overdue, only_unit=scope.only_unit, or_escalated=scope.or_escalated,
+        pool,
+        now=datetime.now(UTC),
+        status=query.status,
+        unit=query.unit,
+        complaint_class=query.complaint_class,
+        escalation_level=query.escalation_level,
+        overdue=query.overdue,
+        only_unit=scope.only_unit,
+        or_escalated=scope.or_escalated,
         limit=query.limit,
     )
     return [ComplaintSummary.model_validate(dict(row)) for row in rows]
 
 
-@router.post("", status_code=201, response_model=ComplaintCreated, openapi_extra=_ENTRY_BODY,
-             responses=responses(403, 409))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ComplaintCreated,
+    openapi_extra=_ENTRY_BODY,
+    responses=responses(403, 409),
+)
 async def enter_complaint(
-    request: Request, response: Response, pool: PoolDep, settings: SettingsDep, staff: StaffDep,
+    request: Request,
+    response: Response,
+    pool: PoolDep,
+    settings: SettingsDep,
+    staff: StaffDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ComplaintCreated:
     """A complaint taken on the phone, recorded with the staff user who entered it; read the
@@ -78,15 +111,26 @@ async def enter_complaint(
     try:
         fields = CallerComplaintIn.model_validate(await _json_body(request) or {})
         body = ComplaintIn.model_validate(
-            {**fields.model_dump(by_alias=True, exclude_unset=True), "channel": Channel.PHONE})
+            {**fields.model_dump(by_alias=True, exclude_unset=True), "channel": Channel.PHONE}
+        )
     except ValidationError as exc:
         raise invalid(exc.errors()) from exc
-    created, is_new = await submit(pool, settings, request.app.state.policy, body,
-                                   idempotency_key=idempotency_key, entered_by=staff.user)
+    created, is_new = await submit(
+        pool,
+        settings,
+        request.app.state.policy,
+        body,
+        idempotency_key=idempotency_key,
+        entered_by=staff.user,
+    )
     if not is_new:
         response.headers["Idempotent-Replayed"] = "true"
-    log.info("complaint.entered", complaint_id=str(created.id), channel=Channel.PHONE,
-             replayed=not is_new)
+    log.info(
+        "complaint.entered",
+        complaint_id=str(created.id),
+        channel=Channel.PHONE,
+        replayed=not is_new,
+    )
     return created
 
 
@@ -99,16 +143,27 @@ async def get_complaint(complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep)
     access.require_read(staff, row["unit"], row["escalation_level"])
     deadlines = await complaints.deadlines(pool, complaint_id)
     timeline = await complaints.timeline(pool, complaint_id, public_only=False)
-    return ComplaintDetail.model_validate(access.redacted(staff, {
-        **dict(row), "deadlines": [dict(d) for d in deadlines],
-        "timeline": [dict(t) for t in timeline],
-    }))
+    return ComplaintDetail.model_validate(
+        access.redacted(
+            staff,
+            {
+                **dict(row),
+                "deadlines": [dict(d) for d in deadlines],
+                "timeline": [dict(t) for t in timeline],
+            },
+        )
+    )
 
 
-@router.post("/{complaint_id}/actions/{name}", response_model=LifecycleState,
-             openapi_extra=_ACTION_BODY, responses=responses(403, 404, 409))
-async def act(complaint_id: uuid.UUID, name: str, request: Request, pool: PoolDep,
-              staff: StaffDep) -> LifecycleState:
+@router.post(
+    "/{complaint_id}/actions/{name}",
+    response_model=LifecycleState,
+    openapi_extra=_ACTION_BODY,
+    responses=responses(403, 404, 409),
+)
+async def act(
+    complaint_id: uuid.UUID, name: str, request: Request, pool: PoolDep, staff: StaffDep
+) -> LifecycleState:
     """Take an action as the caller; answers with the new state, 409 if the state forbids it."""
     action, parsed = parse_action(STAFF_ACTIONS, name, await _json_body(request))
     row = await complaints.find(pool, complaint_id)

@@ -14,10 +14,18 @@ from workflows.models import LifecycleState
 router = APIRouter(prefix="/v1/complaints", tags=["complainant actions"])
 
 
-@router.post("/{tracking_code}/{name}", response_model=LifecycleState,
-             response_model_exclude={"officer"}, responses=responses(404, 409, 503))
+@router.post(
+    "/{tracking_code}/{name}",
+    response_model=LifecycleState,
+    response_model_exclude={"officer"},
+    responses=responses(404, 409, 503),
+)
 async def act(
-    tracking_code: str, name: str, request: Request, pool: PoolDep, settings: SettingsDep,
+    tracking_code: str,
+    name: str,
+    request: Request,
+    pool: PoolDep,
+    settings: SettingsDep,
     x_access_token: Annotated[str | None, Header()] = None,
     body: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> LifecycleState:

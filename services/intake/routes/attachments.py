@@ -14,16 +14,34 @@ from services.intake.schemas import AttachmentOut
 from services.intake.uploads import read_form
 
 router = APIRouter(prefix="/v1/complaints", tags=["attachments"])
-_UPLOAD_BODY = {"requestBody": {"content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"files": {
-        "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
+_UPLOAD_BODY = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                }
+            }
+        }
+    }
+}
 
 
-@router.post("/{tracking_code}/attachments", status_code=201,
-             response_model=list[AttachmentOut], openapi_extra=_UPLOAD_BODY,
-             responses=responses(400, 404, 409, 413, 415, 422, 503))
+@router.post(
+    "/{tracking_code}/attachments",
+    status_code=201,
+    response_model=list[AttachmentOut],
+    openapi_extra=_UPLOAD_BODY,
+    responses=responses(400, 404, 409, 413, 415, 422, 503),
+)
 async def add_attachments(
-    tracking_code: str, request: Request, pool: PoolDep, settings: SettingsDep,
+    tracking_code: str,
+    request: Request,
+    pool: PoolDep,
+    settings: SettingsDep,
     x_access_token: Annotated[str | None, Header()] = None,
 ) -> list[AttachmentOut]:
     """Attach photos or PDFs (multipart, any field name) to a complaint that is not closed."""
@@ -34,11 +52,17 @@ async def add_attachments(
     return [AttachmentOut.model_validate(ref.model_dump()) for ref in refs]
 
 
-@router.get("/{tracking_code}/attachments/{key}", response_class=Response,
-            responses={200: {"content": {kind: {} for kind in ALLOWED_TYPES}},
-                       **responses(404, 503)})
+@router.get(
+    "/{tracking_code}/attachments/{key}",
+    response_class=Response,
+    responses={200: {"content": {kind: {} for kind in ALLOWED_TYPES}}, **responses(404, 503)},
+)
 async def get_attachment(
-    tracking_code: str, key: str, request: Request, pool: PoolDep, settings: SettingsDep,
+    tracking_code: str,
+    key: str,
+    request: Request,
+    pool: PoolDep,
+    settings: SettingsDep,
     x_access_token: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One attached file, for the token holder only, as a download."""

@@ -53,18 +53,22 @@ def _open311_error(exc: Exception) -> Open311Error:
     if isinstance(exc, Open311Error):
         return exc
     if isinstance(exc, RequestValidationError):
-        return Open311Error(400, "; ".join(
-            f"{' '.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors()))
+        return Open311Error(
+            400,
+            "; ".join(
+                f"{' '.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors()
+            ),
+        )
     if isinstance(exc, StarletteHTTPException | Problem):
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else exc.status
         detail = str(exc.detail)
         retry_after = exc.headers.get("Retry-After") if isinstance(exc, Problem) else None
-        return Open311Error(status if status in (403, 404) else 400, detail, code=status,
-                            retry_after=retry_after)
+        return Open311Error(
+            status if status in (403, 404) else 400, detail, code=status, retry_after=retry_after
+        )
     if isinstance(exc, DATABASE_DOWN):
         log.warning("database.unavailable", error=type(exc).__name__)
-        return Open311Error(400, "the complaint store is unreachable; try again shortly",
-                            code=503)
+        return Open311Error(400, "the complaint store is unreachable; try again shortly", code=503)
     log.exception("open311.unexpected_error")
     return Open311Error(400, "general service error; please tell the provider", code=500)
 
@@ -99,8 +103,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Missing or invalid api_key"},
     404: {"description": "No such service, request or format"},
 }
-router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route,
-                   responses=_ERRORS)
+router = APIRouter(
+    prefix="/open311/v2", tags=["open311"], route_class=Open311Route, responses=_ERRORS
+)
 
 
 def _format(raw: str) -> Format:
@@ -124,9 +129,16 @@ async def get_discovery(fmt: str, request: Request, settings: SettingsDep) -> Re
     """Service discovery: this endpoint, its formats, where to get a key."""
     _format(fmt)
     url = str(request.base_url).rstrip("/") + router.prefix
-    return _answer(fmt, "discovery", discovery(
-        url, _catalogue(request), production=settings.environment == "production",
-        contact=settings.open311_contact))
+    return _answer(
+        fmt,
+        "discovery",
+        discovery(
+            url,
+            _catalogue(request),
+            production=settings.environment == "production",
+            contact=settings.open311_contact,
+        ),
+    )
 
 
 @router.get("/services.{fmt}")
@@ -149,8 +161,9 @@ async def get_service_definition(service_code: str, fmt: str, request: Request) 
 async def _form_items(request: Request) -> list[tuple[str, str]]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _FORM_TYPES:
-        raise Open311Error(400, "send the fields form-encoded "
-                                "(Content-Type: application/x-www-form-urlencoded)")
+        raise Open311Error(
+            400, "send the fields form-encoded (Content-Type: application/x-www-form-urlencoded)"
+        )
     try:
         form = await request.form(max_fields=200)
     except MultiPartException as exc:
@@ -165,7 +178,10 @@ async def _form_items(request: Request) -> list[tuple[str, str]]:
 
 @router.post("/requests.{fmt}")
 async def post_request(
-    fmt: str, request: Request, pool: PoolDep, settings: SettingsDep,
+    fmt: str,
+    request: Request,
+    pool: PoolDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """POST Service Request: a complaint on channel open311; a retry gets the first answer."""
@@ -186,13 +202,18 @@ async def post_request(
     refs = [] if key else submission_refs(api_key, form, now)
     ref = None
     if refs:
-        ref = await complaints.recent_ref(pool, Channel.OPEN311, refs, now - RETRY_WINDOW) \
-            or refs[0]
+        ref = (
+            await complaints.recent_ref(pool, Channel.OPEN311, refs, now - RETRY_WINDOW) or refs[0]
+        )
     body, extras = complaint(form, service.code, external_ref=ref)
-    created, _ = await submit(pool, settings, request.app.state.policy, body,
-                                   idempotency_key=key, channel_data=extras)
-    return _answer(fmt, "service_requests", [
-        created_view(created.tracking_code, created.access_token, form.get("account_id"))])
+    created, _ = await submit(
+        pool, settings, request.app.state.policy, body, idempotency_key=key, channel_data=extras
+    )
+    return _answer(
+        fmt,
+        "service_requests",
+        [created_view(created.tracking_code, created.access_token, form.get("account_id"))],
+    )
 
 
 # GET requests lists up to 1000 complaints to anyone: each distinct query reaches the
@@ -209,8 +230,14 @@ def requests_cache(app: FastAPI) -> ReadCache[tuple[Any, ...], tuple[bytes, str]
 def _query_key(fmt: Format, wanted: RequestFilter) -> tuple[Any, ...]:
     # Without dates (end unset) the window ends now: one query however the clock moved.
     start = wanted.start if wanted.end is not None else None
-    return (fmt, tuple(wanted.ids or ()), tuple(sorted(set(wanted.codes or ()))), start,
-            wanted.end, wanted.closed)
+    return (
+        fmt,
+        tuple(wanted.ids or ()),
+        tuple(sorted(set(wanted.codes or ()))),
+        start,
+        wanted.end,
+        wanted.closed,
+    )
 
 
 @router.get("/requests.{fmt}")
@@ -223,26 +250,37 @@ async def get_requests(fmt: str, request: Request, pool: PoolDep) -> Response:
 
     async def listed() -> tuple[bytes, str]:
         rows = await complaints.open311_requests(
-            pool, default_category=catalogue.default_code, tracking_codes=wanted.ids,
-            categories=wanted.codes, received_from=wanted.start, received_until=wanted.end,
-            closed=wanted.closed, limit=MAX_RESULTS)
+            pool,
+            default_category=catalogue.default_code,
+            tracking_codes=wanted.ids,
+            categories=wanted.codes,
+            received_from=wanted.start,
+            received_until=wanted.end,
+            closed=wanted.closed,
+            limit=MAX_RESULTS,
+        )
         timezone = request.app.state.policy.timezone
-        return render(output, "service_requests",
-                      [request_view(row, catalogue, timezone) for row in rows])
+        return render(
+            output, "service_requests", [request_view(row, catalogue, timezone) for row in rows]
+        )
 
     body, media_type = await requests_cache(request.app).get(_query_key(output, wanted), listed)
     return Response(body, media_type=media_type)
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
-async def get_request(service_request_id: str, fmt: str, request: Request,
-                      pool: PoolDep) -> Response:
+async def get_request(
+    service_request_id: str, fmt: str, request: Request, pool: PoolDep
+) -> Response:
     """GET Service Request: one complaint by its tracking code."""
     _format(fmt)
     catalogue = _catalogue(request)
     rows = await complaints.open311_requests(
-        pool, default_category=catalogue.default_code,
-        tracking_codes=[service_request_id.upper()], limit=1)
+        pool,
+        default_category=catalogue.default_code,
+        tracking_codes=[service_request_id.upper()],
+        limit=1,
+    )
     if not rows:
         raise Open311Error(404, f"service_request_id {service_request_id[:40]!r} was not found")
     timezone = request.app.state.policy.timezone

@@ -38,14 +38,17 @@ TRACK_SECONDS = 30 * 60  # how long a browser stays "signed in" to one complaint
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _HEADERS = {  # no script, no framing, nothing sent elsewhere, nothing cached
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self';"
-                               " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
 
 
-def _page(request: Request, template: str, here: str, *, status: int = 200,
-          **context: Any) -> HTMLResponse:
+def _page(
+    request: Request, template: str, here: str, *, status: int = 200, **context: Any
+) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     language, chosen = words.choose(request)
     token, fresh = csrf.issue(request, settings.secret_key)
@@ -53,46 +56,78 @@ def _page(request: Request, template: str, here: str, *, status: int = 200,
     context.setdefault("notice", None)
     context.setdefault("values", {})
     html = rendering.render(
-        f"pages/{template}", language, request.app.state.policy.timezone, csrf=token,
-        here=here, max_count=settings.attachment_max_count,
-        max_mb=forms.megabytes(settings.attachment_max_bytes), **context)
+        f"pages/{template}",
+        language,
+        request.app.state.policy.timezone,
+        csrf=token,
+        here=here,
+        max_count=settings.attachment_max_count,
+        max_mb=forms.megabytes(settings.attachment_max_bytes),
+        **context,
+    )
     response = HTMLResponse(html, status, headers=_HEADERS)
     if fresh:
         csrf.remember(request, response, fresh)
     if chosen:
-        response.set_cookie(words.COOKIE, language, max_age=365 * 24 * 3600, httponly=True,
-                            samesite="lax", secure=csrf.secure_cookies(request))
+        response.set_cookie(
+            words.COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=csrf.secure_cookies(request),
+        )
     return response
 
 
-async def _form(request: Request, settings: Settings, *,
-                sessionless: bool = False) -> Form | None:
+async def _form(request: Request, settings: Settings, *, sessionless: bool = False) -> Form | None:
     """The posted form if it parses and its CSRF token is good (for this tracking session, or
     `sessionless` also from before one); None otherwise."""
     try:
         form = await read_form(request, settings)
     except StarletteHTTPException:  # a malformed multipart body
         return None
-    good = csrf.valid(request, form.fields.get(csrf.FIELD), settings.secret_key,
-                      sessionless=sessionless)
+    good = csrf.valid(
+        request, form.fields.get(csrf.FIELD), settings.secret_key, sessionless=sessionless
+    )
     return form if good else None
 
 
 # Submitting --------------------------------------------------------------------------------
 
+
 def _categories(request: Request, language: str) -> list[tuple[str, str]]:
     # The routing categories; their public names are "Indonesian / English" descriptions.
     services = load_catalogue(request.app.state.settings.routing_rules).services
-    return [(s.code, s.name if language == "id" or " / " not in s.description
-             else s.description.split(" / ", 1)[1].rstrip(".")) for s in services]
+    return [
+        (
+            s.code,
+            s.name
+            if language == "id" or " / " not in s.description
+            else s.description.split(" / ", 1)[1].rstrip("."),
+        )
+        for s in services
+    ]
 
 
-def _submit_page(request: Request, *, values: dict[str, str] | None = None,
-                 errors: list[Message] | None = None, status: int = 200) -> HTMLResponse:
+def _submit_page(
+    request: Request,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[Message] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     language = words.choose(request)[0]
-    return _page(request, "submit.html", "/", status=status, values=values or {},
-                 errors=errors or [], categories=_categories(request, language),
-                 submission=secrets.token_urlsafe(16))
+    return _page(
+        request,
+        "submit.html",
+        "/",
+        status=status,
+        values=values or {},
+        errors=errors or [],
+        categories=_categories(request, language),
+        submission=secrets.token_urlsafe(16),
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -103,7 +138,9 @@ async def submit_form(request: Request) -> HTMLResponse:
 
 @router.post("/portal/complaints", response_model=None)
 async def submit_complaint(
-    request: Request, pool: PoolDep, settings: SettingsDep,
+    request: Request,
+    pool: PoolDep,
+    settings: SettingsDep,
 ) -> Response:
     """Store the complaint (channel web) and show its receipt; or the form with what to fix."""
     form = await _form(request, settings)
@@ -115,18 +152,27 @@ async def submit_complaint(
     try:
         body = forms.complaint(form, language, codes)
         created, _ = await submit(
-            pool, settings, request.app.state.policy, body,
+            pool,
+            settings,
+            request.app.state.policy,
+            body,
             idempotency_key=f"web-{key}" if key and _NONCE.fullmatch(key) else None,
-            uploads=form.uploads, store=request.app.state.attachments)
+            uploads=form.uploads,
+            store=request.app.state.attachments,
+        )
     except ValidationError as exc:
-        return _submit_page(request, values=form.fields, errors=forms.field_errors(exc),
-                            status=422)
+        return _submit_page(request, values=form.fields, errors=forms.field_errors(exc), status=422)
     except Problem as exc:
-        return _submit_page(request, values=form.fields, status=exc.status,
-                            errors=[forms.submission_refusal(exc, settings)])
+        return _submit_page(
+            request,
+            values=form.fields,
+            status=exc.status,
+            errors=[forms.submission_refusal(exc, settings)],
+        )
     except DATABASE_DOWN:
-        return _submit_page(request, values=form.fields, status=503,
-                            errors=[Message("error.unavailable")])
+        return _submit_page(
+            request, values=form.fields, status=503, errors=[Message("error.unavailable")]
+        )
     response = RedirectResponse("/portal/receipt", 303)
     _follow(request, response, created.tracking_code, created.access_token)
     return response
@@ -139,16 +185,28 @@ async def receipt(request: Request, pool: PoolDep, settings: SettingsDep) -> Res
     row = await _tracked(request, pool, settings)
     if row is None or followed is None:
         return _page(request, "track_form.html", "/track", notice=Message("receipt.gone"))
-    return _page(request, "receipt.html", "/portal/receipt",
-                 tracking_code=row["tracking_code"], access_token=followed[1])
+    return _page(
+        request,
+        "receipt.html",
+        "/portal/receipt",
+        tracking_code=row["tracking_code"],
+        access_token=followed[1],
+    )
 
 
 # Tracking ----------------------------------------------------------------------------------
 
+
 def _follow(request: Request, response: Response, tracking_code: str, token: str) -> None:
-    response.set_cookie(TRACK_COOKIE, f"{tracking_code}.{token}", max_age=TRACK_SECONDS,
-                        httponly=True, samesite="strict", path="/",
-                        secure=csrf.secure_cookies(request))
+    response.set_cookie(
+        TRACK_COOKIE,
+        f"{tracking_code}.{token}",
+        max_age=TRACK_SECONDS,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=csrf.secure_cookies(request),
+    )
 
 
 def _followed(request: Request) -> tuple[str, str] | None:
@@ -156,8 +214,9 @@ def _followed(request: Request) -> tuple[str, str] | None:
     return (code, token) if code and token else None
 
 
-async def _tracked(request: Request, pool: asyncpg.Pool,
-                   settings: Settings) -> asyncpg.Record | None:
+async def _tracked(
+    request: Request, pool: asyncpg.Pool, settings: Settings
+) -> asyncpg.Record | None:
     """The complaint this browser follows, if its cookie still names one with its token."""
     followed = _followed(request)
     if followed is None:
@@ -168,19 +227,31 @@ async def _tracked(request: Request, pool: asyncpg.Pool,
         return None
 
 
-async def _track_page(request: Request, pool: asyncpg.Pool, row: asyncpg.Record, *,
-                      status: int = 200, **context: Any) -> HTMLResponse:
+async def _track_page(
+    request: Request, pool: asyncpg.Pool, row: asyncpg.Record, *, status: int = 200, **context: Any
+) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     view = await tracking.view(pool, row)
     current = Status(view.status)
     rated = any(entry.event_type == "rated" for entry in view.timeline)
-    actions = [name for name, action in COMPLAINANT_ACTIONS.items()
-               if current in ALLOWED_FROM[action.update] and not (rated and name == "rating")]
-    can_attach = current != Status.CLOSED \
-        and len(view.attachments) < settings.attachment_max_count
-    response = _page(request, "track.html", "/track", status=status, view=view,
-                     actions=actions, can_attach=can_attach, nonce=secrets.token_urlsafe(16),
-                     failed=context.pop("failed", None), **context)
+    actions = [
+        name
+        for name, action in COMPLAINANT_ACTIONS.items()
+        if current in ALLOWED_FROM[action.update] and not (rated and name == "rating")
+    ]
+    can_attach = current != Status.CLOSED and len(view.attachments) < settings.attachment_max_count
+    response = _page(
+        request,
+        "track.html",
+        "/track",
+        status=status,
+        view=view,
+        actions=actions,
+        can_attach=can_attach,
+        nonce=secrets.token_urlsafe(16),
+        failed=context.pop("failed", None),
+        **context,
+    )
     followed = _followed(request)
     if followed is not None:  # each visit keeps the browser signed in a while longer
         _follow(request, response, *followed)
@@ -188,8 +259,9 @@ async def _track_page(request: Request, pool: asyncpg.Pool, row: asyncpg.Record,
 
 
 @router.get("/track", response_class=HTMLResponse)
-async def track(request: Request, pool: PoolDep, settings: SettingsDep,
-                done: str | None = None) -> HTMLResponse:
+async def track(
+    request: Request, pool: PoolDep, settings: SettingsDep, done: str | None = None
+) -> HTMLResponse:
     """The followed complaint, or the form asking for its tracking code and token."""
     row = await _tracked(request, pool, settings)
     if row is None:
@@ -204,38 +276,54 @@ async def track_open(request: Request, pool: PoolDep, settings: SettingsDep) -> 
     # The sign-in form was issued before any session (another tab may have started one since).
     form = await _form(request, settings, sessionless=True)
     if form is None:
-        return _page(request, "track_form.html", "/track", status=403,
-                     errors=[Message("error.csrf")])
+        return _page(
+            request, "track_form.html", "/track", status=403, errors=[Message("error.csrf")]
+        )
     code, token = form.text("tracking_code") or "", form.text("token") or ""
     try:
         row = await tracking.find(pool, settings, code, token)
     except Problem:
-        return _page(request, "track_form.html", "/track", status=404,
-                     values={"tracking_code": code}, errors=[Message("track.not_found")])
+        return _page(
+            request,
+            "track_form.html",
+            "/track",
+            status=404,
+            values={"tracking_code": code},
+            errors=[Message("track.not_found")],
+        )
     response = RedirectResponse("/track", 303)
     _follow(request, response, row["tracking_code"], token.strip())
     return response
 
 
 @router.post("/track/actions/{name}", response_model=None)
-async def track_act(name: str, request: Request, pool: PoolDep,
-                    settings: SettingsDep) -> Response:
+async def track_act(name: str, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """Reply, confirm, dispute or rate through the same path as the API."""
     form, row = await _form(request, settings), await _tracked(request, pool, settings)
     if row is None:
         return RedirectResponse("/track", 303)
     if form is None:
-        return await _track_page(request, pool, row, status=403,
-                                 errors=[Message("error.csrf")])
+        return await _track_page(request, pool, row, status=403, errors=[Message("error.csrf")])
     body = {field: form.fields[field] for field in forms.ACTION_FIELDS if form.text(field)}
     nonce = form.text("nonce") or ""
     try:  # a resent form (same nonce) is the same Update: Temporal answers it once
-        await tracking.act(request.app.state.lifecycles, row, name, body,
-                           update_id=f"web-{nonce}" if _NONCE.fullmatch(nonce) else None)
+        await tracking.act(
+            request.app.state.lifecycles,
+            row,
+            name,
+            body,
+            update_id=f"web-{nonce}" if _NONCE.fullmatch(nonce) else None,
+        )
     except Problem as exc:
-        return await _track_page(request, pool, row, status=exc.status, values=form.fields,
-                                 failed=name,
-                                 errors=[forms.action_refusal(exc, name, row["status"])])
+        return await _track_page(
+            request,
+            pool,
+            row,
+            status=exc.status,
+            values=form.fields,
+            failed=name,
+            errors=[forms.action_refusal(exc, name, row["status"])],
+        )
     return RedirectResponse(f"/track?done={name}", 303)
 
 
@@ -246,23 +334,23 @@ async def track_attach(request: Request, pool: PoolDep, settings: SettingsDep) -
     if row is None:
         return RedirectResponse("/track", 303)
     if form is None:
-        return await _track_page(request, pool, row, status=403,
-                                 errors=[Message("error.csrf")])
+        return await _track_page(request, pool, row, status=403, errors=[Message("error.csrf")])
     try:
         await tracking.attach(pool, settings, request.app.state.attachments, row, form.uploads)
     except AttachmentRefused as exc:
-        return await _track_page(request, pool, row, status=exc.status,
-                                 errors=[forms.attachment_refusal(exc, settings)])
+        return await _track_page(
+            request, pool, row, status=exc.status, errors=[forms.attachment_refusal(exc, settings)]
+        )
     except Problem as exc:
         message = "error.unavailable" if exc.status == 503 else "refused.attachments"
-        return await _track_page(request, pool, row, status=exc.status,
-                                 errors=[Message(message)])
+        return await _track_page(request, pool, row, status=exc.status, errors=[Message(message)])
     return RedirectResponse("/track?done=attachments", 303)
 
 
 @router.get("/track/attachments/{key}", response_model=None)
-async def track_download(key: str, request: Request, pool: PoolDep,
-                         settings: SettingsDep) -> Response:
+async def track_download(
+    key: str, request: Request, pool: PoolDep, settings: SettingsDep
+) -> Response:
     """One of the followed complaint's files, as a download."""
     row = await _tracked(request, pool, settings)
     if row is None:
@@ -276,15 +364,22 @@ async def track_forget(request: Request, settings: SettingsDep) -> Response:
     """Stop following the complaint in this browser (a shared computer, say)."""
     response = RedirectResponse("/track", 303)
     if await _form(request, settings) is not None:
-        response.delete_cookie(TRACK_COOKIE, path="/", secure=csrf.secure_cookies(request),
-                               httponly=True, samesite="strict")
+        response.delete_cookie(
+            TRACK_COOKIE,
+            path="/",
+            secure=csrf.secure_cookies(request),
+            httponly=True,
+            samesite="strict",
+        )
     return response
 
 
 # Confirming the e-mail address -------------------------------------------------------------
 
-async def _contact(pool: asyncpg.Pool, settings: Settings, tracking_code: str,
-                   token: str) -> asyncpg.Record | None:
+
+async def _contact(
+    pool: asyncpg.Pool, settings: Settings, tracking_code: str, token: str
+) -> asyncpg.Record | None:
     """The complaint whose receipt carried this link, if the token is its address's."""
     row = await complaints.find_by_tracking_code(pool, tracking_code.strip().upper())
     email = (row["complainant"] or {}).get("email") if row is not None else None
@@ -294,40 +389,64 @@ async def _contact(pool: asyncpg.Pool, settings: Settings, tracking_code: str,
     return row if hmac.compare_digest(expected.encode(), token.encode()) else None
 
 
-def _contact_page(request: Request, row: asyncpg.Record | None, *, done: bool = False,
-                  status: int = 200) -> HTMLResponse:
+def _contact_page(
+    request: Request, row: asyncpg.Record | None, *, done: bool = False, status: int = 200
+) -> HTMLResponse:
     if row is None:
-        return _page(request, "contact.html", "/track", status=404, ask=False,
-                     errors=[Message("contact.invalid")])
+        return _page(
+            request,
+            "contact.html",
+            "/track",
+            status=404,
+            ask=False,
+            errors=[Message("contact.invalid")],
+        )
     ask = not done and not complaints.contact_confirmed(row)
-    return _page(request, "contact.html", request.url.path, status=status, ask=ask,
-                 action=request.url.path, tracking_code=row["tracking_code"],
-                 notice=None if ask else Message("contact.done"))
+    return _page(
+        request,
+        "contact.html",
+        request.url.path,
+        status=status,
+        ask=ask,
+        action=request.url.path,
+        tracking_code=row["tracking_code"],
+        notice=None if ask else Message("contact.done"),
+    )
 
 
 @router.get("/contact/confirm/{tracking_code}/{token}", response_class=HTMLResponse)
-async def contact_form(tracking_code: str, token: str, request: Request, pool: PoolDep,
-                       settings: SettingsDep) -> HTMLResponse:
+async def contact_form(
+    tracking_code: str, token: str, request: Request, pool: PoolDep, settings: SettingsDep
+) -> HTMLResponse:
     """The receipt's link: a button, so that a mail scanner opening links confirms nothing."""
     return _contact_page(request, await _contact(pool, settings, tracking_code, token))
 
 
 @router.post("/contact/confirm/{tracking_code}/{token}", response_class=HTMLResponse)
-async def contact_confirm(tracking_code: str, token: str, request: Request, pool: PoolDep,
-                          settings: SettingsDep) -> HTMLResponse:
+async def contact_confirm(
+    tracking_code: str, token: str, request: Request, pool: PoolDep, settings: SettingsDep
+) -> HTMLResponse:
     """Record that the address is the complainant's: every later step is mailed to it."""
     row = await _contact(pool, settings, tracking_code, token)
     if row is None:
         return _contact_page(request, None)
     if await _form(request, settings) is None:
-        return _page(request, "contact.html", request.url.path, status=403, ask=True,
-                     action=request.url.path, tracking_code=row["tracking_code"],
-                     errors=[Message("error.csrf")])
+        return _page(
+            request,
+            "contact.html",
+            request.url.path,
+            status=403,
+            ask=True,
+            action=request.url.path,
+            tracking_code=row["tracking_code"],
+            errors=[Message("error.csrf")],
+        )
     await complaints.confirm_contact(pool, row["id"])
     return _contact_page(request, row, done=True)
 
 
 # Too many requests -------------------------------------------------------------------------
+
 
 def too_many(request: Request, exc: TooManyRequests) -> HTMLResponse:
     """The page a visitor sees past a rate limit, with the wait in minutes."""

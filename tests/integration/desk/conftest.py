@@ -18,8 +18,9 @@ SECRET = "desk-test-secret-long-enough-for-hs256"
 
 @pytest_asyncio.fixture
 async def desk(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=pg_dsn, secret_key=SECRET,
-                        temporal_address=f"127.0.0.1:{devstack.free_port()}")
+    settings = Settings(
+        database_url=pg_dsn, secret_key=SECRET, temporal_address=f"127.0.0.1:{devstack.free_port()}"
+    )
     async with asgi_client(create_app(settings), "http://desk") as client:
         yield client
 

@@ -20,11 +20,9 @@ CALL = {
 }
 
 
-
 def auth(role: str, user: str = "tester") -> dict[str, str]:
     unit = "layanan-pelanggan" if role in ("officer", "supervisor") else None
     return staff(role, unit, user)
-
 
 
 async def test_an_officer_enters_a_call_recorded_as_phone_with_the_officer(
@@ -36,14 +34,16 @@ async def test_an_officer_enters_a_call_recorded_as_phone_with_the_officer(
     created = answer.json()
     assert created["tracking_code"].startswith("ADU-") and created["access_token"]
 
-    row = await pool.fetchrow("SELECT * FROM complaints WHERE id = $1",
-                              uuid.UUID(created["id"]))
+    row = await pool.fetchrow("SELECT * FROM complaints WHERE id = $1", uuid.UUID(created["id"]))
     assert row["channel"] == "phone"
     assert row["entered_by"] == officer
     assert row["complainant"]["name"] == "Pak Darto"
     assert row["description"] == CALL["description"]
-    event = await pool.fetchval("SELECT payload FROM outbox WHERE payload->>'complaint_id' = $1"
-                                " AND subject = 'aduan.complaint.received'", created["id"])
+    event = await pool.fetchval(
+        "SELECT payload FROM outbox WHERE payload->>'complaint_id' = $1"
+        " AND subject = 'aduan.complaint.received'",
+        created["id"],
+    )
     assert event["data"]["entered_by"] == officer
     assert event["data"]["channel"] == "phone"
     assert "Darto" not in str(event)  # the caller's identity stays off the bus
@@ -63,8 +63,9 @@ async def test_a_retried_entry_returns_the_first_answer(
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
-    count = await pool.fetchval("SELECT count(*) FROM complaints WHERE id = $1",
-                                uuid.UUID(first.json()["id"]))
+    count = await pool.fetchval(
+        "SELECT count(*) FROM complaints WHERE id = $1", uuid.UUID(first.json()["id"])
+    )
     assert count == 1
 
 
@@ -74,15 +75,17 @@ async def test_supervisors_and_admins_may_enter_calls(
 ) -> None:
     answer = await desk.post("/v1/staff/complaints", json=CALL, headers=auth(role, role))
     assert answer.status_code == 201, answer.text
-    entered_by = await pool.fetchval("SELECT entered_by FROM complaints WHERE id = $1",
-                                     uuid.UUID(answer.json()["id"]))
+    entered_by = await pool.fetchval(
+        "SELECT entered_by FROM complaints WHERE id = $1", uuid.UUID(answer.json()["id"])
+    )
     assert entered_by == role
 
 
 async def test_ops_may_not_enter_a_call(desk: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     before = await pool.fetchval("SELECT count(*) FROM complaints")
     problem = assert_problem(
-        await desk.post("/v1/staff/complaints", json=CALL, headers=auth("ops")), 403)
+        await desk.post("/v1/staff/complaints", json=CALL, headers=auth("ops")), 403
+    )
     assert "ops" in problem["detail"]
     assert await pool.fetchval("SELECT count(*) FROM complaints") == before
 
@@ -107,11 +110,15 @@ async def test_a_bad_body_is_422_naming_the_field(
     desk: httpx.AsyncClient, body: Any, field: str
 ) -> None:
     problem = assert_problem(
-        await desk.post("/v1/staff/complaints", json=body, headers=auth("officer")), 422)
+        await desk.post("/v1/staff/complaints", json=body, headers=auth("officer")), 422
+    )
     assert field in [error["field"] for error in problem["errors"]]
 
 
 async def test_malformed_json_is_400(desk: httpx.AsyncClient) -> None:
-    answer = await desk.post("/v1/staff/complaints", content=b"{not json",
-                             headers={**auth("officer"), "Content-Type": "application/json"})
+    answer = await desk.post(
+        "/v1/staff/complaints",
+        content=b"{not json",
+        headers={**auth("officer"), "Content-Type": "application/json"},
+    )
     assert_problem(answer, 400)

@@ -26,29 +26,40 @@ from tests.integration.desk.conftest import SECRET, auth
 NOW = datetime.now(UTC)
 
 
-
-
 def new_unit() -> str:
     return f"unit-{uuid.uuid4().hex[:8]}"
 
 
 async def complaint(
-    pool: asyncpg.Pool, unit: str | None, *, status: str = "routed", level: str = "none",
-    complaint_class: str = "standard", due: dict[str, timedelta] | None = None,
-    met: tuple[str, ...] = (), **fields: Any,
+    pool: asyncpg.Pool,
+    unit: str | None,
+    *,
+    status: str = "routed",
+    level: str = "none",
+    complaint_class: str = "standard",
+    due: dict[str, timedelta] | None = None,
+    met: tuple[str, ...] = (),
+    **fields: Any,
 ) -> str:
     """A complaint of `unit` as a running lifecycle would leave it; `due` is relative to now."""
     complaint_id = await insert_complaint(pool, **fields)
     await pool.execute(
         """UPDATE complaints SET unit = $2, status = $3, escalation_level = $4,
                complaint_class = $5, officer = 'budi' WHERE id = $1""",
-        complaint_id, unit, status, level, complaint_class,
+        complaint_id,
+        unit,
+        status,
+        level,
+        complaint_class,
     )
     for kind, offset in (due or {}).items():
         await pool.execute(
             """INSERT INTO deadlines (complaint_id, kind, started_at, due_at, met_at)
             VALUES ($1, $2, $3, $4, $5)""",
-            complaint_id, kind, NOW - timedelta(days=1), NOW + offset,
+            complaint_id,
+            kind,
+            NOW - timedelta(days=1),
+            NOW + offset,
             NOW if kind in met else None,
         )
     return str(complaint_id)
@@ -59,12 +70,15 @@ def ids(answer: httpx.Response) -> list[str]:
     return [row["id"] for row in answer.json()]
 
 
-
 # --- 401 --------------------------------------------------------------------------------
 
+
 def _crafted(claims: dict[str, Any], secret: str = SECRET) -> str:
-    return jwt.encode({"sub": "x", "exp": NOW + timedelta(hours=1), **claims},
-                      signing_key(secret), algorithm="HS256")
+    return jwt.encode(
+        {"sub": "x", "exp": NOW + timedelta(hours=1), **claims},
+        signing_key(secret),
+        algorithm="HS256",
+    )
 
 
 BAD_AUTHORIZATION = {
@@ -87,8 +101,12 @@ async def test_without_a_valid_token_every_route_answers_401(
     for request in (
         desk.build_request("GET", "/v1/staff/complaints?status=bogus", headers=headers),
         desk.build_request("GET", f"/v1/staff/complaints/{complaint_id}", headers=headers),
-        desk.build_request("POST", f"/v1/staff/complaints/{complaint_id}/actions/acknowledge",
-                           headers=headers, content=b"{not json"),
+        desk.build_request(
+            "POST",
+            f"/v1/staff/complaints/{complaint_id}/actions/acknowledge",
+            headers=headers,
+            content=b"{not json",
+        ),
     ):
         answer = await desk.send(request)
         assert_problem(answer, 401)
@@ -96,14 +114,18 @@ async def test_without_a_valid_token_every_route_answers_401(
 
 
 async def test_an_unreachable_identity_provider_is_503_not_401(pg_dsn: str) -> None:
-    settings = Settings(database_url=pg_dsn, secret_key=SECRET,
-                        jwt_jwks_url=f"http://127.0.0.1:{devstack.free_port()}/jwks")
+    settings = Settings(
+        database_url=pg_dsn,
+        secret_key=SECRET,
+        jwt_jwks_url=f"http://127.0.0.1:{devstack.free_port()}/jwks",
+    )
     async with asgi_client(create_app(settings), "http://desk") as client:
         answer = await client.get("/v1/staff/complaints", headers=auth("admin"))
     assert_problem(answer, 503)
 
 
 # --- reading and acting by role -----------------------------------------------------------
+
 
 async def test_an_officer_reads_and_acts_only_in_their_unit(
     desk: httpx.AsyncClient, pool: asyncpg.Pool
@@ -116,12 +138,14 @@ async def test_an_officer_reads_and_acts_only_in_their_unit(
     seen = await desk.get(f"/v1/staff/complaints/{own}", headers=officer)
     assert seen.status_code == 200 and seen.json()["unit"] == mine
     assert_problem(await desk.get(f"/v1/staff/complaints/{other}", headers=officer), 403)
-    acted = await desk.post(f"/v1/staff/complaints/{other}/actions/acknowledge", json={},
-                            headers=officer)
+    acted = await desk.post(
+        f"/v1/staff/complaints/{other}/actions/acknowledge", json={}, headers=officer
+    )
     assert_problem(acted, 403)
     # Their own unit gets through every check to the lifecycle engine, which is away here.
-    acted = await desk.post(f"/v1/staff/complaints/{own}/actions/acknowledge", json={},
-                            headers=officer)
+    acted = await desk.post(
+        f"/v1/staff/complaints/{own}/actions/acknowledge", json={}, headers=officer
+    )
     assert_problem(acted, 503)
 
 
@@ -135,8 +159,9 @@ async def test_an_officer_lists_only_their_unit(
 
     # The other unit's complaint is escalated: officers still do not see it.
     assert ids(await desk.get("/v1/staff/complaints", headers=officer)) == [own]
-    assert ids(await desk.get("/v1/staff/complaints", headers=officer,
-                              params={"unit": mine})) == [own]
+    assert ids(await desk.get("/v1/staff/complaints", headers=officer, params={"unit": mine})) == [
+        own
+    ]
     refused = await desk.get("/v1/staff/complaints", headers=officer, params={"unit": theirs})
     assert_problem(refused, 403)
 
@@ -153,19 +178,24 @@ async def test_a_supervisor_reads_escalations_anywhere_but_acts_only_in_their_un
     listed = await desk.get("/v1/staff/complaints", headers=supervisor, params={"limit": 500})
     assert {own, escalated} <= set(ids(listed))
     assert quiet not in ids(listed)
-    assert all(row["unit"] == mine or row["escalation_level"] != "none"
-               for row in listed.json())
-    assert ids(await desk.get("/v1/staff/complaints", headers=supervisor,
-                              params={"unit": theirs})) == [escalated]
+    assert all(row["unit"] == mine or row["escalation_level"] != "none" for row in listed.json())
+    assert ids(
+        await desk.get("/v1/staff/complaints", headers=supervisor, params={"unit": theirs})
+    ) == [escalated]
 
-    assert (await desk.get(f"/v1/staff/complaints/{escalated}", headers=supervisor)) \
-        .status_code == 200
+    assert (
+        await desk.get(f"/v1/staff/complaints/{escalated}", headers=supervisor)
+    ).status_code == 200
     assert_problem(await desk.get(f"/v1/staff/complaints/{quiet}", headers=supervisor), 403)
-    acted = await desk.post(f"/v1/staff/complaints/{escalated}/actions/note",
-                            json={"text": "Saya cek"}, headers=supervisor)
+    acted = await desk.post(
+        f"/v1/staff/complaints/{escalated}/actions/note",
+        json={"text": "Saya cek"},
+        headers=supervisor,
+    )
     assert_problem(acted, 403)
-    acted = await desk.post(f"/v1/staff/complaints/{own}/actions/note",
-                            json={"text": "Saya cek"}, headers=supervisor)
+    acted = await desk.post(
+        f"/v1/staff/complaints/{own}/actions/note", json={"text": "Saya cek"}, headers=supervisor
+    )
     assert_problem(acted, 503)
 
 
@@ -174,18 +204,19 @@ async def test_ops_read_everything_and_act_on_nothing(
 ) -> None:
     complaint_id = await complaint(pool, new_unit())
     ops = auth("ops")
-    assert (await desk.get(f"/v1/staff/complaints/{complaint_id}", headers=ops)).status_code \
-        == 200
+    assert (await desk.get(f"/v1/staff/complaints/{complaint_id}", headers=ops)).status_code == 200
     for name, body in (("acknowledge", {}), ("note", {"text": "lihat"})):
-        acted = await desk.post(f"/v1/staff/complaints/{complaint_id}/actions/{name}",
-                                json=body, headers=ops)
+        acted = await desk.post(
+            f"/v1/staff/complaints/{complaint_id}/actions/{name}", json=body, headers=ops
+        )
         assert "ops" in assert_problem(acted, 403)["detail"]
 
 
 async def test_an_admin_acts_anywhere(desk: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     complaint_id = await complaint(pool, None, status="received")
-    acted = await desk.post(f"/v1/staff/complaints/{complaint_id}/actions/acknowledge",
-                            json={}, headers=auth("admin"))
+    acted = await desk.post(
+        f"/v1/staff/complaints/{complaint_id}/actions/acknowledge", json={}, headers=auth("admin")
+    )
     assert_problem(acted, 503)
 
 
@@ -202,37 +233,52 @@ async def test_an_action_is_checked_in_order_name_body_complaint_then_role(
     fields = {error["field"] for error in assert_problem(invalid, 422)["errors"]}
     assert "message" in fields
     assert_problem(await desk.post(f"{url}/respond", content=b"{oops", headers=stranger), 400)
-    missing = await desk.post(f"/v1/staff/complaints/{uuid.uuid4()}/actions/respond",
-                              json={"message": "x"}, headers=stranger)
+    missing = await desk.post(
+        f"/v1/staff/complaints/{uuid.uuid4()}/actions/respond",
+        json={"message": "x"},
+        headers=stranger,
+    )
     assert_problem(missing, 404)
-    assert_problem(await desk.post(f"{url}/respond", json={"message": "x"}, headers=stranger),
-                   403)
+    assert_problem(await desk.post(f"{url}/respond", json={"message": "x"}, headers=stranger), 403)
 
 
 # --- the queue ----------------------------------------------------------------------------
+
 
 async def test_the_queue_filters_and_puts_the_soonest_unmet_deadline_first(
     desk: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     unit = new_unit()
     soon = await complaint(pool, unit, due={"first_response": timedelta(hours=2)})
-    late = await complaint(pool, unit, status="in_progress", level="supervisor",
-                           due={"resolution": timedelta(hours=-1)})
-    later = await complaint(pool, unit, complaint_class="light",
-                            due={"first_response": timedelta(days=1),
-                                 "routing": timedelta(hours=-5)}, met=("routing",))
-    answered = await complaint(pool, unit, status="responded",
-                               due={"resolution": timedelta(hours=-3)}, met=("resolution",))
-    closed = await complaint(pool, unit, status="closed",
-                             due={"first_response": timedelta(hours=-9)})
+    late = await complaint(
+        pool,
+        unit,
+        status="in_progress",
+        level="supervisor",
+        due={"resolution": timedelta(hours=-1)},
+    )
+    later = await complaint(
+        pool,
+        unit,
+        complaint_class="light",
+        due={"first_response": timedelta(days=1), "routing": timedelta(hours=-5)},
+        met=("routing",),
+    )
+    answered = await complaint(
+        pool, unit, status="responded", due={"resolution": timedelta(hours=-3)}, met=("resolution",)
+    )
+    closed = await complaint(
+        pool, unit, status="closed", due={"first_response": timedelta(hours=-9)}
+    )
     admin = auth("admin")
 
     async def queue(**params: Any) -> list[str]:
-        return ids(await desk.get("/v1/staff/complaints", headers=admin,
-                                  params={"unit": unit, **params}))
+        return ids(
+            await desk.get("/v1/staff/complaints", headers=admin, params={"unit": unit, **params})
+        )
 
     assert await queue() == [late, soon, later, answered, closed]
-    listed = (await desk.get("/v1/staff/complaints", headers=admin, params={"unit": unit}))
+    listed = await desk.get("/v1/staff/complaints", headers=admin, params={"unit": unit})
     assert [row["overdue"] for row in listed.json()] == [True, False, False, False, False]
     assert await queue(overdue="true") == [late]
     assert await queue(overdue="false") == [soon, later, answered, closed]
@@ -242,10 +288,19 @@ async def test_the_queue_filters_and_puts_the_soonest_unmet_deadline_first(
     assert await queue(limit=2) == [late, soon]
 
 
-@pytest.mark.parametrize("params", [
-    {"status": "bogus"}, {"escalation_level": "minister"}, {"overdue": "maybe"},
-    {"limit": "0"}, {"limit": "501"}, {"class": "express"}, {"sort": "name"},
-], ids=lambda params: "-".join(f"{k}={v}" for k, v in params.items()))
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "bogus"},
+        {"escalation_level": "minister"},
+        {"overdue": "maybe"},
+        {"limit": "0"},
+        {"limit": "501"},
+        {"class": "express"},
+        {"sort": "name"},
+    ],
+    ids=lambda params: "-".join(f"{k}={v}" for k, v in params.items()),
+)
 async def test_invalid_filters_are_422_problems(
     desk: httpx.AsyncClient, params: dict[str, str]
 ) -> None:
@@ -256,6 +311,7 @@ async def test_invalid_filters_are_422_problems(
 
 # --- one complaint ------------------------------------------------------------------------
 
+
 async def test_a_complaint_shows_unit_officer_class_deadlines_and_internal_notes(
     desk: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
@@ -265,7 +321,11 @@ async def test_a_complaint_shows_unit_officer_class_deadlines_and_internal_notes
         await pool.execute(
             """INSERT INTO timeline (complaint_id, step, event_type, status, escalation_level,
                    public, data, occurred_at) VALUES ($1, $2, $2, 'routed', 'none', $3, $4, $5)""",
-            uuid.UUID(complaint_id), step, public, {"text": step}, NOW,
+            uuid.UUID(complaint_id),
+            step,
+            public,
+            {"text": step},
+            NOW,
         )
     seen = await desk.get(f"/v1/staff/complaints/{complaint_id}", headers=auth("officer", unit))
     assert seen.status_code == 200, seen.text
@@ -273,27 +333,36 @@ async def test_a_complaint_shows_unit_officer_class_deadlines_and_internal_notes
     assert (body["unit"], body["officer"], body["complaint_class"]) == (unit, "budi", "standard")
     assert body["overdue"] is True
     assert [(d["kind"], d["met_at"]) for d in body["deadlines"]] == [("first_response", None)]
-    assert [(t["step"], t["public"]) for t in body["timeline"]] == [("routed", True),
-                                                                    ("note:1", False)]
-    assert_problem(await desk.get(f"/v1/staff/complaints/{uuid.uuid4()}",
-                                  headers=auth("admin")), 404)
+    assert [(t["step"], t["public"]) for t in body["timeline"]] == [
+        ("routed", True),
+        ("note:1", False),
+    ]
+    assert_problem(
+        await desk.get(f"/v1/staff/complaints/{uuid.uuid4()}", headers=auth("admin")), 404
+    )
 
 
-CONFIDENTIAL = {"name": "Siti Rahasia", "email": "rahasia@example.id", "phone": "0812555",
-                "confidential": True}
+CONFIDENTIAL = {
+    "name": "Siti Rahasia",
+    "email": "rahasia@example.id",
+    "phone": "0812555",
+    "confidential": True,
+}
 
 
-@pytest.mark.parametrize(("role", "sees"), [("officer", False), ("ops", False),
-                                            ("supervisor", True), ("admin", True)])
+@pytest.mark.parametrize(
+    ("role", "sees"), [("officer", False), ("ops", False), ("supervisor", True), ("admin", True)]
+)
 async def test_a_confidential_complainant_is_shown_only_to_supervisors_and_admins(
     desk: httpx.AsyncClient, pool: asyncpg.Pool, role: str, sees: bool
 ) -> None:
     unit = new_unit()
     complaint_id = await complaint(pool, unit, complainant=CONFIDENTIAL, account_ref="PEL-9")
     with capture_logs() as logs:
-        seen = await desk.get(f"/v1/staff/complaints/{complaint_id}",
-                              headers=auth(role, unit if role in ("officer", "supervisor")
-                                           else None))
+        seen = await desk.get(
+            f"/v1/staff/complaints/{complaint_id}",
+            headers=auth(role, unit if role in ("officer", "supervisor") else None),
+        )
     assert seen.status_code == 200, seen.text
     if sees:
         assert seen.json()["complainant"] == CONFIDENTIAL

@@ -20,11 +20,20 @@ from aduan.config import Settings
 
 KEY = "open311-test-key"
 REPORT = {  # the specification's example request, with Aduan's values
-    "api_key": KEY, "jurisdiction_id": "air.example.id", "service_code": "billing",
-    "lat": "-6.2088", "long": "106.8456", "address_string": "Jl. Melati 3, Jakarta",
-    "address_id": "PAM-55", "email": "siti@example.id", "device_id": "tt222111",
-    "account_id": "PEL-001234", "first_name": "Siti", "last_name": "Aminah",
-    "phone": "081234567890", "media_url": "https://example.id/meter.jpg",
+    "api_key": KEY,
+    "jurisdiction_id": "air.example.id",
+    "service_code": "billing",
+    "lat": "-6.2088",
+    "long": "106.8456",
+    "address_string": "Jl. Melati 3, Jakarta",
+    "address_id": "PAM-55",
+    "email": "siti@example.id",
+    "device_id": "tt222111",
+    "account_id": "PEL-001234",
+    "first_name": "Siti",
+    "last_name": "Aminah",
+    "phone": "081234567890",
+    "media_url": "https://example.id/meter.jpg",
 }
 
 
@@ -33,14 +42,11 @@ def settings(dsn: str) -> Settings:
     return Settings(database_url=dsn, open311_api_keys=f"other-key, {KEY}")
 
 
-
-
 @contextmanager
 def serve(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free port, for clients that speak real HTTP."""
     port = devstack.free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -56,8 +62,11 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 def report(**changes: str | None) -> dict[str, str]:
     """The example report with a fresh description; None removes a field."""
-    fields = {**REPORT, "description": f"Tagihan air naik dua kali lipat ({uuid.uuid4()})",
-              **changes}
+    fields = {
+        **REPORT,
+        "description": f"Tagihan air naik dua kali lipat ({uuid.uuid4()})",
+        **changes,
+    }
     return {key: value for key, value in fields.items() if value is not None}
 
 
@@ -68,8 +77,10 @@ def errors(answer: httpx.Response) -> list[dict[str, Any]]:
         return found
     root = ET.fromstring(answer.content)
     assert root.tag == "errors"
-    return [{"code": int(e.findtext("code", "")), "description": e.findtext("description")}
-            for e in root.iter("error")]
+    return [
+        {"code": int(e.findtext("code", "")), "description": e.findtext("description")}
+        for e in root.iter("error")
+    ]
 
 
 async def open311_count(pool: asyncpg.Pool) -> int:
@@ -78,8 +89,9 @@ async def open311_count(pool: asyncpg.Pool) -> int:
     return count
 
 
-async def post(client: httpx.AsyncClient, fields: dict[str, str], fmt: str = "json",
-                **headers: str) -> httpx.Response:
+async def post(
+    client: httpx.AsyncClient, fields: dict[str, str], fmt: str = "json", **headers: str
+) -> httpx.Response:
     """POST requests.{fmt} with form-encoded fields."""
     return await client.post(f"/requests.{fmt}", data=fields, headers=headers)
 

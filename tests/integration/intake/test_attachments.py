@@ -29,8 +29,6 @@ MAX_BYTES = 5 * 1024 * 1024
 PNG = png(3, 2)
 
 
-
-
 @pytest_asyncio.fixture
 async def intake(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(database_url=pg_dsn, nats_url=nats_url, secret_key=SECRET)
@@ -40,21 +38,28 @@ async def intake(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]
 
 @pytest_asyncio.fixture
 async def desk(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=pg_dsn, nats_url=nats_url, secret_key=SECRET,
-                        temporal_address=f"127.0.0.1:{devstack.free_port()}")
+    settings = Settings(
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        secret_key=SECRET,
+        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+    )
     async with asgi_client(desk_app(settings), "http://desk") as client:
         yield client
 
 
-async def submit_form(intake: httpx.AsyncClient, files: list[tuple[str, bytes, str]],
-                      **fields: str) -> httpx.Response:
+async def submit_form(
+    intake: httpx.AsyncClient, files: list[tuple[str, bytes, str]], **fields: str
+) -> httpx.Response:
     """Submit through the citizen form, as a browser would (CSRF cookie and token)."""
     form = (await intake.get("/")).text
     hidden = dict(re.findall(r'name="(csrf|submission)" value="([^"]+)"', form))
-    data = {"description": "Meteran air saya rusak, angkanya berputar terus.", **hidden,
-            **fields}
-    return await intake.post("/portal/complaints", data=data, files=[
-        ("attachments", (name, content, claimed)) for name, content, claimed in files])
+    data = {"description": "Meteran air saya rusak, angkanya berputar terus.", **hidden, **fields}
+    return await intake.post(
+        "/portal/complaints",
+        data=data,
+        files=[("attachments", (name, content, claimed)) for name, content, claimed in files],
+    )
 
 
 async def receipt(intake: httpx.AsyncClient) -> tuple[str, str]:
@@ -72,8 +77,11 @@ async def stored(pool: asyncpg.Pool, js: JetStreamContext) -> tuple[int, int, in
         objects = (await js.stream_info(f"OBJ_{BUCKET}")).state.messages
     except NotFoundError:
         objects = 0
-    return (await pool.fetchval("SELECT count(*) FROM complaints"),
-            await pool.fetchval("SELECT count(*) FROM outbox"), objects)
+    return (
+        await pool.fetchval("SELECT count(*) FROM complaints"),
+        await pool.fetchval("SELECT count(*) FROM outbox"),
+        objects,
+    )
 
 
 def staff(role: str, unit: str | None = None) -> dict[str, str]:
@@ -81,11 +89,13 @@ def staff(role: str, unit: str | None = None) -> dict[str, str]:
 
 
 async def test_a_png_and_a_pdf_come_back_byte_identical_to_the_token_holder_only(
-    intake: httpx.AsyncClient, js: JetStreamContext,
+    intake: httpx.AsyncClient,
+    js: JetStreamContext,
 ) -> None:
     # The client's claimed types are wrong on purpose: the stored type comes from the bytes.
-    answer = await submit_form(intake, [("meter.png", PNG, "application/octet-stream"),
-                                        ("tagihan.pdf", PDF, "image/png")])
+    answer = await submit_form(
+        intake, [("meter.png", PNG, "application/octet-stream"), ("tagihan.pdf", PDF, "image/png")]
+    )
     assert answer.status_code == 303, answer.text
     code, token = await receipt(intake)
 
@@ -93,7 +103,9 @@ async def test_a_png_and_a_pdf_come_back_byte_identical_to_the_token_holder_only
     assert seen.status_code == 200
     kept = {a["name"]: a for a in seen.json()["attachments"]}
     assert {n: (a["content_type"], a["size"]) for n, a in kept.items()} == {
-        "meter.png": ("image/png", len(PNG)), "tagihan.pdf": ("application/pdf", len(PDF))}
+        "meter.png": ("image/png", len(PNG)),
+        "tagihan.pdf": ("application/pdf", len(PDF)),
+    }
 
     for name, content in (("meter.png", PNG), ("tagihan.pdf", PDF)):
         url = f"/v1/complaints/{code}/attachments/{kept[name]['key']}"
@@ -114,19 +126,19 @@ async def test_a_png_and_a_pdf_come_back_byte_identical_to_the_token_holder_only
 
     # The tracking page links the files without the token in any URL (its cookie carries it).
     page = (await intake.get("/track")).text
-    assert f'/track/attachments/{kept["meter.png"]["key"]}' in page and token not in page
+    assert f"/track/attachments/{kept['meter.png']['key']}" in page and token not in page
     via_page = await intake.get(f"/track/attachments/{kept['meter.png']['key']}")
     assert via_page.content == PNG
     intake.cookies.clear()
-    assert (await intake.get(f"/track/attachments/{kept['meter.png']['key']}")).status_code \
-        == 404
+    assert (await intake.get(f"/track/attachments/{kept['meter.png']['key']}")).status_code == 404
 
 
 async def test_an_api_client_adds_files_to_its_complaint_up_to_the_limit(
     intake: httpx.AsyncClient,
 ) -> None:
-    created = (await intake.post("/v1/complaints", json={"description": "Air mati sejak pagi"}
-                                 )).json()
+    created = (
+        await intake.post("/v1/complaints", json={"description": "Air mati sejak pagi"})
+    ).json()
     headers = {"X-Access-Token": created["access_token"]}
     url = f"/v1/complaints/{created['tracking_code']}/attachments"
     added = await intake.post(url, headers=headers, files=[("files", ("a.png", PNG, "x/y"))])
@@ -142,24 +154,37 @@ async def test_an_api_client_adds_files_to_its_complaint_up_to_the_limit(
     assert len(view.json()["attachments"]) == 1
 
 
-@pytest.mark.parametrize(("files", "status", "reason"), [
-    ([("foto.jpg", EXE, "image/jpeg")], 415, "unsupported_type"),
-    ([("foto.jpg", HTML, "image/jpeg")], 415, "unsupported_type"),
-    ([("ok.png", PNG, "image/png"), ("big.png", PNG + b"\x00" * MAX_BYTES, "image/png")],
-     413, "too_large"),
-    ([(f"{i}.png", PNG, "image/png") for i in range(6)], 422, "too_many"),
-])
+@pytest.mark.parametrize(
+    ("files", "status", "reason"),
+    [
+        ([("foto.jpg", EXE, "image/jpeg")], 415, "unsupported_type"),
+        ([("foto.jpg", HTML, "image/jpeg")], 415, "unsupported_type"),
+        (
+            [("ok.png", PNG, "image/png"), ("big.png", PNG + b"\x00" * MAX_BYTES, "image/png")],
+            413,
+            "too_large",
+        ),
+        ([(f"{i}.png", PNG, "image/png") for i in range(6)], 422, "too_many"),
+    ],
+)
 async def test_a_refused_file_stores_nothing_at_all(
-    intake: httpx.AsyncClient, pool: asyncpg.Pool, js: JetStreamContext,
-    files: list[tuple[str, bytes, str]], status: int, reason: str,
+    intake: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
+    files: list[tuple[str, bytes, str]],
+    status: int,
+    reason: str,
 ) -> None:
     before = await stored(pool, js)
     # Through the citizen form: the page says what was wrong and keeps what was typed.
     answer = await submit_form(intake, files, subject="Meter rusak")
     assert answer.status_code == status
     assert 'value="Meter rusak"' in answer.text
-    assert {"unsupported_type": "bukan foto", "too_large": "terlalu besar",
-            "too_many": "Paling banyak 5 lampiran"}[reason] in answer.text
+    assert {
+        "unsupported_type": "bukan foto",
+        "too_large": "terlalu besar",
+        "too_many": "Paling banyak 5 lampiran",
+    }[reason] in answer.text
     assert await stored(pool, js) == before
     # Through the API: a problem naming the reason.
     created = (await intake.post("/v1/complaints", json={"description": "Meter rusak"})).json()
@@ -167,7 +192,8 @@ async def test_a_refused_file_stores_nothing_at_all(
     refused = await intake.post(
         f"/v1/complaints/{created['tracking_code']}/attachments",
         headers={"X-Access-Token": created["access_token"]},
-        files=[("files", (n, c, t)) for n, c, t in files])
+        files=[("files", (n, c, t)) for n, c, t in files],
+    )
     assert refused.status_code == status
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["reason"] == reason
@@ -175,10 +201,13 @@ async def test_a_refused_file_stores_nothing_at_all(
 
 
 async def test_with_nats_down_a_submission_with_files_is_refused_whole(
-    pg_dsn: str, pool: asyncpg.Pool, js: JetStreamContext,
+    pg_dsn: str,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
 ) -> None:
-    dead = Settings(database_url=pg_dsn, secret_key=SECRET,
-                    nats_url=f"nats://127.0.0.1:{devstack.free_port()}")
+    dead = Settings(
+        database_url=pg_dsn, secret_key=SECRET, nats_url=f"nats://127.0.0.1:{devstack.free_port()}"
+    )
     async with asgi_client(intake_app(dead), "http://intake") as client:
         before = await stored(pool, js)
         answer = await submit_form(client, [("meter.png", PNG, "image/png")])
@@ -186,28 +215,39 @@ async def test_with_nats_down_a_submission_with_files_is_refused_whole(
         assert "tidak ada yang tersimpan" in answer.text
         assert await stored(pool, js) == before
         created = (await client.post("/v1/complaints", json={"description": "x"})).json()
-        refused = await client.post(f"/v1/complaints/{created['tracking_code']}/attachments",
-                                    headers={"X-Access-Token": created["access_token"]},
-                                    files=[("files", ("m.png", PNG, "image/png"))])
+        refused = await client.post(
+            f"/v1/complaints/{created['tracking_code']}/attachments",
+            headers={"X-Access-Token": created["access_token"]},
+            files=[("files", ("m.png", PNG, "image/png"))],
+        )
         assert refused.status_code == 503
         assert refused.headers["retry-after"]
 
 
 async def test_staff_read_files_by_the_desk_rules(
-    intake: httpx.AsyncClient, desk: httpx.AsyncClient, pool: asyncpg.Pool,
+    intake: httpx.AsyncClient,
+    desk: httpx.AsyncClient,
+    pool: asyncpg.Pool,
 ) -> None:
     await submit_form(intake, [("meter.png", PNG, "image/png")])
     code, _ = await receipt(intake)
-    row = await pool.fetchrow("SELECT id, attachments FROM complaints WHERE tracking_code = $1",
-                              code)
-    await pool.execute("UPDATE complaints SET unit = 'penagihan', status = 'routed'"
-                       " WHERE id = $1", row["id"])
+    row = await pool.fetchrow(
+        "SELECT id, attachments FROM complaints WHERE tracking_code = $1", code
+    )
+    await pool.execute(
+        "UPDATE complaints SET unit = 'penagihan', status = 'routed' WHERE id = $1", row["id"]
+    )
     key = row["attachments"][0]["key"]
     url = f"/v1/staff/complaints/{row['id']}/attachments/{key}"
     expected: list[tuple[dict[str, Any], int]] = [
-        (staff("officer", "penagihan"), 200), (staff("supervisor", "penagihan"), 200),
-        (staff("ops"), 200), (staff("admin"), 200), (staff("officer", "distribusi"), 403),
-        (staff("supervisor", "distribusi"), 403), ({}, 401)]
+        (staff("officer", "penagihan"), 200),
+        (staff("supervisor", "penagihan"), 200),
+        (staff("ops"), 200),
+        (staff("admin"), 200),
+        (staff("officer", "distribusi"), 403),
+        (staff("supervisor", "distribusi"), 403),
+        ({}, 401),
+    ]
     for headers, status in expected:
         answer = await desk.get(url, headers=headers)
         assert answer.status_code == status, (headers, answer.text)

@@ -27,8 +27,6 @@ COMPLAINT = {
 }
 
 
-
-
 @pytest_asyncio.fixture
 async def intake(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(create_app(Settings(database_url=pg_dsn)), "http://intake") as client:
@@ -51,20 +49,24 @@ async def test_a_complaint_is_stored_with_its_event_and_can_be_followed(
     assert created["status"] == "received"
     assert created["tracking_code"].startswith("ADU-")
 
-    event = await pool.fetchrow("SELECT subject, payload FROM outbox"
-                                " WHERE payload->>'complaint_id' = $1", created["id"])
+    event = await pool.fetchrow(
+        "SELECT subject, payload FROM outbox WHERE payload->>'complaint_id' = $1", created["id"]
+    )
     assert event["subject"] == "aduan.complaint.received"
     assert event["payload"]["data"]["tracking_code"] == created["tracking_code"]
     assert "Siti" not in str(event["payload"])  # identity never goes on the bus
 
-    seen = await intake.get(f"/v1/complaints/{created['tracking_code']}",
-                            headers={"X-Access-Token": created["access_token"]})
+    seen = await intake.get(
+        f"/v1/complaints/{created['tracking_code']}",
+        headers={"X-Access-Token": created["access_token"]},
+    )
     assert seen.status_code == 200
     assert seen.json()["status"] == "received"
     assert seen.json()["escalation_level"] == "none"
 
-    wrong = await intake.get(f"/v1/complaints/{created['tracking_code']}",
-                             headers={"X-Access-Token": "0" * 32})
+    wrong = await intake.get(
+        f"/v1/complaints/{created['tracking_code']}", headers={"X-Access-Token": "0" * 32}
+    )
     assert wrong.status_code == 404
     assert wrong.headers["content-type"] == "application/problem+json"
 
@@ -89,8 +91,9 @@ async def test_an_idempotency_key_reused_for_another_complaint_is_refused(
 ) -> None:
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     await intake.post("/v1/complaints", json=COMPLAINT, headers=headers)
-    other = await intake.post("/v1/complaints", json={**COMPLAINT, "description": "Lain"},
-                              headers=headers)
+    other = await intake.post(
+        "/v1/complaints", json={**COMPLAINT, "description": "Lain"}, headers=headers
+    )
     assert other.status_code == 409
     assert "Idempotency-Key" in other.json()["detail"]
 
@@ -113,8 +116,9 @@ async def test_bad_input_gets_a_problem_and_stores_nothing(
     intake: httpx.AsyncClient, pool: asyncpg.Pool, content: bytes, status: int, mentions: str
 ) -> None:
     before = await _count(pool)
-    answer = await intake.post("/v1/complaints", content=content,
-                               headers={"Content-Type": "application/json"})
+    answer = await intake.post(
+        "/v1/complaints", content=content, headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/problem+json"
     problem = answer.json()

@@ -28,15 +28,21 @@ def base_of(open311_url: str) -> str:
 
 
 def test_the_receipt_link_asks_before_it_confirms_and_then_says_so(
-    pg_dsn: str, browser: Browser,
+    pg_dsn: str,
+    browser: Browser,
 ) -> None:
     settings = Settings(database_url=pg_dsn)
     with serve(create_app(settings)) as url:
         base = base_of(url)
         email = f"wulan-{uuid.uuid4().hex[:6]}@example.id"
-        created = httpx.post(f"{base}/v1/complaints", json={
-            "description": "Meteran air saya berputar walau keran tertutup", "channel": "web",
-            "complainant": {"email": email}}).json()
+        created = httpx.post(
+            f"{base}/v1/complaints",
+            json={
+                "description": "Meteran air saya berputar walau keran tertutup",
+                "channel": "web",
+                "complainant": {"email": email},
+            },
+        ).json()
         token = contact_token(settings.secret_key, uuid.UUID(created["id"]), email)
         link = f"{base}/contact/confirm/{created['tracking_code']}/{token}"
 

@@ -57,9 +57,14 @@ async def smtp_port(
         yield port
 
 
-def compose(sender: str = "Siti Aminah <siti@example.id>", subject: str = "Tagihan naik",
-            text: str | None = "Tagihan air saya naik dua kali lipat bulan ini.",
-            html: str | None = None, to: str = INBOX, **headers: str) -> EmailMessage:
+def compose(
+    sender: str = "Siti Aminah <siti@example.id>",
+    subject: str = "Tagihan naik",
+    text: str | None = "Tagihan air saya naik dua kali lipat bulan ini.",
+    html: str | None = None,
+    to: str = INBOX,
+    **headers: str,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Message-ID"] = f"<{uuid.uuid4()}@mail.example.id>"
@@ -77,21 +82,25 @@ def compose(sender: str = "Siti Aminah <siti@example.id>", subject: str = "Tagih
 
 async def send(port: int, message: EmailMessage, *, mail_from: str | None = None) -> str:
     """Deliver over SMTP; the server's answer to DATA (or the refusal raised)."""
-    _, answer = await aiosmtplib.send(message, hostname="127.0.0.1", port=port,
-                                      sender=mail_from, timeout=30)
+    _, answer = await aiosmtplib.send(
+        message, hostname="127.0.0.1", port=port, sender=mail_from, timeout=30
+    )
     return answer
 
 
-async def refusal(port: int, message: EmailMessage,
-                  mail_from: str | None = None) -> aiosmtplib.SMTPResponseException:
+async def refusal(
+    port: int, message: EmailMessage, mail_from: str | None = None
+) -> aiosmtplib.SMTPResponseException:
     with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
         await send(port, message, mail_from=mail_from)
     return refused.value
 
 
 async def stored(pool: asyncpg.Pool, message: EmailMessage) -> list[dict[str, Any]]:
-    rows = await pool.fetch("SELECT * FROM complaints WHERE channel = 'email'"
-                            " AND external_ref = $1", message["Message-ID"])
+    rows = await pool.fetch(
+        "SELECT * FROM complaints WHERE channel = 'email' AND external_ref = $1",
+        message["Message-ID"],
+    )
     return [dict(row) for row in rows]
 
 
@@ -109,22 +118,28 @@ async def test_a_mail_becomes_one_complaint_even_when_delivered_twice(
     assert complaint["complainant"]["email"] == "siti@example.id"
     assert complaint["complainant"]["name"] == "Siti Aminah"
     assert complaint["language"] == "id"
-    events = await pool.fetchval("SELECT count(*) FROM outbox WHERE subject ="
-                                 " 'aduan.complaint.received' AND payload->>'complaint_id' = $1",
-                                 str(complaint["id"]))
+    events = await pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE subject ="
+        " 'aduan.complaint.received' AND payload->>'complaint_id' = $1",
+        str(complaint["id"]),
+    )
     assert events == 1
 
 
 async def test_an_html_mail_is_read_as_text(smtp_port: int, pool: asyncpg.Pool) -> None:
-    html = ("<html><head><style>p {color: red}</style></head><body>"
-            "<p>My water bill <b>doubled</b> this month &amp; nobody answers.</p>"
-            "<script>alert('x')</script><p>Customer&nbsp;no. 001234</p></body></html>")
+    html = (
+        "<html><head><style>p {color: red}</style></head><body>"
+        "<p>My water bill <b>doubled</b> this month &amp; nobody answers.</p>"
+        "<script>alert('x')</script><p>Customer&nbsp;no. 001234</p></body></html>"
+    )
     message = compose(sender="john@example.com", subject="Bill", text=None, html=html)
     await send(smtp_port, message)
 
     [complaint] = await stored(pool, message)
-    assert complaint["description"] == \
-        "My water bill doubled this month & nobody answers.\n\nCustomer no. 001234"
+    assert (
+        complaint["description"]
+        == "My water bill doubled this month & nobody answers.\n\nCustomer no. 001234"
+    )
     assert complaint["language"] == "en"
     assert complaint["complainant"]["name"] is None
 
@@ -146,28 +161,38 @@ async def test_the_plain_part_wins_and_photos_are_kept_other_files_noted(
     assert await store.get(kept["key"]) == photo  # the very bytes, in the object store
     await store.close()
     assert complaint["channel_data"]["attachments_skipped"] == [
-        {"name": "lihat.jpg", "reason": "unsupported_type"}]  # judged by content, not name
+        {"name": "lihat.jpg", "reason": "unsupported_type"}
+    ]  # judged by content, not name
 
 
 async def test_a_reply_from_the_complainant_reaches_the_waiting_lifecycle_once(
     smtp_port: int, pool: asyncpg.Pool, lifecycles: workflow_fixtures.Lifecycles
 ) -> None:
-    complaint = await lifecycles.start(channel="email", external_ref=f"<{uuid.uuid4()}@x>",
-                                       complainant={"name": "Siti", "email": "siti@example.id"})
-    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge,
-                                          AcknowledgeInput(actor="budi"))
-    await complaint.handle.execute_update(ComplaintLifecycle.request_info,
-                                          RequestInfoInput(actor="budi",
-                                                           message="Mohon kirim nomor meter."))
+    complaint = await lifecycles.start(
+        channel="email",
+        external_ref=f"<{uuid.uuid4()}@x>",
+        complainant={"name": "Siti", "email": "siti@example.id"},
+    )
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.acknowledge, AcknowledgeInput(actor="budi")
+    )
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.request_info,
+        RequestInfoInput(actor="budi", message="Mohon kirim nomor meter."),
+    )
     code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint.id)
-    reply = compose(sender="SITI@example.id", subject=f"Re: [{code}] Informasi diperlukan",
-                    text="Nomor meter saya 778899.\n\nPada 2 Des 2026, Aduan menulis:\n"
-                         "> Mohon kirim nomor meter.")
+    reply = compose(
+        sender="SITI@example.id",
+        subject=f"Re: [{code}] Informasi diperlukan",
+        text="Nomor meter saya 778899.\n\nPada 2 Des 2026, Aduan menulis:\n"
+        "> Mohon kirim nomor meter.",
+    )
     photo = png(2, 2)
     reply.add_attachment(photo, maintype="image", subtype="png", filename="meter.png")
 
-    stranger = compose(sender="mallory@example.net", subject=f"Re: [{code}]",
-                       text="Batalkan saja pengaduan ini.")
+    stranger = compose(
+        sender="mallory@example.net", subject=f"Re: [{code}]", text="Batalkan saja pengaduan ini."
+    )
     refused = await refusal(smtp_port, stranger)
     assert refused.code == 550 and "Only the complainant" in refused.message
     assert (await complaint.state()).status == "waiting_complainant"
@@ -182,51 +207,61 @@ async def test_a_reply_from_the_complainant_reaches_the_waiting_lifecycle_once(
     assert [r["data"]["message"] for r in replies] == ["Nomor meter saya 778899."]
     assert await stored(pool, reply) == []  # a reply is not a new complaint
     kept = await pool.fetchval("SELECT attachments FROM complaints WHERE id = $1", complaint.id)
-    assert [(a["name"], a["sha256"]) for a in kept] == \
-        [("meter.png", hashlib.sha256(photo).hexdigest())]  # the photo asked for, kept once
+    assert [(a["name"], a["sha256"]) for a in kept] == [
+        ("meter.png", hashlib.sha256(photo).hexdigest())
+    ]  # the photo asked for, kept once
 
 
 async def test_a_reply_to_a_complaint_not_waiting_is_refused_with_the_reason(
     smtp_port: int, pool: asyncpg.Pool
 ) -> None:
-    complaint_id = await insert_complaint(pool, channel="email",
-                                          complainant={"email": "budi@example.id"})
+    complaint_id = await insert_complaint(
+        pool, channel="email", complainant={"email": "budi@example.id"}
+    )
     code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
     # The code in the recipient address makes it a reply as well as one in the subject.
-    message = compose(sender="budi@example.id", subject="Tambahan", text="Sudah dua minggu.",
-                      to=f"{code.lower()}@pdam.example.go.id")
+    message = compose(
+        sender="budi@example.id",
+        subject="Tambahan",
+        text="Sudah dua minggu.",
+        to=f"{code.lower()}@pdam.example.go.id",
+    )
     refused = await refusal(smtp_port, message)
     assert refused.code == 550
     assert f"Complaint {code} is not waiting for your reply" in refused.message
 
 
-
 async def test_an_unknown_code_is_refused_as_a_stranger_is_so_no_code_is_revealed(
     smtp_port: int, pool: asyncpg.Pool
 ) -> None:
-    complaint_id = await insert_complaint(pool, channel="email",
-                                          complainant={"email": "budi@example.id"})
+    complaint_id = await insert_complaint(
+        pool, channel="email", complainant={"email": "budi@example.id"}
+    )
     code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
-    stranger = await refusal(smtp_port, compose(sender="mallory@example.net",
-                                                subject=f"Re: [{code}] Tagihan"))
-    unknown = await refusal(smtp_port, compose(sender="mallory@example.net",
-                                               subject="Re: [ADU-0000-0000] Tagihan"))
+    stranger = await refusal(
+        smtp_port, compose(sender="mallory@example.net", subject=f"Re: [{code}] Tagihan")
+    )
+    unknown = await refusal(
+        smtp_port, compose(sender="mallory@example.net", subject="Re: [ADU-0000-0000] Tagihan")
+    )
     assert stranger.code == unknown.code == 550
     assert unknown.message == stranger.message.replace(code, "ADU-0000-0000")
     assert "Only the complainant may reply to complaint ADU-0000-0000" in unknown.message
 
 
 async def test_mail_without_a_sender_address_is_refused(smtp_port: int) -> None:
-    refused = await refusal(smtp_port, compose(sender="undisclosed-recipients:;"),
-                            mail_from="relay@example.id")
+    refused = await refusal(
+        smtp_port, compose(sender="undisclosed-recipients:;"), mail_from="relay@example.id"
+    )
     assert refused.code == 550 and "From address" in refused.message
 
 
 async def test_an_auto_reply_is_accepted_but_is_no_complaint(
     smtp_port: int, pool: asyncpg.Pool
 ) -> None:
-    message = compose(subject="Out of office", text="I am away until Monday.",
-                      Auto_Submitted="auto-replied")
+    message = compose(
+        subject="Out of office", text="I am away until Monday.", Auto_Submitted="auto-replied"
+    )
     answer = await send(smtp_port, message)
     assert "not a complaint" in answer
     assert await stored(pool, message) == []
@@ -248,10 +283,18 @@ async def test_a_mail_with_a_header_python_cannot_parse_still_becomes_a_complain
     smtp_port: int, pool: asyncpg.Pool
 ) -> None:
     ref = f"<{uuid.uuid4()}@mail.example.id>"
-    raw = (f"From: Siti <siti@example.id>\r\nTo: {INBOX}\r\nCc: =?utf-8?q??=\r\n"
-           f"Subject: Air mati\r\nMessage-ID: {ref}\r\n\r\nAir tidak mengalir tiga hari.\r\n")
-    _, answer = await aiosmtplib.send(raw.encode(), hostname="127.0.0.1", port=smtp_port,
-                                      sender="siti@example.id", recipients=[INBOX], timeout=30)
+    raw = (
+        f"From: Siti <siti@example.id>\r\nTo: {INBOX}\r\nCc: =?utf-8?q??=\r\n"
+        f"Subject: Air mati\r\nMessage-ID: {ref}\r\n\r\nAir tidak mengalir tiga hari.\r\n"
+    )
+    _, answer = await aiosmtplib.send(
+        raw.encode(),
+        hostname="127.0.0.1",
+        port=smtp_port,
+        sender="siti@example.id",
+        recipients=[INBOX],
+        timeout=30,
+    )
     assert "ADU-" in answer
     rows = await pool.fetch("SELECT description FROM complaints WHERE external_ref = $1", ref)
     assert [r["description"] for r in rows] == ["Air tidak mengalir tiga hari."]
@@ -263,8 +306,10 @@ def crafted_sender(message_id: str) -> bytes:
     the old check of the address) took seconds over."""
     word = "=?utf-8?q?" + "a." * 30 + "a?="
     sender = "\r\n .".join([word] * 600) + "@example.id"
-    return (f"From: {sender}\r\nTo: {INBOX}\r\nSubject: Tagihan\r\nMessage-ID: {message_id}"
-            f"\r\n\r\nTagihan saya naik.\r\n").encode()
+    return (
+        f"From: {sender}\r\nTo: {INBOX}\r\nSubject: Tagihan\r\nMessage-ID: {message_id}"
+        f"\r\n\r\nTagihan saya naik.\r\n"
+    ).encode()
 
 
 async def _data(smtp: aiosmtplib.SMTP, raw: bytes) -> tuple[int, str]:
@@ -308,8 +353,10 @@ async def test_a_crafted_sender_is_refused_at_once_and_other_sessions_are_answer
     assert len(raw) > 45_000 and max(len(line) for line in raw.splitlines()) < 100
 
     code, message, took, waited = await while_sending(smtp_port, raw)
-    assert waited < 1, f"another session waited {waited:.2f}s for its NOOP" \
+    assert waited < 1, (
+        f"another session waited {waited:.2f}s for its NOOP"
         f" (the crafted mail got {code} after {took:.2f}s)"
+    )
     assert code == 550 and "From address" in message, (code, message)
     assert took < 1, f"the crafted mail took {took:.2f}s"
     assert await pool.fetch("SELECT id FROM complaints WHERE external_ref = $1", ref) == []
@@ -321,9 +368,11 @@ async def test_a_mail_slow_to_read_holds_up_no_other_session(
     # Thousands of Content-Type parameters are legal; the standard library needs seconds.
     ref = f"<{uuid.uuid4()}@mail.example.id>"
     params = ";\r\n ".join(f"p{i}=v" for i in range(3000))
-    raw = (f"From: Siti <siti@example.id>\r\nTo: {INBOX}\r\nSubject: Air mati\r\n"
-           f"Message-ID: {ref}\r\nContent-Type: text/plain; charset=utf-8;\r\n {params}"
-           f"\r\n\r\nAir tidak mengalir tiga hari.\r\n").encode()
+    raw = (
+        f"From: Siti <siti@example.id>\r\nTo: {INBOX}\r\nSubject: Air mati\r\n"
+        f"Message-ID: {ref}\r\nContent-Type: text/plain; charset=utf-8;\r\n {params}"
+        f"\r\n\r\nAir tidak mengalir tiga hari.\r\n"
+    ).encode()
 
     code, message, took, waited = await while_sending(smtp_port, raw)
     assert waited < 1, f"another session waited {waited:.2f}s while the mail took {took:.2f}s"

@@ -36,7 +36,6 @@ from tests.integration.intake.open311_support import (
 RULES = Path(__file__).parents[3] / "services" / "routing" / "rules.yaml"
 
 
-
 async def test_discovery_points_at_this_endpoint_in_json_and_xml(
     open311: httpx.AsyncClient,
 ) -> None:
@@ -64,8 +63,9 @@ async def test_a_third_party_client_lists_the_routing_categories_as_services(
     client = GeoReport(endpoint, output_format=fmt)
     services = await asyncio.to_thread(client.get_service_list)
     rules = load_rules(RULES)
-    assert [s["service_code"] for s in services] == \
-        [r.category for r in rules.rules] + [rules.default.category]
+    assert [s["service_code"] for s in services] == [r.category for r in rules.rules] + [
+        rules.default.category
+    ]
     billing = next(s for s in services if s["service_code"] == "billing")
     assert billing["service_name"] == "Tagihan dan pembayaran"
     assert billing["group"] == "penagihan"
@@ -107,12 +107,15 @@ async def test_a_report_posted_twice_is_one_complaint_with_everything_it_said(
     assert stored["complainant"]["name"] == "Siti Aminah"
     assert stored["account_ref"] == "PEL-001234"
     assert stored["location"]["lat"] == -6.2088 and stored["location"]["lon"] == 106.8456
-    assert stored["channel_data"] == {"address_id": "PAM-55",
-                                      "media_url": "https://example.id/meter.jpg"}
+    assert stored["channel_data"] == {
+        "address_id": "PAM-55",
+        "media_url": "https://example.id/meter.jpg",
+    }
 
     # The token in the notice is the complainant's key to the tracking API.
-    tracked = await open311.get(f"http://intake/v1/complaints/{code}",
-                                headers={"X-Access-Token": token[1]})
+    tracked = await open311.get(
+        f"http://intake/v1/complaints/{code}", headers={"X-Access-Token": token[1]}
+    )
     assert tracked.status_code == 200
 
 
@@ -120,8 +123,7 @@ async def test_two_citizens_sending_the_same_words_get_two_complaints_and_two_to
     open311: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     # One app, one outage, the same words, no device or account: not a retry.
-    fields = report(account_id=None, device_id=None, first_name=None, last_name=None,
-                    email=None)
+    fields = report(account_id=None, device_id=None, first_name=None, last_name=None, email=None)
     before = await open311_count(pool)
     first = await post(open311, fields)
     second = await post(open311, fields)
@@ -141,8 +143,7 @@ async def test_the_same_device_posting_again_within_minutes_is_a_retry(
     again = await post(open311, fields)
     assert again.json() == first.json()
     other_device = await post(open311, {**fields, "device_id": f"device-{uuid.uuid4()}"})
-    assert other_device.json()[0]["service_request_id"] != \
-        first.json()[0]["service_request_id"]
+    assert other_device.json()[0]["service_request_id"] != first.json()[0]["service_request_id"]
     assert await open311_count(pool) == before + 2
 
 
@@ -170,8 +171,11 @@ async def test_an_idempotency_key_makes_one_complaint_and_refuses_other_fields(
         ({"service_code": "pothole"}, 404, "'pothole' was not found"),
         ({"description": " "}, 400, "description is required"),
         ({"description": "x" * 4001}, 400, "4000 characters"),
-        ({"lat": None, "long": None, "address_string": None, "address_id": None}, 400,
-         "a location is required"),
+        (
+            {"lat": None, "long": None, "address_string": None, "address_id": None},
+            400,
+            "a location is required",
+        ),
         ({"long": None, "address_string": None}, 400, "lat and long must be given together"),
         ({"lat": "south"}, 400, "decimal degrees"),
         ({"lat": "-91"}, 400, "lat:"),
@@ -182,8 +186,12 @@ async def test_an_idempotency_key_makes_one_complaint_and_refuses_other_fields(
 )
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 async def test_a_malformed_report_is_refused_in_the_spec_format_and_stores_nothing(
-    open311: httpx.AsyncClient, pool: asyncpg.Pool, changes: dict[str, str | None],
-    status: int, mentions: str, fmt: str,
+    open311: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    changes: dict[str, str | None],
+    status: int,
+    mentions: str,
+    fmt: str,
 ) -> None:
     before = await open311_count(pool)
     answer = await post(open311, report(**changes), fmt)

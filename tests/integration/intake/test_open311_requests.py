@@ -31,14 +31,14 @@ from tests.integration.intake.open311_support import (
 W3 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
-
 async def test_a_third_party_client_follows_posted_reports(
     endpoint: str, open311: httpx.AsyncClient
 ) -> None:
     first, second = await posted_id(open311), await posted_id(open311, service_code="meter")
     client = GeoReport(endpoint)
-    both = await asyncio.to_thread(client.get_service_requests,
-                                   service_request_id=f"{first},{second.lower()}")
+    both = await asyncio.to_thread(
+        client.get_service_requests, service_request_id=f"{first},{second.lower()}"
+    )
     assert {r["service_request_id"] for r in both} == {first, second}
 
     one = await asyncio.to_thread(client.get_service_request, second)
@@ -52,8 +52,9 @@ async def test_a_third_party_client_follows_posted_reports(
     assert one["expected_datetime"] is None  # not routed yet
     assert one["status_notes"].startswith("Diterima")
 
-    as_xml = await asyncio.to_thread(GeoReport(endpoint, output_format="xml")
-                                     .get_service_request, second)
+    as_xml = await asyncio.to_thread(
+        GeoReport(endpoint, output_format="xml").get_service_request, second
+    )
     assert as_xml["service_request_id"] == second and as_xml["lat"] == "-6.2088"
 
 
@@ -61,19 +62,26 @@ async def test_a_closed_complaint_is_closed_and_its_deadline_is_expected(
     open311: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     code = await posted_id(open311, service_code="no_water")
-    complaint_id = await pool.fetchval("SELECT id FROM complaints WHERE tracking_code = $1",
-                                       code)
+    complaint_id = await pool.fetchval("SELECT id FROM complaints WHERE tracking_code = $1", code)
     due = datetime(2031, 3, 4, 17, 0, tzinfo=UTC)
-    await pool.execute("""INSERT INTO deadlines (complaint_id, kind, started_at, due_at)
-                          VALUES ($1, 'resolution', now(), $2)""", complaint_id, due)
+    await pool.execute(
+        """INSERT INTO deadlines (complaint_id, kind, started_at, due_at)
+                          VALUES ($1, 'resolution', now(), $2)""",
+        complaint_id,
+        due,
+    )
     [open_one] = (await open311.get(f"/requests/{code}.json")).json()
     assert open_one["status"] == "open"
     assert open_one["expected_datetime"] == "2031-03-04T17:00:00Z"
     assert "2031-03-05 00:00 WIB" in open_one["service_notice"]
 
     closed_at = datetime(2031, 3, 1, 9, 30, tzinfo=UTC)
-    await pool.execute("""UPDATE complaints SET status = 'closed', outcome = 'resolved',
-                          updated_at = $2 WHERE id = $1""", complaint_id, closed_at)
+    await pool.execute(
+        """UPDATE complaints SET status = 'closed', outcome = 'resolved',
+                          updated_at = $2 WHERE id = $1""",
+        complaint_id,
+        closed_at,
+    )
     [closed] = (await open311.get(f"/requests/{code}.json")).json()
     assert closed["status"] == "closed"
     assert closed["updated_datetime"] == "2031-03-01T09:30:00Z"
@@ -82,7 +90,7 @@ async def test_a_closed_complaint_is_closed_and_its_deadline_is_expected(
     query = {"service_code": "no_water", "status": "closed"}
     found = (await open311.get("/requests.json", params=query)).json()
     assert code in {r["service_request_id"] for r in found}
-    still_open = (await open311.get("/requests.json", params={**query, "status": "open"}))
+    still_open = await open311.get("/requests.json", params={**query, "status": "open"})
     assert code not in {r["service_request_id"] for r in still_open.json()}
     both = await open311.get("/requests.json", params={**query, "status": "open,closed"})
     assert code in {r["service_request_id"] for r in both.json()}
@@ -92,8 +100,12 @@ async def test_other_channels_show_no_text_place_or_identity(
     open311: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     web = await insert_complaint(
-        pool, channel="web", category="billing", location={"address": "Jl. Kenanga 9"},
-        complainant={"name": "Budi Santoso", "email": "budi@example.id", "phone": "0811"})
+        pool,
+        channel="web",
+        category="billing",
+        location={"address": "Jl. Kenanga 9"},
+        complainant={"name": "Budi Santoso", "email": "budi@example.id", "phone": "0811"},
+    )
     code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", web)
     answer = await open311.get(f"/requests/{code}.xml")
     [shown] = ET.fromstring(answer.content).iter("request")
@@ -112,8 +124,9 @@ async def test_dates_default_to_the_last_90_days_and_may_not_span_more(
     category, now = f"test-{uuid.uuid4().hex[:8]}", datetime.now(UTC)
     old = await insert_complaint(pool, category=category, received_at=now - timedelta(days=100))
     new = await insert_complaint(pool, category=category, received_at=now - timedelta(days=1))
-    codes = dict(await pool.fetch("SELECT id, tracking_code FROM complaints WHERE id = ANY($1)",
-                                  [old, new]))
+    codes = dict(
+        await pool.fetch("SELECT id, tracking_code FROM complaints WHERE id = ANY($1)", [old, new])
+    )
 
     async def listed(**params: str) -> set[str]:
         answer = await open311.get("/requests.json", params={"service_code": category, **params})
@@ -137,10 +150,14 @@ async def test_dates_default_to_the_last_90_days_and_may_not_span_more(
         ({"end_date": "2010-01-01"}, "end_date must be a W3C date-time"),
         ({"start_date": "2010-01-01T00:00:00"}, "with a time zone"),
         ({"start_date": "2010-13-01T00:00:00Z"}, "start_date"),
-        ({"start_date": "2010-01-01T00:00:00Z", "end_date": "2010-06-01T00:00:00Z"},
-         "more than 90 days"),
-        ({"start_date": "2010-02-01T00:00:00Z", "end_date": "2010-01-01T00:00:00Z"},
-         "end_date is before start_date"),
+        (
+            {"start_date": "2010-01-01T00:00:00Z", "end_date": "2010-06-01T00:00:00Z"},
+            "more than 90 days",
+        ),
+        (
+            {"start_date": "2010-02-01T00:00:00Z", "end_date": "2010-01-01T00:00:00Z"},
+            "end_date is before start_date",
+        ),
         ({"status": "pending"}, "status must be open or closed"),
     ],
 )
@@ -162,7 +179,9 @@ async def test_at_most_1000_requests_newest_first(
                category, received_at, updated_at)
         SELECT gen_random_uuid(), $1 || '-' || n, 'bulk', 'api', 'bulk', $1,
                now() - n * interval '1 minute', now()
-        FROM generate_series(1, 1005) AS n""", category)
+        FROM generate_series(1, 1005) AS n""",
+        category,
+    )
     try:
         answer = await open311.get("/requests.json", params={"service_code": category})
         listed = [r["service_request_id"] for r in answer.json()]
@@ -172,10 +191,10 @@ async def test_at_most_1000_requests_newest_first(
         await pool.execute("DELETE FROM complaints WHERE category = $1", category)
 
 
-
-
 async def test_each_distinct_query_reaches_the_database_once_per_period(
-    pg_dsn: str, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ran: list[object] = []
     real = complaints.open311_requests
@@ -192,6 +211,7 @@ async def test_each_distinct_query_reaches_the_database_once_per_period(
     query = {"service_code": category}
 
     async with asgi_client(app, OPEN311) as open311:
+
         async def listed(**params: str) -> httpx.Response:
             answer = await open311.get("/requests.json", params={**query, **params})
             assert answer.status_code == 200, answer.text

@@ -20,8 +20,12 @@ SECRET = "pages-test-secret-long-enough"
 
 @pytest_asyncio.fixture
 async def intake(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=pg_dsn, nats_url=nats_url, secret_key=SECRET,
-                        temporal_address=f"127.0.0.1:{devstack.free_port()}")
+    settings = Settings(
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        secret_key=SECRET,
+        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+    )
     async with asgi_client(create_app(settings), "http://intake") as client:
         yield client
 
@@ -40,14 +44,17 @@ async def submit(intake: httpx.AsyncClient, **fields: str) -> tuple[str, str]:
     answer = await post_form(intake, "/portal/complaints", description="Air mati", **fields)
     assert answer.status_code == 303, answer.text
     page = (await intake.get("/portal/receipt")).text
-    code, token = re.search(r'id="tracking-code">([^<]+)<', page), \
-        re.search(r'id="access-token">([^<]+)<', page)
+    code, token = (
+        re.search(r'id="tracking-code">([^<]+)<', page),
+        re.search(r'id="access-token">([^<]+)<', page),
+    )
     assert code and token
     return code[1], token[1]
 
 
 async def test_a_form_without_its_csrf_token_stores_nothing(
-    intake: httpx.AsyncClient, pool: asyncpg.Pool,
+    intake: httpx.AsyncClient,
+    pool: asyncpg.Pool,
 ) -> None:
     await intake.get("/")  # the browser has its CSRF cookie...
     before = await pool.fetchval("SELECT count(*) FROM complaints")
@@ -61,8 +68,11 @@ async def test_a_form_without_its_csrf_token_stores_nothing(
 async def test_what_was_typed_comes_back_escaped_with_the_fix_in_the_pages_language(
     intake: httpx.AsyncClient,
 ) -> None:
-    fields = {"description": "Tagihan naik", "subject": "<script>alert(1)</script>",
-              "email": "bukan-email"}
+    fields = {
+        "description": "Tagihan naik",
+        "subject": "<script>alert(1)</script>",
+        "email": "bukan-email",
+    }
     answer = await post_form(intake, "/portal/complaints", **fields)
     assert answer.status_code == 422
     assert "<script>alert(1)</script>" not in answer.text
@@ -77,11 +87,13 @@ async def test_what_was_typed_comes_back_escaped_with_the_fix_in_the_pages_langu
 
 
 async def test_an_anonymous_complaint_keeps_no_identity(
-    intake: httpx.AsyncClient, pool: asyncpg.Pool,
+    intake: httpx.AsyncClient,
+    pool: asyncpg.Pool,
 ) -> None:
     code, _ = await submit(intake, name="Rudi", email="rudi@example.id", anonymous="on")
-    row = await pool.fetchrow("SELECT channel, language, complainant FROM complaints"
-                              " WHERE tracking_code = $1", code)
+    row = await pool.fetchrow(
+        "SELECT channel, language, complainant FROM complaints WHERE tracking_code = $1", code
+    )
     assert (row["channel"], row["language"]) == ("web", "id")
     assert row["complainant"]["anonymous"] is True
     assert row["complainant"]["name"] is None and row["complainant"]["email"] is None
@@ -106,8 +118,7 @@ async def test_tracking_keeps_the_token_out_of_urls_and_refuses_in_words(
     assert token not in page.text  # the tracking page never shows the token again
 
     # Replies are refused while nobody asked for information; an empty one in words first.
-    empty = await intake.post("/track/actions/replies", data={**hidden(page.text),
-                                                                "message": "  "})
+    empty = await intake.post("/track/actions/replies", data={**hidden(page.text), "message": "  "})
     assert empty.status_code == 422
     assert "Tuliskan pesan Anda terlebih dahulu" in empty.text
 
@@ -122,19 +133,22 @@ async def test_a_form_token_acts_only_in_the_tracking_session_it_was_issued_in(
     second, second_token = await submit(intake)
     intake.cookies.delete("aduan_track")
     before = hidden((await intake.get("/track")).text)  # the sign-in form: no session yet
-    opened = await intake.post("/track", data={**before, "tracking_code": first,
-                                               "token": first_token})
+    opened = await intake.post(
+        "/track", data={**before, "tracking_code": first, "token": first_token}
+    )
     assert opened.status_code == 303  # signing in takes the token from before the session
 
     empty_reply = {"message": "  "}  # refused in words (422) once past the CSRF check
     stale = await intake.post("/track/actions/replies", data={**before, **empty_reply})
     assert stale.status_code == 403 and "kedaluwarsa" in stale.text
     mine = hidden((await intake.get("/track")).text)  # rendered with the session's cookie
-    assert (await intake.post("/track/actions/replies",
-                              data={**mine, **empty_reply})).status_code == 422
+    assert (
+        await intake.post("/track/actions/replies", data={**mine, **empty_reply})
+    ).status_code == 422
 
-    switched = await intake.post("/track", data={**mine, "tracking_code": second,
-                                                 "token": second_token})
+    switched = await intake.post(
+        "/track", data={**mine, "tracking_code": second, "token": second_token}
+    )
     assert switched.status_code == 303
     other = await intake.post("/track/actions/replies", data={**mine, **empty_reply})
     assert other.status_code == 403 and "kedaluwarsa" in other.text  # the first one's token
@@ -143,27 +157,40 @@ async def test_a_form_token_acts_only_in_the_tracking_session_it_was_issued_in(
 
 
 async def test_in_production_every_cookie_is_secure_even_over_plain_http(
-    pg_dsn: str, nats_url: str,
+    pg_dsn: str,
+    nats_url: str,
 ) -> None:
     # TLS ends at the proxy: the request looks like plain HTTP and no public URL is set.
-    settings = Settings(database_url=pg_dsn, nats_url=nats_url, environment="production",
-                        secret_key="production-pages-secret-" + "x" * 16,
-                        temporal_address=f"127.0.0.1:{devstack.free_port()}")
+    settings = Settings(
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        environment="production",
+        secret_key="production-pages-secret-" + "x" * 16,
+        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+    )
     async with asgi_client(create_app(settings), "http://intake") as client:
         page = await client.get("/?lang=en")  # the CSRF and the language cookies
         # The client keeps Secure cookies off plain HTTP, as a browser would: sent by hand.
         browser = f"aduan_csrf={page.cookies['aduan_csrf']}"
         answer = await client.post(
-            "/portal/complaints", data={**hidden(page.text), "description": "Air mati"},
-            headers={"Cookie": browser})
+            "/portal/complaints",
+            data={**hidden(page.text), "description": "Air mati"},
+            headers={"Cookie": browser},
+        )
         assert answer.status_code == 303, answer.text
         browser += f"; aduan_track={answer.cookies['aduan_track']}"
         tracked = await client.get("/track", headers={"Cookie": browser})
-        forget = await client.post("/track/forget", data=hidden(tracked.text),
-                                   headers={"Cookie": browser})
+        forget = await client.post(
+            "/track/forget", data=hidden(tracked.text), headers={"Cookie": browser}
+        )
     answers = (page, answer, tracked, forget)
     cookies = [cookie for one in answers for cookie in one.headers.get_list("set-cookie")]
-    assert sorted(cookie.split("=")[0] for cookie in cookies) == \
-        ["aduan_csrf", "aduan_lang", "aduan_track", "aduan_track", "aduan_track"]
+    assert sorted(cookie.split("=")[0] for cookie in cookies) == [
+        "aduan_csrf",
+        "aduan_lang",
+        "aduan_track",
+        "aduan_track",
+        "aduan_track",
+    ]
     assert 'aduan_track=""' in cookies[-1]  # forgotten: the cookie is cleared
     assert all("; secure" in cookie.lower() for cookie in cookies), cookies

@@ -59,21 +59,46 @@ def query_sets(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 async def test_stats_count_outcomes_and_deadlines_without_personal_data(
-    intake: httpx.AsyncClient, pool: asyncpg.Pool, clock: Clock,
+    intake: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    clock: Clock,
 ) -> None:
     before = (await intake.get("/v1/public/stats")).json()
     received = datetime.now(UTC) - timedelta(days=2)
     complaint_id = await insert_complaint(
-        pool, received_at=received, complainant={"name": "Rahasia Sekali", "confidential": True})
-    await record(pool, Transition(
-        complaint_id=complaint_id, step="stats-routed", event_type="routed", status="routed",
-        escalation_level="none", occurred_at=received, complaint_class="urgent",
-        deadlines=[DeadlineChange(kind="first_response", started_at=received,
-                                  due_at=received + timedelta(hours=24))]))
-    await record(pool, Transition(
-        complaint_id=complaint_id, step="stats-ack", event_type="acknowledged",
-        status="in_progress", escalation_level="none", occurred_at=received + timedelta(hours=6),
-        deadlines=[DeadlineChange(kind="first_response", met_at=received + timedelta(hours=6))]))
+        pool, received_at=received, complainant={"name": "Rahasia Sekali", "confidential": True}
+    )
+    await record(
+        pool,
+        Transition(
+            complaint_id=complaint_id,
+            step="stats-routed",
+            event_type="routed",
+            status="routed",
+            escalation_level="none",
+            occurred_at=received,
+            complaint_class="urgent",
+            deadlines=[
+                DeadlineChange(
+                    kind="first_response",
+                    started_at=received,
+                    due_at=received + timedelta(hours=24),
+                )
+            ],
+        ),
+    )
+    await record(
+        pool,
+        Transition(
+            complaint_id=complaint_id,
+            step="stats-ack",
+            event_type="acknowledged",
+            status="in_progress",
+            escalation_level="none",
+            occurred_at=received + timedelta(hours=6),
+            deadlines=[DeadlineChange(kind="first_response", met_at=received + timedelta(hours=6))],
+        ),
+    )
 
     clock.now += CACHE_SECONDS
     answer = await intake.get("/v1/public/stats")
@@ -88,7 +113,9 @@ async def test_stats_count_outcomes_and_deadlines_without_personal_data(
 
 
 async def test_a_burst_of_requests_runs_the_queries_once_per_period(
-    intake: httpx.AsyncClient, clock: Clock, query_sets: list[int],
+    intake: httpx.AsyncClient,
+    clock: Clock,
+    query_sets: list[int],
 ) -> None:
     burst = await asyncio.gather(*(intake.get("/v1/public/stats") for _ in range(20)))
     assert {answer.status_code for answer in burst} == {200}
@@ -102,7 +129,10 @@ async def test_a_burst_of_requests_runs_the_queries_once_per_period(
 
 
 async def test_a_new_complaint_is_counted_once_the_period_is_over(
-    intake: httpx.AsyncClient, pool: asyncpg.Pool, clock: Clock, query_sets: list[int],
+    intake: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    clock: Clock,
+    query_sets: list[int],
 ) -> None:
     before = (await intake.get("/v1/public/stats")).json()["complaints"]
     await insert_complaint(pool)

@@ -41,9 +41,13 @@ def somewhere() -> str:
 async def client_of(settings: Settings, address: str) -> AsyncIterator[httpx.AsyncClient]:
     """An in-process intake (its lifespan entered) seen from `address`."""
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, client=(address, 40000)),
-            base_url="http://intake") as client:
+            base_url="http://intake",
+        ) as client,
+    ):
         yield client
 
 
@@ -52,7 +56,8 @@ async def count(pool: asyncpg.Pool) -> int:
 
 
 async def test_one_address_past_its_limit_gets_429_with_retry_after_and_stores_nothing(
-    pg_dsn: str, pool: asyncpg.Pool,
+    pg_dsn: str,
+    pool: asyncpg.Pool,
 ) -> None:
     settings = Settings(database_url=pg_dsn, rate_submissions="3/minute")
     address = somewhere()
@@ -111,11 +116,16 @@ async def test_guessing_tracking_codes_and_calling_webhooks_are_limited(pg_dsn: 
     settings = Settings(database_url=pg_dsn, rate_logins="4/minute", rate_webhooks="2/minute")
     async with client_of(settings, somewhere()) as intake:
         for _ in range(4):
-            guess = await intake.get("/v1/complaints/ADU-0000-0000",
-                                     headers={"X-Access-Token": uuid.uuid4().hex})
+            guess = await intake.get(
+                "/v1/complaints/ADU-0000-0000", headers={"X-Access-Token": uuid.uuid4().hex}
+            )
             assert guess.status_code == 404
-        assert_problem(await intake.get("/v1/complaints/ADU-0000-0000",
-                                        headers={"X-Access-Token": uuid.uuid4().hex}), 429)
+        assert_problem(
+            await intake.get(
+                "/v1/complaints/ADU-0000-0000", headers={"X-Access-Token": uuid.uuid4().hex}
+            ),
+            429,
+        )
         page_login = await intake.post("/track", data={"tracking_code": "ADU-0000-0000"})
         assert page_login.status_code == 429
         for _ in range(2):  # unsigned: refused, and still counted
@@ -125,10 +135,13 @@ async def test_guessing_tracking_codes_and_calling_webhooks_are_limited(pg_dsn: 
 
 @pytest.mark.parametrize("channel", ["sms", "whatsapp", "email", "phone", "open311"])
 async def test_the_public_api_cannot_claim_a_channel_whose_origin_must_be_proven(
-    pg_dsn: str, pool: asyncpg.Pool, channel: str,
+    pg_dsn: str,
+    pool: asyncpg.Pool,
+    channel: str,
 ) -> None:
-    body = complaint(channel=channel, complainant={"phone": "081234567890",
-                                                   "email": "korban@example.id"})
+    body = complaint(
+        channel=channel, complainant={"phone": "081234567890", "email": "korban@example.id"}
+    )
     async with client_of(Settings(database_url=pg_dsn), somewhere()) as intake:
         before = await count(pool)
         refused = assert_problem(await intake.post("/v1/complaints", json=body), 422)
@@ -140,22 +153,28 @@ async def test_the_public_api_cannot_claim_a_channel_whose_origin_must_be_proven
 
 
 async def test_only_an_address_the_channel_proves_counts_as_confirmed(
-    pg_dsn: str, pool: asyncpg.Pool,
+    pg_dsn: str,
+    pool: asyncpg.Pool,
 ) -> None:
     settings = Settings(database_url=pg_dsn)
     policy = create_app(settings).state.policy
     confirmed = {}
     for channel in ("web", "api", "email", "phone"):
-        body = ComplaintIn.model_validate(complaint(
-            channel=channel, complainant={"email": "siti@example.id"}))
+        body = ComplaintIn.model_validate(
+            complaint(channel=channel, complainant={"email": "siti@example.id"})
+        )
         created, _ = await submit(pool, settings, policy, body, idempotency_key=None)
         confirmed[channel] = await pool.fetchval(
-            "SELECT contact_confirmed_at IS NOT NULL FROM complaints WHERE id = $1", created.id)
+            "SELECT contact_confirmed_at IS NOT NULL FROM complaints WHERE id = $1", created.id
+        )
     assert confirmed == {"web": False, "api": False, "email": True, "phone": True}
 
 
 async def test_uploads_that_would_pass_the_store_quota_are_refused_with_507(
-    pg_dsn: str, nats_url: str, pool: asyncpg.Pool, js: JetStreamContext,
+    pg_dsn: str,
+    nats_url: str,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
 ) -> None:
     settings = Settings(database_url=pg_dsn, nats_url=nats_url, stream_alarm_bytes=1)
     async with client_of(settings, somewhere()) as intake:
@@ -167,12 +186,14 @@ async def test_uploads_that_would_pass_the_store_quota_are_refused_with_507(
         assert (await intake.post(url, headers=headers, files=three)).status_code == 201
         used = await store.used_bytes()
         store.quota_bytes = used + len(PNG) // 2  # less room than one more file needs
-        answer = await intake.post(url, headers=headers,
-                                   files=[("files", ("meter.png", PNG, "image/png"))])
+        answer = await intake.post(
+            url, headers=headers, files=[("files", ("meter.png", PNG, "image/png"))]
+        )
         assert assert_problem(answer, 507)["reason"] == "store_full"
         assert await store.used_bytes() == used  # nothing was kept
         attached = await pool.fetchval(
-            "SELECT attachments FROM complaints WHERE id = $1", uuid.UUID(created["id"]))
+            "SELECT attachments FROM complaints WHERE id = $1", uuid.UUID(created["id"])
+        )
         assert len(attached) == 3
         await js.publish("aduan.test.alarm", b"{}")  # a subject no consumer reads
         await watch.refresh(store, settings)
@@ -182,23 +203,32 @@ async def test_uploads_that_would_pass_the_store_quota_are_refused_with_507(
 
 
 async def test_mail_is_taken_without_its_files_when_the_store_is_full_and_refused_past_limit(
-    pg_dsn: str, nats_url: str, pool: asyncpg.Pool,
+    pg_dsn: str,
+    nats_url: str,
+    pool: asyncpg.Pool,
 ) -> None:
     settings = Settings(database_url=pg_dsn, nats_url=nats_url, rate_contact="1/hour")
     store = AttachmentStore([nats_url], quota_bytes=0)  # no room at all
-    inbound = Inbound(pool, settings, create_app(settings).state.policy, Lifecycles(settings),
-                      store)
+    inbound = Inbound(
+        pool, settings, create_app(settings).state.policy, Lifecycles(settings), store
+    )
     sender = Sender(email=f"warga-{uuid.uuid4().hex[:8]}@example.id")
 
     def mail(text: str) -> InboundMessage:
-        return InboundMessage(channel=Channel.EMAIL, external_ref=f"<{uuid.uuid4()}@x>",
-                              sender=sender, text=text, uploads=(Upload("meter.png", PNG),))
+        return InboundMessage(
+            channel=Channel.EMAIL,
+            external_ref=f"<{uuid.uuid4()}@x>",
+            sender=sender,
+            text=text,
+            uploads=(Upload("meter.png", PNG),),
+        )
 
     try:
         taken = await inbound.deliver(mail("Meter air bocor sejak kemarin"))
         assert taken.result == Result.COMPLAINT
-        data = await pool.fetchval("SELECT channel_data FROM complaints WHERE tracking_code"
-                                   " = $1", taken.tracking_code)
+        data = await pool.fetchval(
+            "SELECT channel_data FROM complaints WHERE tracking_code = $1", taken.tracking_code
+        )
         assert data["attachments_skipped"] == [{"name": "meter.png", "reason": "store_full"}]
         refused = await inbound.deliver(mail("Dan tagihannya naik"))
         assert (refused.result, refused.reason) == (Result.REFUSED, "rate_limited")

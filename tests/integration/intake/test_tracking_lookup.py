@@ -38,6 +38,7 @@ async def test_an_unknown_code_costs_the_token_check_a_known_one_costs(
 
     assert len(checked) == 3  # the HMAC is computed whether or not the code exists
     assert {(p.status, p.detail) for p in refusals} == {
-        (404, "no complaint with this tracking code and access token")}
+        (404, "no complaint with this tracking code and access token")
+    }
     assert len({id(p) for p in refusals}) == 3  # a new problem each time, never one reused
     assert (await tracking.find(pool, settings, code.lower(), token))["id"] == complaint_id

@@ -31,15 +31,18 @@ APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "verify-me-please"
 
 
-
-
 @pytest_asyncio.fixture
-async def intake(pg_dsn: str, time_skipping_env: WorkflowEnvironment, nats_url: str
-                 ) -> AsyncIterator[httpx.AsyncClient]:
+async def intake(
+    pg_dsn: str, time_skipping_env: WorkflowEnvironment, nats_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
-        database_url=pg_dsn, nats_url=nats_url, sms_webhook_secret=SMS_SECRET,
-        whatsapp_app_secret=APP_SECRET, whatsapp_verify_token=VERIFY_TOKEN,
-        temporal_address=time_skipping_env.client.service_client.config.target_host)
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        sms_webhook_secret=SMS_SECRET,
+        whatsapp_app_secret=APP_SECRET,
+        whatsapp_verify_token=VERIFY_TOKEN,
+        temporal_address=time_skipping_env.client.service_client.config.target_host,
+    )
     async with asgi_client(create_app(settings), "http://intake") as client:
         yield client
 
@@ -48,14 +51,25 @@ def _hmac(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def sms(sender: str = "+6281234567890", text: str = "Air mati sejak pagi di Jl. Melati.",
-        sid: str | None = None) -> tuple[bytes, dict[str, str]]:
+def sms(
+    sender: str = "+6281234567890",
+    text: str = "Air mati sejak pagi di Jl. Melati.",
+    sid: str | None = None,
+) -> tuple[bytes, dict[str, str]]:
     """A gateway callback: body and headers, signed."""
-    body = urlencode({"From": sender, "To": "+62215550100", "Body": text,
-                      "MessageSid": sid or f"SM{uuid.uuid4().hex}",
-                      "AccountSid": "AC123"}).encode()
-    return body, {"Content-Type": "application/x-www-form-urlencoded",
-                  "X-Aduan-Signature": _hmac(SMS_SECRET, body)}
+    body = urlencode(
+        {
+            "From": sender,
+            "To": "+62215550100",
+            "Body": text,
+            "MessageSid": sid or f"SM{uuid.uuid4().hex}",
+            "AccountSid": "AC123",
+        }
+    ).encode()
+    return body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Aduan-Signature": _hmac(SMS_SECRET, body),
+    }
 
 
 def whatsapp(*messages: dict[str, Any], name: str = "Siti") -> tuple[bytes, dict[str, str]]:
@@ -64,22 +78,35 @@ def whatsapp(*messages: dict[str, Any], name: str = "Siti") -> tuple[bytes, dict
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "62215550100", "phone_number_id": "1098765"},
         "contacts": [{"profile": {"name": name}, "wa_id": m["from"]} for m in messages],
-        "messages": list(messages)}
-    body = json.dumps({"object": "whatsapp_business_account", "entry": [
-        {"id": "WABA1", "changes": [{"field": "messages", "value": value}]}]}).encode()
-    return body, {"Content-Type": "application/json",
-                  "X-Hub-Signature-256": "sha256=" + _hmac(APP_SECRET, body)}
+        "messages": list(messages),
+    }
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": value}]}],
+        }
+    ).encode()
+    return body, {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": "sha256=" + _hmac(APP_SECRET, body),
+    }
 
 
 def wa_text(text: str, sender: str = "6281311112222", *, age_s: int = 5) -> dict[str, Any]:
     """A text message sent `age_s` seconds ago."""
-    return {"from": sender, "id": f"wamid.{uuid.uuid4().hex}",
-            "timestamp": str(int(time.time()) - age_s), "type": "text", "text": {"body": text}}
+    return {
+        "from": sender,
+        "id": f"wamid.{uuid.uuid4().hex}",
+        "timestamp": str(int(time.time()) - age_s),
+        "type": "text",
+        "text": {"body": text},
+    }
 
 
 async def complaints_with(pool: asyncpg.Pool, channel: str, ref: str) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await pool.fetch(
-        "SELECT * FROM complaints WHERE channel = $1 AND external_ref = $2", channel, ref)
+        "SELECT * FROM complaints WHERE channel = $1 AND external_ref = $2", channel, ref
+    )
     return rows
 
 
@@ -91,7 +118,8 @@ def outcome(answer: httpx.Response) -> dict[str, Any]:
 
 
 BAD_SIGNATURES = {
-    "missing": None, "garbage": "nope",
+    "missing": None,
+    "garbage": "nope",
     "other-secret": _hmac("someone-else", b"x"),
 }
 
@@ -152,8 +180,13 @@ async def test_a_whatsapp_message_delivered_twice_is_one_complaint(
     assert first["outcome"] == "complaint" and again["replayed"]
 
     [row] = await complaints_with(pool, "whatsapp", message["id"])
-    assert row["complainant"] == {"name": "John", "email": None, "phone": "+6281311112222",
-                                  "anonymous": False, "confidential": False}
+    assert row["complainant"] == {
+        "name": "John",
+        "email": None,
+        "phone": "+6281311112222",
+        "anonymous": False,
+        "confidential": False,
+    }
     assert row["language"] == "en"
     assert row["channel_data"] == {"to": "1098765"}
 
@@ -161,9 +194,12 @@ async def test_a_whatsapp_message_delivered_twice_is_one_complaint(
 async def test_delivery_statuses_and_captionless_media_create_nothing(
     intake: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
-    photo: dict[str, Any] = {"from": "6281311112222", "id": f"wamid.{uuid.uuid4().hex}",
-                             "type": "image",
-                             "image": {"id": "media-1", "mime_type": "image/jpeg"}}
+    photo: dict[str, Any] = {
+        "from": "6281311112222",
+        "id": f"wamid.{uuid.uuid4().hex}",
+        "type": "image",
+        "image": {"id": "media-1", "mime_type": "image/jpeg"},
+    }
     body, headers = whatsapp(photo)
     answer = await intake.post("/v1/webhooks/whatsapp", content=body, headers=headers)
     assert answer.status_code == 200
@@ -172,11 +208,13 @@ async def test_delivery_statuses_and_captionless_media_create_nothing(
 
 
 async def test_an_unreadable_whatsapp_body_is_a_problem_not_a_500(
-    intake: httpx.AsyncClient
+    intake: httpx.AsyncClient,
 ) -> None:
     for raw, status in ((b"{not json", 400), (b'{"entry": [{"changes": [{}]}]}', 422)):
-        headers = {"Content-Type": "application/json",
-                   "X-Hub-Signature-256": "sha256=" + _hmac(APP_SECRET, raw)}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": "sha256=" + _hmac(APP_SECRET, raw),
+        }
         answer = await intake.post("/v1/webhooks/whatsapp", content=raw, headers=headers)
         assert answer.status_code == status, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
@@ -184,8 +222,9 @@ async def test_an_unreadable_whatsapp_body_is_a_problem_not_a_500(
 
 async def test_an_sms_missing_its_message_id_is_422(intake: httpx.AsyncClient) -> None:
     body = urlencode({"From": "+6281234567890", "Body": "Air mati"}).encode()
-    answer = await intake.post("/v1/webhooks/sms", content=body,
-                               headers={"X-Aduan-Signature": _hmac(SMS_SECRET, body)})
+    answer = await intake.post(
+        "/v1/webhooks/sms", content=body, headers={"X-Aduan-Signature": _hmac(SMS_SECRET, body)}
+    )
     assert answer.status_code == 422
     assert "MessageSid" in answer.json()["detail"]
 
@@ -194,10 +233,12 @@ async def test_an_sms_with_the_tracking_code_is_a_reply_from_the_complainant_onl
     intake: httpx.AsyncClient, pool: asyncpg.Pool, lifecycles: workflow_fixtures.Lifecycles
 ) -> None:
     complaint = await lifecycles.start(channel="web", complainant={"phone": "0812-7777-0001"})
-    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge,
-                                          AcknowledgeInput(actor="budi"))
-    await complaint.handle.execute_update(ComplaintLifecycle.request_info,
-                                          RequestInfoInput(actor="budi", message="Nomor meter?"))
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.acknowledge, AcknowledgeInput(actor="budi")
+    )
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.request_info, RequestInfoInput(actor="budi", message="Nomor meter?")
+    )
     code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint.id)
 
     body, headers = sms(sender="+6281299990000", text=f"{code} batalkan saja")
@@ -207,14 +248,23 @@ async def test_an_sms_with_the_tracking_code_is_a_reply_from_the_complainant_onl
     # An unknown code meets the very same refusal: trying codes tells nobody which exist.
     body, headers = sms(sender="+6281299990000", text="ADU-0000-0000 batalkan saja")
     unknown = outcome(await intake.post("/v1/webhooks/sms", content=body, headers=headers))
-    assert (unknown["outcome"], unknown["reason"], unknown["detail"]) == \
-        ("refused", "not_complainant", stranger["detail"].replace(code, "ADU-0000-0000"))
+    assert (unknown["outcome"], unknown["reason"], unknown["detail"]) == (
+        "refused",
+        "not_complainant",
+        stranger["detail"].replace(code, "ADU-0000-0000"),
+    )
 
     sid = f"SM{uuid.uuid4().hex}"
     body, headers = sms(sender="+6281277770001", text=f"{code.lower()} Nomor meter 778899", sid=sid)
     reply = outcome(await intake.post("/v1/webhooks/sms", content=body, headers=headers))
-    assert reply == {"message_id": sid, "outcome": "reply", "tracking_code": code,
-                     "replayed": False, "reason": None, "detail": None}
+    assert reply == {
+        "message_id": sid,
+        "outcome": "reply",
+        "tracking_code": code,
+        "replayed": False,
+        "reason": None,
+        "detail": None,
+    }
     assert (await complaint.state()).status == "in_progress"
     again = outcome(await intake.post("/v1/webhooks/sms", content=body, headers=headers))
     assert again["outcome"] == "reply"  # the provider's retry is the same Update
@@ -227,8 +277,9 @@ async def test_an_sms_with_the_tracking_code_is_a_reply_from_the_complainant_onl
 async def test_a_whatsapp_reply_to_a_complaint_not_waiting_is_refused(
     intake: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
-    complaint_id = await insert_complaint(pool, channel="whatsapp",
-                                          complainant={"phone": "+6281355556666"})
+    complaint_id = await insert_complaint(
+        pool, channel="whatsapp", complainant={"phone": "+6281355556666"}
+    )
     code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
     body, headers = whatsapp(wa_text(f"Kapan diperbaiki? {code}", sender="6281355556666"))
     refused = outcome(await intake.post("/v1/webhooks/whatsapp", content=body, headers=headers))
@@ -237,13 +288,15 @@ async def test_a_whatsapp_reply_to_a_complaint_not_waiting_is_refused(
 
 
 async def test_the_whatsapp_subscription_handshake(intake: httpx.AsyncClient) -> None:
-    query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN,
-             "hub.challenge": "1158201444"}
+    query = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": VERIFY_TOKEN,
+        "hub.challenge": "1158201444",
+    }
     answer = await intake.get("/v1/webhooks/whatsapp", params=query)
     assert answer.status_code == 200 and answer.text == "1158201444"
 
-    wrong = await intake.get("/v1/webhooks/whatsapp",
-                             params={**query, "hub.verify_token": "guess"})
+    wrong = await intake.get("/v1/webhooks/whatsapp", params={**query, "hub.verify_token": "guess"})
     assert wrong.status_code == 403
     assert wrong.headers["content-type"] == "application/problem+json"
 
@@ -251,11 +304,14 @@ async def test_the_whatsapp_subscription_handshake(intake: httpx.AsyncClient) ->
 async def test_unconfigured_secrets_close_the_channels(pg_dsn: str) -> None:
     async with asgi_client(create_app(Settings(database_url=pg_dsn)), "http://intake") as client:
         body = urlencode({"From": "+62812", "Body": "x", "MessageSid": "SM1"}).encode()
-        answer = await client.post("/v1/webhooks/sms", content=body,
-                                   headers={"X-Aduan-Signature": _hmac("", body)})
+        answer = await client.post(
+            "/v1/webhooks/sms", content=body, headers={"X-Aduan-Signature": _hmac("", body)}
+        )
         assert answer.status_code == 401
-        handshake = await client.get("/v1/webhooks/whatsapp", params={
-            "hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
+        handshake = await client.get(
+            "/v1/webhooks/whatsapp",
+            params={"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"},
+        )
         assert handshake.status_code == 403
 
 
@@ -287,15 +343,19 @@ async def test_a_whatsapp_message_older_than_the_window_is_refused_as_stale(
 
 
 async def test_a_replayed_reply_is_answered_as_before_and_reaches_nothing(
-    intake: httpx.AsyncClient, pool: asyncpg.Pool, lifecycles: workflow_fixtures.Lifecycles,
-    pg_dsn: str, nats_url: str
+    intake: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    lifecycles: workflow_fixtures.Lifecycles,
+    pg_dsn: str,
+    nats_url: str,
 ) -> None:
-    complaint = await lifecycles.start(channel="whatsapp",
-                                       complainant={"phone": "+6281366667777"})
-    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge,
-                                          AcknowledgeInput(actor="budi"))
-    await complaint.handle.execute_update(ComplaintLifecycle.request_info,
-                                          RequestInfoInput(actor="budi", message="Nomor meter?"))
+    complaint = await lifecycles.start(channel="whatsapp", complainant={"phone": "+6281366667777"})
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.acknowledge, AcknowledgeInput(actor="budi")
+    )
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.request_info, RequestInfoInput(actor="budi", message="Nomor meter?")
+    )
     code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint.id)
     message = wa_text(f"{code} Nomor meter 445566", sender="6281366667777")
     body, headers = whatsapp(message)
@@ -303,16 +363,22 @@ async def test_a_replayed_reply_is_answered_as_before_and_reaches_nothing(
     assert (first["outcome"], first["replayed"]) == ("reply", False)
 
     # An intake whose Temporal is away answers the replay all the same: it reaches nothing.
-    away = Settings(database_url=pg_dsn, nats_url=nats_url, whatsapp_app_secret=APP_SECRET,
-                    temporal_address=f"127.0.0.1:{devstack.free_port()}")
+    away = Settings(
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        whatsapp_app_secret=APP_SECRET,
+        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+    )
     async with asgi_client(create_app(away), "http://intake") as client:
-        again = outcome(await client.post("/v1/webhooks/whatsapp", content=body,
-                                          headers=headers))
+        again = outcome(await client.post("/v1/webhooks/whatsapp", content=body, headers=headers))
     assert again == {**first, "replayed": True}
-    assert [r["data"]["message"] for r in await complaint.events("replied")] == \
-        ["Nomor meter 445566"]
-    seen = await pool.fetchval("SELECT count(*) FROM inbound_seen WHERE channel = 'whatsapp'"
-                               " AND message_id = $1", message["id"])
+    assert [r["data"]["message"] for r in await complaint.events("replied")] == [
+        "Nomor meter 445566"
+    ]
+    seen = await pool.fetchval(
+        "SELECT count(*) FROM inbound_seen WHERE channel = 'whatsapp' AND message_id = $1",
+        message["id"],
+    )
     assert seen == 1
 
 
@@ -324,12 +390,15 @@ async def test_message_ids_past_the_window_are_forgotten(
     await pool.executemany(
         "INSERT INTO inbound_seen (channel, message_id, seen_at)"
         " VALUES ('sms', $1, now() - make_interval(secs => $2))",
-        [(forgotten, window + 3600), (expired, window + 60)])
+        [(forgotten, window + 3600), (expired, window + 60)],
+    )
     body, headers = sms(sid=forgotten)
     first = outcome(await intake.post("/v1/webhooks/sms", content=body, headers=headers))
     assert (first["outcome"], first["replayed"]) == ("complaint", False)  # not a replay now
 
-    rows = await pool.fetch("SELECT message_id, seen_at > now() - interval '1 minute' AS fresh"
-                            " FROM inbound_seen WHERE message_id = ANY($1)",
-                            [forgotten, expired])
+    rows = await pool.fetch(
+        "SELECT message_id, seen_at > now() - interval '1 minute' AS fresh"
+        " FROM inbound_seen WHERE message_id = ANY($1)",
+        [forgotten, expired],
+    )
     assert [(r["message_id"], r["fresh"]) for r in rows] == [(forgotten, True)]

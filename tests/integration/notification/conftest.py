@@ -71,8 +71,9 @@ class SmtpSink:
     messages: list[Delivered] = field(default_factory=list)
     refuse: dict[str, int] = field(default_factory=dict)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         if self.refuse.get(address, 0) > 0:
             self.refuse[address] -= 1
             return "550 5.1.1 mailbox unavailable"
@@ -86,8 +87,11 @@ class SmtpSink:
 
     def about(self, tracking_code: str, to: str | None = None) -> list[Delivered]:
         """Messages whose subject carries this tracking code (sent to `to` only, if given)."""
-        return [m for m in self.messages
-                if tracking_code in m.subject and (to is None or m.recipients == [to])]
+        return [
+            m
+            for m in self.messages
+            if tracking_code in m.subject and (to is None or m.recipients == [to])
+        ]
 
 
 @dataclass
@@ -191,8 +195,12 @@ class Providers:
 
 @pytest.fixture(scope="session")
 def providers() -> Iterator[Providers]:
-    stubs = Providers(ProviderStub("/sms"), ProviderStub("/v21.0/1234567890/messages"),
-                      ProviderStub("/hooks/a"), ProviderStub("/hooks/b"))
+    stubs = Providers(
+        ProviderStub("/sms"),
+        ProviderStub("/v21.0/1234567890/messages"),
+        ProviderStub("/hooks/a"),
+        ProviderStub("/hooks/b"),
+    )
     by_path = {stub.path: stub for stub in vars(stubs).values()}
 
     class Handler(BaseHTTPRequestHandler):
@@ -257,22 +265,33 @@ def ombudsman_stub() -> Iterator[OmbudsmanStub]:
 def make_settings(pg_dsn: str, nats_url: str, smtp_port: int, ombudsman_url: str) -> Settings:
     """Settings for the notifier under test, built here rather than from the environment."""
     return Settings(
-        database_url=pg_dsn, nats_url=nats_url, smtp_host="127.0.0.1", smtp_port=smtp_port,
-        ombudsman_url=ombudsman_url, ombudsman_email=OMBUDSMAN, supervisor_email=SUPERVISOR,
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        ombudsman_url=ombudsman_url,
+        ombudsman_email=OMBUDSMAN,
+        supervisor_email=SUPERVISOR,
         mail_from="Aduan <aduan@penyelenggara.example>",
         secret_key="notification-test-secret-of-32-chars",
-        public_url="https://pengaduan.example", unit_email=UNIT_EMAIL,
+        public_url="https://pengaduan.example",
+        unit_email=UNIT_EMAIL,
     )
 
 
 def with_channels(settings: Settings, providers: Providers, **changes: Any) -> Settings:
     """The same settings with SMS, WhatsApp and both integrator webhooks configured."""
-    return settings.model_copy(update={
-        "sms_url": providers.sms.url, "sms_token": "sms-token",
-        "whatsapp_url": providers.whatsapp.url, "whatsapp_token": "wa-token",
-        "webhook_urls": f"{providers.hook_a.url},{providers.hook_b.url}",
-        "webhook_secret": WEBHOOK_SECRET, **changes,
-    })
+    return settings.model_copy(
+        update={
+            "sms_url": providers.sms.url,
+            "sms_token": "sms-token",
+            "whatsapp_url": providers.whatsapp.url,
+            "whatsapp_token": "wa-token",
+            "webhook_urls": f"{providers.hook_a.url},{providers.hook_b.url}",
+            "webhook_secret": WEBHOOK_SECRET,
+            **changes,
+        }
+    )
 
 
 @pytest.fixture
@@ -293,14 +312,18 @@ def notifier(settings: Settings, pool: asyncpg.Pool, http: httpx.AsyncClient) ->
     return Notifier(settings, pool, Mailer.from_settings(settings), http)
 
 
-async def insert_complaint(pool: asyncpg.Pool, *, confirmed: bool = True,
-                           **fields: object) -> uuid.UUID:
+async def insert_complaint(
+    pool: asyncpg.Pool, *, confirmed: bool = True, **fields: object
+) -> uuid.UUID:
     """Store a complaint as intake would (tests.conftest), its e-mail address confirmed;
     `confirmed=False`: an address typed into a form whose owner has not followed the link."""
     complaint_id = await suite.insert_complaint(pool, **fields)
     await pool.execute(
         """UPDATE complaints SET contact_confirmed_at = CASE WHEN $2 THEN now() END
-        WHERE id = $1""", complaint_id, confirmed)
+        WHERE id = $1""",
+        complaint_id,
+        confirmed,
+    )
     return complaint_id
 
 
@@ -314,59 +337,113 @@ async def outbox_event(pool: asyncpg.Pool, complaint_id: uuid.UUID, step: str) -
 
 
 async def step(
-    pool: asyncpg.Pool, complaint_id: uuid.UUID, name: str, event_type: str, *,
-    at: datetime, status: str, level: str = "none", **fields: Any,
+    pool: asyncpg.Pool,
+    complaint_id: uuid.UUID,
+    name: str,
+    event_type: str,
+    *,
+    at: datetime,
+    status: str,
+    level: str = "none",
+    **fields: Any,
 ) -> Event:
     """Record one lifecycle transition as the workflow would, and return its event."""
-    await record(pool, Transition(
-        complaint_id=complaint_id, step=name, event_type=event_type, status=status,
-        escalation_level=level, occurred_at=at, **fields,
-    ))
+    await record(
+        pool,
+        Transition(
+            complaint_id=complaint_id,
+            step=name,
+            event_type=event_type,
+            status=status,
+            escalation_level=level,
+            occurred_at=at,
+            **fields,
+        ),
+    )
     return await outbox_event(pool, complaint_id, name)
 
 
 async def routed(pool: asyncpg.Pool, complaint_id: uuid.UUID, received: datetime) -> Event:
     """Opened and routed to `penagihan`: routing met after an hour, other clocks running."""
-    await step(pool, complaint_id, "opened", "opened", at=received, status="received",
-               public=False, deadlines=[DeadlineChange(
-                   kind="routing", started_at=received, due_at=received + timedelta(days=3))])
+    await step(
+        pool,
+        complaint_id,
+        "opened",
+        "opened",
+        at=received,
+        status="received",
+        public=False,
+        deadlines=[
+            DeadlineChange(kind="routing", started_at=received, due_at=received + timedelta(days=3))
+        ],
+    )
     return await step(
-        pool, complaint_id, "routed", "routed", at=received + timedelta(hours=1),
-        status="routed", unit="penagihan", officer="petugas-07", complaint_class="standard",
+        pool,
+        complaint_id,
+        "routed",
+        "routed",
+        at=received + timedelta(hours=1),
+        status="routed",
+        unit="penagihan",
+        officer="petugas-07",
+        complaint_class="standard",
         data={"category": "billing"},
         deadlines=[
             DeadlineChange(kind="routing", met_at=received + timedelta(hours=1)),
-            DeadlineChange(kind="first_response", started_at=received,
-                           due_at=received + timedelta(days=3)),
-            DeadlineChange(kind="resolution", started_at=received,
-                           due_at=received + timedelta(days=14)),
+            DeadlineChange(
+                kind="first_response", started_at=received, due_at=received + timedelta(days=3)
+            ),
+            DeadlineChange(
+                kind="resolution", started_at=received, due_at=received + timedelta(days=14)
+            ),
         ],
     )
 
 
 async def missed(pool: asyncpg.Pool, complaint_id: uuid.UUID, kind: str, due: datetime) -> Event:
     """A deadline passed without the awaited action."""
-    return await step(pool, complaint_id, f"missed:{kind}", "deadline_missed", at=due,
-                      status="routed", data={"deadline": kind},
-                      deadlines=[DeadlineChange(kind=kind, missed_at=due)])
+    return await step(
+        pool,
+        complaint_id,
+        f"missed:{kind}",
+        "deadline_missed",
+        at=due,
+        status="routed",
+        data={"deadline": kind},
+        deadlines=[DeadlineChange(kind=kind, missed_at=due)],
+    )
 
 
 async def escalated(
-    pool: asyncpg.Pool, complaint_id: uuid.UUID, level: str, kind: str, at: datetime,
+    pool: asyncpg.Pool,
+    complaint_id: uuid.UUID,
+    level: str,
+    kind: str,
+    at: datetime,
     status: str = "routed",
 ) -> Event:
     """One rung of the escalation ladder."""
-    return await step(pool, complaint_id, f"escalated:{level}", "escalated", at=at,
-                      status=status, level=level, data={"level": level, "deadline": kind})
+    return await step(
+        pool,
+        complaint_id,
+        f"escalated:{level}",
+        "escalated",
+        at=at,
+        status=status,
+        level=level,
+        data={"level": level, "deadline": kind},
+    )
 
 
-async def silent_provider(pool: asyncpg.Pool, complaint_id: uuid.UUID,
-                          received: datetime) -> dict[str, Event]:
+async def silent_provider(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, received: datetime
+) -> dict[str, Event]:
     """Routed, never acknowledged: first response missed, supervisor, then the Ombudsman."""
     events = {"routed": await routed(pool, complaint_id, received)}
     due = received + timedelta(days=3)
     events["missed"] = await missed(pool, complaint_id, "first_response", due)
     events["supervisor"] = await escalated(pool, complaint_id, "supervisor", "first_response", due)
-    events["ombudsman"] = await escalated(pool, complaint_id, "ombudsman", "first_response",
-                                          received + timedelta(days=10))
+    events["ombudsman"] = await escalated(
+        pool, complaint_id, "ombudsman", "first_response", received + timedelta(days=10)
+    )
     return events

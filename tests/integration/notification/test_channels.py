@@ -49,17 +49,22 @@ def notifier(texting: Settings, pool: asyncpg.Pool, impatient_http: httpx.AsyncC
 
 async def code_of(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> str:
     code: str = await pool.fetchval(
-        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
+        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id
+    )
     return code
 
 
 async def test_an_sms_complainant_gets_the_receipt_by_sms_and_no_mail(
-    notifier: Notifier, pool: asyncpg.Pool, providers: Providers, smtp_sink: SmtpSink,
+    notifier: Notifier,
+    pool: asyncpg.Pool,
+    providers: Providers,
+    smtp_sink: SmtpSink,
     texting: Settings,
 ) -> None:
     phone = new_phone()
-    complaint_id = await insert_complaint(pool, channel="sms",
-                                          complainant={"name": "Budi", "phone": phone})
+    complaint_id = await insert_complaint(
+        pool, channel="sms", complainant={"name": "Budi", "phone": phone}
+    )
     code = await code_of(pool, complaint_id)
 
     await notifier.handle(await outbox_event(pool, complaint_id, "received"))
@@ -80,9 +85,9 @@ async def test_a_whatsapp_complainant_gets_a_cloud_api_text_in_their_language(
 ) -> None:
     phone = new_phone()
     received = datetime.now(UTC) - timedelta(hours=2)
-    complaint_id = await insert_complaint(pool, channel="whatsapp", language="en",
-                                          received_at=received,
-                                          complainant={"phone": phone})
+    complaint_id = await insert_complaint(
+        pool, channel="whatsapp", language="en", received_at=received, complainant={"phone": phone}
+    )
     code = await code_of(pool, complaint_id)
 
     await notifier.handle(await routed(pool, complaint_id, received))
@@ -90,10 +95,14 @@ async def test_a_whatsapp_complainant_gets_a_cloud_api_text_in_their_language(
     [message] = providers.whatsapp.delivered_to(phone[1:])
     body = message.json()
     assert {k: body[k] for k in ("messaging_product", "recipient_type", "to", "type")} == {
-        "messaging_product": "whatsapp", "recipient_type": "individual",
-        "to": "62" + phone[1:], "type": "text"}
-    assert body["text"]["body"] == (f"Complaint {code} was forwarded to the penagihan unit."
-                                    " Its deadlines are now running.")
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "62" + phone[1:],
+        "type": "text",
+    }
+    assert body["text"]["body"] == (
+        f"Complaint {code} was forwarded to the penagihan unit. Its deadlines are now running."
+    )
     assert message.headers["Authorization"] == "Bearer wa-token"
     assert providers.sms.delivered_to(phone[1:]) == []
 
@@ -103,8 +112,9 @@ async def test_texts_go_to_the_number_that_wrote_without_any_confirmation(
 ) -> None:
     phone = new_phone()
     received = datetime.now(UTC) - timedelta(hours=2)
-    complaint_id = await insert_complaint(pool, confirmed=False, channel="sms",
-                                          received_at=received, complainant={"phone": phone})
+    complaint_id = await insert_complaint(
+        pool, confirmed=False, channel="sms", received_at=received, complainant={"phone": phone}
+    )
 
     await notifier.handle(await routed(pool, complaint_id, received))
 
@@ -116,8 +126,9 @@ async def test_an_email_wins_over_the_text_channel_they_came_from(
     notifier: Notifier, pool: asyncpg.Pool, providers: Providers, smtp_sink: SmtpSink
 ) -> None:
     phone, email = new_phone(), f"{uuid.uuid4().hex[:8]}@example.id"
-    complaint_id = await insert_complaint(pool, channel="sms",
-                                          complainant={"phone": phone, "email": email})
+    complaint_id = await insert_complaint(
+        pool, channel="sms", complainant={"phone": phone, "email": email}
+    )
 
     await notifier.handle(await outbox_event(pool, complaint_id, "received"))
 
@@ -129,10 +140,12 @@ async def test_an_anonymous_complainant_hears_only_on_the_channel_that_reached_u
     notifier: Notifier, pool: asyncpg.Pool, providers: Providers, smtp_sink: SmtpSink
 ) -> None:
     phone, email = new_phone(), f"{uuid.uuid4().hex[:8]}@example.id"
-    by_sms = await insert_complaint(pool, channel="sms", complainant={
-        "anonymous": True, "phone": phone, "email": email})
-    by_web = await insert_complaint(pool, channel="web", complainant={
-        "anonymous": True, "phone": phone})
+    by_sms = await insert_complaint(
+        pool, channel="sms", complainant={"anonymous": True, "phone": phone, "email": email}
+    )
+    by_web = await insert_complaint(
+        pool, channel="web", complainant={"anonymous": True, "phone": phone}
+    )
 
     for complaint_id in (by_sms, by_web):
         await notifier.handle(await outbox_event(pool, complaint_id, "received"))
@@ -165,9 +178,12 @@ async def test_an_sms_outage_delays_the_message_but_never_loses_or_repeats_it(
     assert len(providers.sms.delivered_to(phone[1:])) == 1
     log = await pool.fetch(
         """SELECT a.outcome, a.error FROM delivery_attempts a JOIN deliveries d
-        ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY a.id""", event.id)
+        ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY a.id""",
+        event.id,
+    )
     assert [(r["outcome"], r["error"]) for r in log] == [("failed", "HTTP 500")] * 3 + [
-        ("sent", None)]
+        ("sent", None)
+    ]
 
 
 async def test_a_timeout_that_hid_a_success_is_not_sent_twice(
@@ -187,7 +203,9 @@ async def test_a_timeout_that_hid_a_success_is_not_sent_twice(
     assert len(providers.whatsapp.delivered_to(phone[1:])) == 1
     error = await pool.fetchval(
         """SELECT a.error FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
-        WHERE d.event_id = $1 AND a.outcome = 'failed'""", event.id)
+        WHERE d.event_id = $1 AND a.outcome = 'failed'""",
+        event.id,
+    )
     assert error == "ReadTimeout"
 
 

@@ -40,14 +40,16 @@ SITI = {"name": "Siti Rahayu", "email": "siti.rahayu@example.id", "phone": "+628
 
 async def tracking_code(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> str:
     code: str = await pool.fetchval(
-        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
+        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id
+    )
     return code
 
 
 async def deliveries(pool: asyncpg.Pool, event_id: uuid.UUID) -> dict[tuple[str, str], int]:
     rows = await pool.fetch(
         "SELECT recipient_role, channel, status, attempts FROM deliveries WHERE event_id = $1",
-        event_id)
+        event_id,
+    )
     return {(r["recipient_role"], r["status"]): r["attempts"] for r in rows}
 
 
@@ -103,16 +105,25 @@ async def test_an_address_typed_into_a_form_hears_only_the_receipt_until_confirm
     notifier: Notifier, pool: asyncpg.Pool, smtp_sink: SmtpSink, settings: Settings
 ) -> None:
     # What a stranger types: someone else's address, and words to put in an official mail.
-    person = {"name": "Rekening Anda diblokir, hubungi 0812-0000-0000",
-              "email": f"{uuid.uuid4().hex[:10]}@example.id"}
+    person = {
+        "name": "Rekening Anda diblokir, hubungi 0812-0000-0000",
+        "email": f"{uuid.uuid4().hex[:10]}@example.id",
+    }
     received = datetime.now(UTC) - timedelta(days=2)
-    complaint_id = await insert_complaint(pool, confirmed=False, channel="web",
-                                          complainant=person, received_at=received)
+    complaint_id = await insert_complaint(
+        pool, confirmed=False, channel="web", complainant=person, received_at=received
+    )
     code = await tracking_code(pool, complaint_id)
     assigned = await routed(pool, complaint_id, received)
-    taken_up = await step(pool, complaint_id, "acknowledged", "acknowledged",
-                          at=received + timedelta(days=1), status="in_progress",
-                          officer="petugas-07")
+    taken_up = await step(
+        pool,
+        complaint_id,
+        "acknowledged",
+        "acknowledged",
+        at=received + timedelta(days=1),
+        status="in_progress",
+        officer="petugas-07",
+    )
 
     for event in (await outbox_event(pool, complaint_id, "received"), assigned, taken_up):
         await notifier.handle(event)  # nothing to retry either
@@ -131,9 +142,11 @@ async def test_an_address_typed_into_a_form_hears_only_the_receipt_until_confirm
         await notifier.handle(event)
 
     subjects = [m.subject for m in smtp_sink.about(code, to=person["email"])]
-    assert subjects == [f"[{code}] Pengaduan Anda diterima",
-                        f"[{code}] Pengaduan Anda diteruskan ke unit kerja",
-                        f"[{code}] Pengaduan Anda sedang ditangani"]
+    assert subjects == [
+        f"[{code}] Pengaduan Anda diterima",
+        f"[{code}] Pengaduan Anda diteruskan ke unit kerja",
+        f"[{code}] Pengaduan Anda sedang ditangani",
+    ]
 
 
 async def test_a_delivery_another_replica_holds_waits_for_its_lease_then_is_taken_over(
@@ -142,8 +155,14 @@ async def test_a_delivery_another_replica_holds_waits_for_its_lease_then_is_take
     complaint_id = await insert_complaint(pool, complainant=SITI)
     code = await tracking_code(pool, complaint_id)
     event = await outbox_event(pool, complaint_id, "received")
-    elsewhere = await delivery_log.claim(pool, event=event, recipient="complainant",
-                                channel=DeliveryChannel.EMAIL, holder="replica-b", lease_s=60)
+    elsewhere = await delivery_log.claim(
+        pool,
+        event=event,
+        recipient="complainant",
+        channel=DeliveryChannel.EMAIL,
+        holder="replica-b",
+        lease_s=60,
+    )
     assert elsewhere.ours
 
     with pytest.raises(RetryLater) as later:
@@ -151,15 +170,18 @@ async def test_a_delivery_another_replica_holds_waits_for_its_lease_then_is_take
     assert 50 < later.value.delay <= 60  # asks again once that lease has run out
     assert smtp_sink.about(code) == []
     # replica-b died while sending: its lease runs out, and the delivery is taken over.
-    await pool.execute("UPDATE deliveries SET claimed_until = now() - interval '1 second'"
-                       " WHERE event_id = $1", event.id)
+    await pool.execute(
+        "UPDATE deliveries SET claimed_until = now() - interval '1 second' WHERE event_id = $1",
+        event.id,
+    )
     await notifier.handle(event)
 
     assert len(smtp_sink.about(code)) == 1
-    row = await pool.fetchrow("SELECT status, attempts, claimed_by, claimed_until"
-                              " FROM deliveries WHERE event_id = $1", event.id)
-    assert dict(row) == {"status": "sent", "attempts": 1, "claimed_by": None,
-                         "claimed_until": None}
+    row = await pool.fetchrow(
+        "SELECT status, attempts, claimed_by, claimed_until FROM deliveries WHERE event_id = $1",
+        event.id,
+    )
+    assert dict(row) == {"status": "sent", "attempts": 1, "claimed_by": None, "claimed_until": None}
 
 
 async def test_no_mail_when_the_complainant_gave_no_email(
@@ -184,12 +206,27 @@ async def test_each_step_is_told_in_words(
     later = received + timedelta(days=1)
     events = [
         await routed(pool, complaint_id, received),
-        await step(pool, complaint_id, "acknowledged", "acknowledged", at=later,
-                   status="in_progress", officer="petugas-07"),
-        await step(pool, complaint_id, "responded", "responded", at=later, status="responded",
-                   data={"message": "Meter Anda telah kami ganti; tagihan dikoreksi."}),
-        await step(pool, complaint_id, "closed", "closed", at=later, status="closed",
-                   outcome="auto_closed"),
+        await step(
+            pool,
+            complaint_id,
+            "acknowledged",
+            "acknowledged",
+            at=later,
+            status="in_progress",
+            officer="petugas-07",
+        ),
+        await step(
+            pool,
+            complaint_id,
+            "responded",
+            "responded",
+            at=later,
+            status="responded",
+            data={"message": "Meter Anda telah kami ganti; tagihan dikoreksi."},
+        ),
+        await step(
+            pool, complaint_id, "closed", "closed", at=later, status="closed", outcome="auto_closed"
+        ),
     ]
     for event in events:
         await notifier.handle(event)
@@ -230,8 +267,9 @@ async def test_ombudsman_refusing_twice_gets_one_accepted_dossier(
     notifier: Notifier, pool: asyncpg.Pool, smtp_sink: SmtpSink, ombudsman_stub: OmbudsmanStub
 ) -> None:
     received = datetime.now(UTC) - timedelta(days=12)
-    complaint_id = await insert_complaint(pool, complainant=SITI, received_at=received,
-                                          account_ref="PEL-0042")
+    complaint_id = await insert_complaint(
+        pool, complainant=SITI, received_at=received, account_ref="PEL-0042"
+    )
     code = await tracking_code(pool, complaint_id)
     event = (await silent_provider(pool, complaint_id, received))["ombudsman"]
     ombudsman_stub.fail_next = 2
@@ -254,7 +292,10 @@ async def test_ombudsman_refusing_twice_gets_one_accepted_dossier(
     assert dossier["complainant"]["email"] == SITI["email"]
     assert dossier["provider"] == {"unit": "penagihan", "officer": "petugas-07"}
     assert [e["step"] for e in dossier["timeline"]] == [
-        "opened", "routed", "missed:first_response", "escalated:supervisor",
+        "opened",
+        "routed",
+        "missed:first_response",
+        "escalated:supervisor",
         "escalated:ombudsman",
     ]
     missed = {d["kind"]: d for d in dossier["deadlines"] if d["missed"]}
@@ -265,8 +306,10 @@ async def test_ombudsman_refusing_twice_gets_one_accepted_dossier(
     assert dossier["maladministration"] == NO_SERVICE
     [told] = smtp_sink.about(code)
     assert told.subject == f"[{code}] Pengaduan Anda diteruskan ke Ombudsman"
-    assert await deliveries(pool, event.id) == {("ombudsman", "sent"): 3,
-                                                ("complainant", "sent"): 1}
+    assert await deliveries(pool, event.id) == {
+        ("ombudsman", "sent"): 3,
+        ("complainant", "sent"): 1,
+    }
 
 
 async def test_a_failed_mail_is_retried_without_resubmitting_the_dossier(
@@ -286,7 +329,9 @@ async def test_a_failed_mail_is_retried_without_resubmitting_the_dossier(
     assert len(smtp_sink.about(await tracking_code(pool, complaint_id))) == 1
     row = await pool.fetchrow(
         "SELECT attempts, status, last_error FROM deliveries"
-        " WHERE event_id = $1 AND recipient_role = 'complainant'", event.id)
+        " WHERE event_id = $1 AND recipient_role = 'complainant'",
+        event.id,
+    )
     assert (row["attempts"], row["status"], row["last_error"]) == (2, "sent", None)
 
 
@@ -321,7 +366,11 @@ async def test_internal_and_unknown_events_are_ignored_and_a_missing_complaint_w
 
 
 async def test_the_consumer_mails_what_is_published(
-    pool: asyncpg.Pool, js: JetStreamContext, smtp_sink: SmtpSink, pg_dsn: str, nats_url: str,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
+    smtp_sink: SmtpSink,
+    pg_dsn: str,
+    nats_url: str,
 ) -> None:
     settings = make_settings(pg_dsn, nats_url, smtp_sink.port, "")
     received = datetime.now(UTC) - timedelta(days=1)
@@ -331,8 +380,12 @@ async def test_the_consumer_mails_what_is_published(
     consumer = asyncio.create_task(run(settings, stop))
     try:
         # A level nobody knows yet goes first: it must neither stop nor precede the others.
-        await bus.publish(js, await escalated(pool, complaint_id, "regulator", "routing",
-                                              received, status="received"))
+        await bus.publish(
+            js,
+            await escalated(
+                pool, complaint_id, "regulator", "routing", received, status="received"
+            ),
+        )
         await bus.publish(js, await outbox_event(pool, complaint_id, "received"))
         await bus.publish(js, await routed(pool, complaint_id, received))
         for _ in range(100):
@@ -344,5 +397,7 @@ async def test_the_consumer_mails_what_is_published(
         await asyncio.wait_for(consumer, timeout=15)
 
     subjects = sorted(m.subject for m in smtp_sink.about(code, to=SITI["email"]))
-    assert subjects == [f"[{code}] Pengaduan Anda diterima",
-                        f"[{code}] Pengaduan Anda diteruskan ke unit kerja"]
+    assert subjects == [
+        f"[{code}] Pengaduan Anda diterima",
+        f"[{code}] Pengaduan Anda diteruskan ke unit kerja",
+    ]

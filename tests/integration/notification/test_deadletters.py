@@ -36,8 +36,14 @@ from tests.integration.notification.conftest import (
 @pytest.fixture
 def fragile(settings: Settings, providers: Providers) -> Settings:
     """Three attempts, quick retries, no integrators: dead letters in a test's time."""
-    return with_channels(settings, providers, webhook_urls="", webhook_secret="",
-                         delivery_max_attempts=3, delivery_retry_base_s=0.1)
+    return with_channels(
+        settings,
+        providers,
+        webhook_urls="",
+        webhook_secret="",
+        delivery_max_attempts=3,
+        delivery_retry_base_s=0.1,
+    )
 
 
 @pytest.fixture
@@ -64,13 +70,19 @@ async def eventually(check: Callable[[], object], seconds: float = 10.0) -> None
 
 
 async def dead_row(pool: asyncpg.Pool, event_id: uuid.UUID) -> deliveries.DeliveryRow:
-    [row] = [r for r in await deliveries.list_deliveries(pool, dead_only=True, limit=10_000)
-             if r.event_id == event_id]
+    [row] = [
+        r
+        for r in await deliveries.list_deliveries(pool, dead_only=True, limit=10_000)
+        if r.event_id == event_id
+    ]
     return row
 
 
 async def test_a_delivery_dies_after_the_last_attempt_and_a_replay_sends_it_once(
-    notifier: Notifier, pool: asyncpg.Pool, js: JetStreamContext, providers: Providers,
+    notifier: Notifier,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
+    providers: Providers,
     consumer: None,
 ) -> None:
     phone = new_phone()
@@ -97,21 +109,27 @@ async def test_a_delivery_dies_after_the_last_attempt_and_a_replay_sends_it_once
     await eventually(lambda: providers.sms.delivered_to(phone[1:]))
     await asyncio.sleep(0.5)  # room for a duplicate, if one were coming
     assert [c.status for c in providers.sms.calls_for(key)] == [500, 500, 500, 200]
-    status = await deliveries.status_of(pool, event_id=event.id, recipient="complainant",
-                                        channel=deliveries.DeliveryChannel.SMS)
+    status = await deliveries.status_of(
+        pool, event_id=event.id, recipient="complainant", channel=deliveries.DeliveryChannel.SMS
+    )
     assert status == "sent"
     again = await deadletters.replay(pool, js, ids=[dead.id])
     assert again.replayed == []
 
 
 async def test_a_dead_dossier_keeps_the_complainant_waiting_until_it_is_replayed(
-    notifier: Notifier, pool: asyncpg.Pool, js: JetStreamContext, smtp_sink: SmtpSink,
-    ombudsman_stub: OmbudsmanStub, consumer: None,
+    notifier: Notifier,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
+    smtp_sink: SmtpSink,
+    ombudsman_stub: OmbudsmanStub,
+    consumer: None,
 ) -> None:
     received = datetime.now(UTC) - timedelta(days=12)
     email = f"{uuid.uuid4().hex[:8]}@example.id"
-    complaint_id = await insert_complaint(pool, received_at=received,
-                                          complainant={"name": "Ani", "email": email})
+    complaint_id = await insert_complaint(
+        pool, received_at=received, complainant={"name": "Ani", "email": email}
+    )
     event = (await silent_provider(pool, complaint_id, received))["ombudsman"]
     ombudsman_stub.fail_next = 3
 
@@ -122,8 +140,7 @@ async def test_a_dead_dossier_keeps_the_complainant_waiting_until_it_is_replayed
             pass
 
     assert (await dead_row(pool, event.id)).recipient == "ombudsman"
-    code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1",
-                               complaint_id)
+    code = await pool.fetchval("SELECT tracking_code FROM complaints WHERE id = $1", complaint_id)
     assert smtp_sink.about(code, to=email) == []  # not told "sent" while it was not
 
     await deadletters.replay(pool, js)
@@ -135,8 +152,14 @@ async def test_a_dead_dossier_keeps_the_complainant_waiting_until_it_is_replayed
 
 
 async def test_ops_list_and_retry_dead_deliveries_from_the_command_line(
-    settings: Settings, providers: Providers, pool: asyncpg.Pool, http: httpx.AsyncClient,
-    monkeypatch: pytest.MonkeyPatch, pg_dsn: str, nats_url: str, consumer: None,
+    settings: Settings,
+    providers: Providers,
+    pool: asyncpg.Pool,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    nats_url: str,
+    consumer: None,
 ) -> None:
     no_whatsapp = settings.model_copy(update={"whatsapp_url": ""})
     notifier = Notifier(no_whatsapp, pool, Mailer.from_settings(no_whatsapp), http)

@@ -59,35 +59,48 @@ def slow_sink() -> Iterator[SlowSink]:
 
 
 async def test_slow_deliveries_reach_each_recipient_once_across_two_replicas(
-    pool: asyncpg.Pool, js: JetStreamContext, slow_sink: SlowSink, pg_dsn: str, nats_url: str,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
+    slow_sink: SlowSink,
+    pg_dsn: str,
+    nats_url: str,
     http: httpx.AsyncClient,
 ) -> None:
     settings = make_settings(pg_dsn, nats_url, slow_sink.port, "").model_copy(
-        update={"delivery_lease_s": LEASE_S})
+        update={"delivery_lease_s": LEASE_S}
+    )
     received = datetime.now(UTC) - timedelta(days=1)
     events: list[Event] = []
     expected: set[tuple[str, str]] = set()
     for _ in range(2):
         email = f"{uuid.uuid4().hex[:10]}@example.id"
-        complaint_id = await insert_complaint(pool, received_at=received,
-                                              complainant={"name": "Siti", "email": email})
+        complaint_id = await insert_complaint(
+            pool, received_at=received, complainant={"name": "Siti", "email": email}
+        )
         receipt = await outbox_event(pool, complaint_id, "received")
         assigned = await routed(pool, complaint_id, received)
         events += [receipt, assigned]
-        expected |= {(f"<{receipt.id}.complainant@penyelenggara.example>", email),
-                     (f"<{assigned.id}.complainant@penyelenggara.example>", email),
-                     (f"<{assigned.id}.officer@penyelenggara.example>",
-                      unit_mailbox("penagihan"))}
+        expected |= {
+            (f"<{receipt.id}.complainant@penyelenggara.example>", email),
+            (f"<{assigned.id}.complainant@penyelenggara.example>", email),
+            (f"<{assigned.id}.officer@penyelenggara.example>", unit_mailbox("penagihan")),
+        }
     # The process's consume loop, on a subject and durable of this test's own: the session's
     # stream holds every other test's events.
     subject = f"aduan.test.{uuid.uuid4().hex}"
     durable = f"notification-{uuid.uuid4().hex[:8]}"
     stop = asyncio.Event()
     replicas = [
-        asyncio.create_task(bus.consume(
-            js, durable, [subject], Notifier(settings, pool, Mailer.from_settings(settings),
-                                             http).handle,
-            stop, ack_wait=ACK_WAIT_S))
+        asyncio.create_task(
+            bus.consume(
+                js,
+                durable,
+                [subject],
+                Notifier(settings, pool, Mailer.from_settings(settings), http).handle,
+                stop,
+                ack_wait=ACK_WAIT_S,
+            )
+        )
         for _ in range(2)
     ]
     try:

@@ -47,43 +47,77 @@ def verified(call: Call) -> bool:
 
 
 def received_by(stub: ProviderStub, complaint_id: object) -> list[Call]:
-    return [c for c in stub.calls if c.status == 200 and c.json()["complaint_id"] == str(
-        complaint_id)]
+    return [
+        c for c in stub.calls if c.status == 200 and c.json()["complaint_id"] == str(complaint_id)
+    ]
 
 
 async def test_integrators_get_each_public_event_signed_and_without_personal_data(
     notifier: Notifier, pool: asyncpg.Pool, providers: Providers
 ) -> None:
     received = datetime.now(UTC) - timedelta(days=2)
-    complaint_id = await insert_complaint(pool, complainant=SITI, received_at=received,
-                                          account_ref="PEL-0042")
+    complaint_id = await insert_complaint(
+        pool, complainant=SITI, received_at=received, account_ref="PEL-0042"
+    )
     later = received + timedelta(days=1)
     events = [
         await outbox_event(pool, complaint_id, "received"),
         await routed(pool, complaint_id, received),
-        await step(pool, complaint_id, "note", "note", at=later, status="routed", public=False,
-                   data={"text": "Pelapor kenalan kepala unit"}),
-        await step(pool, complaint_id, "reminder", "reminder", at=later, status="routed",
-                   public=False, data={"deadline": "first_response", "fraction": 0.5,
-                                       "due_at": later.isoformat(), "supervisor": False}),
-        await step(pool, complaint_id, "responded", "responded", at=later, status="responded",
-                   data={"message": "Meter Anda untuk Siti Rahayu sudah diganti."}),
+        await step(
+            pool,
+            complaint_id,
+            "note",
+            "note",
+            at=later,
+            status="routed",
+            public=False,
+            data={"text": "Pelapor kenalan kepala unit"},
+        ),
+        await step(
+            pool,
+            complaint_id,
+            "reminder",
+            "reminder",
+            at=later,
+            status="routed",
+            public=False,
+            data={
+                "deadline": "first_response",
+                "fraction": 0.5,
+                "due_at": later.isoformat(),
+                "supervisor": False,
+            },
+        ),
+        await step(
+            pool,
+            complaint_id,
+            "responded",
+            "responded",
+            at=later,
+            status="responded",
+            data={"message": "Meter Anda untuk Siti Rahayu sudah diganti."},
+        ),
     ]
     for event in events:
         await notifier.handle(event)
 
     for stub in (providers.hook_a, providers.hook_b):
         calls = received_by(stub, complaint_id)
-        assert [c.headers["X-Aduan-Event"] for c in calls] == ["received", "routed",
-                                                                "responded"]
+        assert [c.headers["X-Aduan-Event"] for c in calls] == ["received", "routed", "responded"]
         assert all(verified(call) for call in calls)
         public = [str(e.id) for e in events if e.data.get("public", True)]
         assert [c.json()["id"] for c in calls] == public
         assert calls[1].json()["data"]["unit"] == "penagihan"
         for call in calls:
             text = call.body.decode()
-            for secret in ("Siti", SITI["email"], SITI["phone"], "PEL-0042", "Meter Anda",
-                           "Tagihan air"):
+            for secret in (
+                "Siti",
+                SITI["email"],
+                SITI["phone"],
+                "PEL-0042",
+                "Meter Anda",
+                "Tagihan air",
+            ):
                 assert secret not in text
 
 
@@ -112,14 +146,15 @@ async def test_a_failing_integrator_is_retried_without_resending_to_anyone_else(
             await notifier.handle(event)
     await notifier.handle(event)
 
-    attempts = [c.status for c in providers.hook_a.calls
-                if c.key == str(event.id)]
+    attempts = [c.status for c in providers.hook_a.calls if c.key == str(event.id)]
     assert attempts == [500, 500, 200]
     assert len(received_by(providers.hook_b, complaint_id)) == 1
     rows = await pool.fetch(
-        "SELECT recipient_role, channel, attempts FROM deliveries WHERE event_id = $1",
-        event.id)
-    assert sorted((r["recipient_role"], r["channel"], r["attempts"]) for r in rows
-                  if r["channel"] != "webhook") == [
-        ("complainant", "email", 1), ("officer", "email", 1)]
+        "SELECT recipient_role, channel, attempts FROM deliveries WHERE event_id = $1", event.id
+    )
+    assert sorted(
+        (r["recipient_role"], r["channel"], r["attempts"])
+        for r in rows
+        if r["channel"] != "webhook"
+    ) == [("complainant", "email", 1), ("officer", "email", 1)]
     assert sorted(r["attempts"] for r in rows if r["channel"] == "webhook") == [1, 3]

@@ -41,7 +41,9 @@ class Complaint:
         """Timeline rows (event type, data, public), optionally of one type."""
         rows = await self.pool.fetch(
             "SELECT event_type, data, public, status, escalation_level FROM timeline"
-            " WHERE complaint_id = $1 ORDER BY id", self.id)
+            " WHERE complaint_id = $1 ORDER BY id",
+            self.id,
+        )
         return [dict(r) for r in rows if event_type in (None, r["event_type"])]
 
     async def due(self, kind: str) -> datetime:
@@ -66,18 +68,34 @@ class Lifecycles:
     async def skip(self, **delta: float) -> None:
         await self.env.sleep(timedelta(**delta))
 
-    async def start(self, complaint_class: str | None = "standard", *, routed: bool = True,
-                    received_at: datetime | None = None, **fields: Any) -> Complaint:
+    async def start(
+        self,
+        complaint_class: str | None = "standard",
+        *,
+        routed: bool = True,
+        received_at: datetime | None = None,
+        **fields: Any,
+    ) -> Complaint:
         complaint_id = await insert_complaint(
-            self.pool, received_at=received_at or await self.now(), **fields)
+            self.pool, received_at=received_at or await self.now(), **fields
+        )
         options: dict[str, Any] = {}
         if routed:
-            options = {"start_signal": "route", "start_signal_args": [RoutingDecision(
-                category="billing", unit="penagihan", complaint_class=complaint_class or "")]}
+            options = {
+                "start_signal": "route",
+                "start_signal_args": [
+                    RoutingDecision(
+                        category="billing", unit="penagihan", complaint_class=complaint_class or ""
+                    )
+                ],
+            }
         handle = await self.client.start_workflow(
             ComplaintLifecycle.run,
             LifecycleInput(complaint_id=complaint_id, search_attributes=False),
-            id=f"complaint-{complaint_id}", task_queue=self.task_queue, **options)
+            id=f"complaint-{complaint_id}",
+            task_queue=self.task_queue,
+            **options,
+        )
         complaint = Complaint(complaint_id, handle, self.pool)
         self.started.append(complaint)
         if routed:
@@ -98,10 +116,15 @@ async def lifecycles(
 ) -> AsyncIterator[Lifecycles]:
     task_queue = f"lifecycle-{uuid.uuid4()}"
     activities = LifecycleActivities(pool, DEFAULT_POLICY)
-    async with Worker(time_skipping_env.client, task_queue=task_queue,
-                      workflows=[ComplaintLifecycle], activities=activities.all()):
-        running = Lifecycles(time_skipping_env, time_skipping_env.client, task_queue, pool,
-                             activities)
+    async with Worker(
+        time_skipping_env.client,
+        task_queue=task_queue,
+        workflows=[ComplaintLifecycle],
+        activities=activities.all(),
+    ):
+        running = Lifecycles(
+            time_skipping_env, time_skipping_env.client, task_queue, pool, activities
+        )
         yield running
         # Workflows left waiting without a worker would stop the server from skipping time.
         for complaint in running.started:

@@ -46,6 +46,7 @@ def _in(hours: float) -> datetime:
 
 # --- issuing and verifying ------------------------------------------------------------
 
+
 def test_an_issued_token_names_the_staff_member_it_was_issued_for() -> None:
     assert verify_token(issue_token(OFFICER, SECRET), SECRET) == OFFICER
     admin = Staff(user="root", role=Role.ADMIN)
@@ -54,8 +55,10 @@ def test_an_issued_token_names_the_staff_member_it_was_issued_for() -> None:
 
 def test_issuer_and_audience_are_issued_and_checked() -> None:
     token = issue_token(OFFICER, SECRET, issuer="https://sso.example.id", audience="aduan-desk")
-    assert verify_token(token, SECRET, issuer="https://sso.example.id",
-                        audience="aduan-desk") == OFFICER
+    assert (
+        verify_token(token, SECRET, issuer="https://sso.example.id", audience="aduan-desk")
+        == OFFICER
+    )
     with pytest.raises(InvalidToken):
         verify_token(token, SECRET, issuer="https://other.example.id", audience="aduan-desk")
     with pytest.raises(InvalidToken):
@@ -74,6 +77,7 @@ def test_the_signing_key_is_not_the_secret_itself() -> None:
 
 # --- refused tokens --------------------------------------------------------------------
 
+
 def test_an_expired_token_is_refused() -> None:
     token = issue_token(OFFICER, SECRET, lifetime=timedelta(hours=8), now=_in(-9))
     with pytest.raises(InvalidToken, match="expired"):
@@ -88,7 +92,8 @@ def test_a_token_signed_with_another_secret_is_refused() -> None:
 def test_a_tampered_token_is_refused() -> None:
     header, _payload, signature = issue_token(OFFICER, SECRET).split(".")
     forged_payload = jwt.utils.base64url_encode(
-        b'{"sub":"budi","role":"admin","exp":4102444800}').decode()
+        b'{"sub":"budi","role":"admin","exp":4102444800}'
+    ).decode()
     with pytest.raises(InvalidToken):
         verify_token(f"{header}.{forged_payload}.{signature}", SECRET)
 
@@ -113,14 +118,23 @@ def test_a_token_missing_a_claim_is_refused(missing: str) -> None:
         verify_token(_signed(claims), SECRET)
 
 
-@pytest.mark.parametrize("claims", [
-    {"sub": "budi", "role": "boss"},
-    {"sub": "budi", "role": "officer"},
-    {"sub": "budi", "role": "supervisor", "unit": ""},
-    {"sub": "budi", "role": ["admin"]},
-    {"sub": "budi", "role": "officer", "unit": 7},
-], ids=["unknown-role", "officer-without-unit", "supervisor-blank-unit", "role-not-a-string",
-        "unit-not-a-string"])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "budi", "role": "boss"},
+        {"sub": "budi", "role": "officer"},
+        {"sub": "budi", "role": "supervisor", "unit": ""},
+        {"sub": "budi", "role": ["admin"]},
+        {"sub": "budi", "role": "officer", "unit": 7},
+    ],
+    ids=[
+        "unknown-role",
+        "officer-without-unit",
+        "supervisor-blank-unit",
+        "role-not-a-string",
+        "unit-not-a-string",
+    ],
+)
 def test_a_token_with_an_impossible_role_or_unit_is_refused(claims: dict[str, Any]) -> None:
     with pytest.raises(InvalidToken):
         verify_token(_signed({**claims, "exp": _in(1)}), SECRET)
@@ -128,10 +142,16 @@ def test_a_token_with_an_impossible_role_or_unit_is_refused(claims: dict[str, An
 
 # --- make_staff -------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("user", "role", "unit"), [
-    ("budi", "boss", "penagihan"), ("budi", "officer", None), ("budi", "supervisor", "  "),
-    ("  ", "admin", None),
-])
+
+@pytest.mark.parametrize(
+    ("user", "role", "unit"),
+    [
+        ("budi", "boss", "penagihan"),
+        ("budi", "officer", None),
+        ("budi", "supervisor", "  "),
+        ("  ", "admin", None),
+    ],
+)
 def test_make_staff_refuses_what_no_staff_member_can_be(
     user: str, role: str, unit: str | None
 ) -> None:
@@ -145,6 +165,7 @@ def test_make_staff_accepts_ops_and_admin_without_a_unit() -> None:
 
 
 # --- an OIDC issuer's key set ------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def issuer_key() -> rsa.RSAPrivateKey:
@@ -163,8 +184,10 @@ class Issuer:
     def publish(self, *keys: rsa.RSAPrivateKey | tuple[str, rsa.RSAPrivateKey]) -> None:
         """Serve these keys from now on (a bare key gets kid "k1")."""
         named = [k if isinstance(k, tuple) else ("k1", k) for k in keys]
-        self.keys = [{**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": kid,
-                      "use": "sig"} for kid, key in named]
+        self.keys = [
+            {**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": kid, "use": "sig"}
+            for kid, key in named
+        ]
 
 
 @pytest.fixture
@@ -194,8 +217,13 @@ def issuer(issuer_key: rsa.RSAPrivateKey) -> Iterator[Issuer]:
 
 
 def _verifier(issuer: Issuer, **options: Any) -> TokenVerifier:
-    return TokenVerifier(SECRET, jwks_url=issuer.url, issuer="https://sso.example.id",
-                         audience="aduan-desk", **options)
+    return TokenVerifier(
+        SECRET,
+        jwks_url=issuer.url,
+        issuer="https://sso.example.id",
+        audience="aduan-desk",
+        **options,
+    )
 
 
 @pytest.fixture
@@ -204,8 +232,14 @@ def jwks_verifier(issuer: Issuer) -> TokenVerifier:
 
 
 def _from_issuer(key: rsa.RSAPrivateKey, kid: str = "k1", **claims: Any) -> str:
-    base = {"sub": "siti", "role": "supervisor", "unit": "penagihan", "exp": _in(1),
-            "iss": "https://sso.example.id", "aud": "aduan-desk"}
+    base = {
+        "sub": "siti",
+        "role": "supervisor",
+        "unit": "penagihan",
+        "exp": _in(1),
+        "iss": "https://sso.example.id",
+        "aud": "aduan-desk",
+    }
     return jwt.encode({**base, **claims}, key, algorithm="RS256", headers={"kid": kid})
 
 
@@ -228,8 +262,12 @@ def test_with_a_jwks_issuer_tokens_signed_with_the_secret_are_refused(
     with pytest.raises(InvalidToken):
         jwks_verifier.verify(token)
     # Even naming the issuer's key id: an HMAC header must not meet an RSA key.
-    confused = jwt.encode({"sub": "x", "role": "admin", "exp": _in(1)}, signing_key(SECRET),
-                          algorithm="HS256", headers={"kid": "k1"})
+    confused = jwt.encode(
+        {"sub": "x", "role": "admin", "exp": _in(1)},
+        signing_key(SECRET),
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
     with pytest.raises(InvalidToken):
         jwks_verifier.verify(confused)
 

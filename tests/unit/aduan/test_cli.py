@@ -25,8 +25,12 @@ runner = CliRunner()
 def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Settings from a known environment: the test secret and the policy that ships."""
     monkeypatch.setenv("ADUAN_SECRET_KEY", SECRET)
-    for name in ("ADUAN_SLA_POLICY", "ADUAN_JWT_JWKS_URL", "ADUAN_JWT_ISSUER",
-                 "ADUAN_JWT_AUDIENCE"):
+    for name in (
+        "ADUAN_SLA_POLICY",
+        "ADUAN_JWT_JWKS_URL",
+        "ADUAN_JWT_ISSUER",
+        "ADUAN_JWT_AUDIENCE",
+    ):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield
@@ -34,8 +38,10 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _rows(output: str) -> list[tuple[str, str]]:
-    return [(label.strip(), due) for label, due in
-            (line.rsplit(maxsplit=1) for line in output.splitlines())]
+    return [
+        (label.strip(), due)
+        for label, due in (line.rsplit(maxsplit=1) for line in output.splitlines())
+    ]
 
 
 def _table(output: str) -> dict[str, str]:
@@ -44,9 +50,11 @@ def _table(output: str) -> dict[str, str]:
 
 # --- aduan sla due ----------------------------------------------------------------------
 
+
 def test_a_standard_complaint_received_before_christmas_is_due_after_the_holidays() -> None:
-    result = runner.invoke(app, ["sla", "due", "--class", "standard",
-                                 "--received", "2026-12-23T10:00"])
+    result = runner.invoke(
+        app, ["sla", "due", "--class", "standard", "--received", "2026-12-23T10:00"]
+    )
     assert result.exit_code == 0, result.output
     # Working days after Wed 23 Dec: 28, 29, 30, 31 Dec, 4 Jan, (5 Jan Isra Mi'raj), 6, 7, 8,
     # 11, 12, 13, 14, 15, 18 Jan ... 3wd ends with 30 Dec, 14wd with 18 Jan. The Ombudsman
@@ -66,8 +74,9 @@ def test_a_standard_complaint_received_before_christmas_is_due_after_the_holiday
 
 def test_hours_ignore_the_calendar_and_an_offset_is_honoured() -> None:
     # 03:00 UTC is 10:00 in Jakarta; urgent: first response in 24 hours, resolution 5wd.
-    result = runner.invoke(app, ["sla", "due", "--class", "urgent",
-                                 "--received", "2026-12-23T03:00:00Z"])
+    result = runner.invoke(
+        app, ["sla", "due", "--class", "urgent", "--received", "2026-12-23T03:00:00Z"]
+    )
     assert result.exit_code == 0, result.output
     table = _table(result.stdout)
     assert table["first_response"] == "2026-12-24T10:00:00+07:00"  # on cuti bersama: hours
@@ -85,8 +94,19 @@ def test_a_received_time_without_offset_is_read_in_the_policys_zone(tmp_path: Pa
         "extension: {max: 10}\nescalation: [{level: supervisor, after: 0}]\n"
         "complainant: {info_window: 30, confirm_window: 5}\n"
     )
-    result = runner.invoke(app, ["sla", "due", "--class", "quick", "--received",
-                                 "2026-05-04T08:00", "--policy", str(policy)])
+    result = runner.invoke(
+        app,
+        [
+            "sla",
+            "due",
+            "--class",
+            "quick",
+            "--received",
+            "2026-05-04T08:00",
+            "--policy",
+            str(policy),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert _table(result.stdout) == {
         "routing": "2026-05-04T08:01:00+09:00",
@@ -99,8 +119,7 @@ def test_a_received_time_without_offset_is_read_in_the_policys_zone(tmp_path: Pa
 
 
 def test_an_unknown_class_lists_the_classes_and_exits_2() -> None:
-    result = runner.invoke(app, ["sla", "due", "--class", "rush",
-                                 "--received", "2026-12-23T10:00"])
+    result = runner.invoke(app, ["sla", "due", "--class", "rush", "--received", "2026-12-23T10:00"])
     assert result.exit_code == 2
     assert "'rush'" in result.stderr
     assert "light, normative, standard, supervisory, urgent" in result.stderr
@@ -114,17 +133,30 @@ def test_a_received_time_that_is_not_iso_exits_2() -> None:
 
 
 def test_an_unreadable_policy_is_reported(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["sla", "due", "--class", "light", "--received",
-                                 "2026-12-23T10:00", "--policy", str(tmp_path / "none.yaml")])
+    result = runner.invoke(
+        app,
+        [
+            "sla",
+            "due",
+            "--class",
+            "light",
+            "--received",
+            "2026-12-23T10:00",
+            "--policy",
+            str(tmp_path / "none.yaml"),
+        ],
+    )
     assert result.exit_code == 1
     assert "cannot read policy" in result.stderr
 
 
 # --- aduan token ------------------------------------------------------------------------
 
+
 def test_a_printed_token_verifies_with_the_configured_secret() -> None:
-    result = runner.invoke(app, ["token", "--user", "budi", "--role", "officer",
-                                 "--unit", "penagihan"])
+    result = runner.invoke(
+        app, ["token", "--user", "budi", "--role", "officer", "--unit", "penagihan"]
+    )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
     assert verify_token(token, SECRET) == Staff(user="budi", role=Role.OFFICER, unit="penagihan")
@@ -136,11 +168,14 @@ def test_an_admin_token_needs_no_unit() -> None:
     assert verify_token(result.stdout.strip(), SECRET).role == Role.ADMIN
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--role", "boss"], "unknown role 'boss'"),
-    (["--role", "officer"], "needs a unit"),
-    (["--role", "supervisor"], "needs a unit"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "boss"], "unknown role 'boss'"),
+        (["--role", "officer"], "needs a unit"),
+        (["--role", "supervisor"], "needs a unit"),
+    ],
+)
 def test_a_token_no_staff_member_could_hold_is_refused_with_exit_2(
     args: list[str], message: str
 ) -> None:

@@ -128,18 +128,23 @@ def test_default_policy_other_keys_match_domain(default_policy: Policy) -> None:
     p = default_policy
     assert p.timezone == "Asia/Jakarta"
     assert (p.calendar.country, p.calendar.cuti_bersama_off, p.calendar.extra_holidays) == (
-        "ID", True, []
+        "ID",
+        True,
+        [],
     )
     assert p.default_class == "standard"
     assert str(p.routing_due) == "3wd"
     assert p.reminders == [0.5, 0.8]
     assert (str(p.extension.max), p.extension.times) == ("7wd", 1)
     assert [(s.level, str(s.after)) for s in p.escalation] == [
-        ("supervisor", "0s"), ("ombudsman", "5wd")
+        ("supervisor", "0s"),
+        ("ombudsman", "5wd"),
     ]
     windows = p.complainant
     assert (str(windows.info_window), str(windows.confirm_window), windows.max_reopen) == (
-        "30d", "10wd", 1
+        "30d",
+        "10wd",
+        1,
     )
 
 
@@ -332,12 +337,25 @@ def test_load_policy_reads_a_file(tmp_path: Path) -> None:
 yaml_ish = st.text(alphabet="abcdlsuwhm:-[]{},.&*!#|>'\" \n0123456789", max_size=80)
 mutated_default = st.builds(
     lambda key, value: _text(**{key: value}),
-    st.sampled_from(["routing_due", "default_class", "reminders", "escalation", "classes",
-                     "calendar", "extension", "complainant", "unit", "timezone"]),
+    st.sampled_from(
+        [
+            "routing_due",
+            "default_class",
+            "reminders",
+            "escalation",
+            "classes",
+            "calendar",
+            "extension",
+            "complainant",
+            "unit",
+            "timezone",
+        ]
+    ),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-        lambda inner: st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
         max_leaves=8,
     ).filter(lambda value: value is not None),
 )

@@ -20,8 +20,12 @@ UNREACHABLE = "postgresql://postgres@127.0.0.1:9/aduan"  # /metrics needs no dat
 APPS = pytest.mark.parametrize("create_app", [intake_app, desk_app], ids=["intake", "desk"])
 
 
-async def scrape(create_app: Callable[[Settings], FastAPI], client: str = "127.0.0.1",
-                 headers: dict[str, str] | None = None, **settings: Any) -> httpx.Response:
+async def scrape(
+    create_app: Callable[[Settings], FastAPI],
+    client: str = "127.0.0.1",
+    headers: dict[str, str] | None = None,
+    **settings: Any,
+) -> httpx.Response:
     app = create_app(Settings(database_url=UNREACHABLE, **settings))
     transport = httpx.ASGITransport(app=app, client=(client, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://aduan") as http:
@@ -36,16 +40,28 @@ def assert_metrics(answer: httpx.Response) -> None:
 @APPS
 @pytest.mark.parametrize("environment", [{}, PRODUCTION], ids=["development", "production"])
 async def test_with_a_token_only_its_bearer_sees_metrics(
-    create_app: Callable[[Settings], FastAPI], environment: dict[str, str],
+    create_app: Callable[[Settings], FastAPI],
+    environment: dict[str, str],
 ) -> None:
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
-                    {"Authorization": f"Basic {TOKEN}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+    ):
         refused = await scrape(create_app, headers=headers, metrics_token=TOKEN, **environment)
         assert_problem(refused, 401)  # loopback or not: the token decides
         assert refused.headers["www-authenticate"] == "Bearer"
         assert "python_info" not in refused.text
-    assert_metrics(await scrape(create_app, client="203.0.113.7", metrics_token=TOKEN,
-                                headers={"Authorization": f"Bearer {TOKEN}"}, **environment))
+    assert_metrics(
+        await scrape(
+            create_app,
+            client="203.0.113.7",
+            metrics_token=TOKEN,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            **environment,
+        )
+    )
 
 
 @APPS

@@ -16,19 +16,23 @@ OPS = Staff("ani", Role.OPS)
 ADMIN = Staff("root", Role.ADMIN)
 
 
-@pytest.mark.parametrize(("staff", "unit", "level", "reads", "acts"), [
-    (OFFICER, "penagihan", "none", True, True),
-    (OFFICER, "meter", "none", False, False),
-    (OFFICER, "meter", "supervisor", False, False),
-    (OFFICER, None, "none", False, False),
-    (SUPERVISOR, "penagihan", "none", True, True),
-    (SUPERVISOR, "meter", "none", False, False),
-    (SUPERVISOR, "meter", "supervisor", True, False),  # reads escalations, acts in its unit
-    (SUPERVISOR, "meter", "ombudsman", True, False),
-    (OPS, "meter", "none", True, False),
-    (ADMIN, "meter", "none", True, True),
-    (ADMIN, None, "none", True, True),
-], ids=lambda value: getattr(value, "role", value))
+@pytest.mark.parametrize(
+    ("staff", "unit", "level", "reads", "acts"),
+    [
+        (OFFICER, "penagihan", "none", True, True),
+        (OFFICER, "meter", "none", False, False),
+        (OFFICER, "meter", "supervisor", False, False),
+        (OFFICER, None, "none", False, False),
+        (SUPERVISOR, "penagihan", "none", True, True),
+        (SUPERVISOR, "meter", "none", False, False),
+        (SUPERVISOR, "meter", "supervisor", True, False),  # reads escalations, acts in its unit
+        (SUPERVISOR, "meter", "ombudsman", True, False),
+        (OPS, "meter", "none", True, False),
+        (ADMIN, "meter", "none", True, True),
+        (ADMIN, None, "none", True, True),
+    ],
+    ids=lambda value: getattr(value, "role", value),
+)
 def test_who_reads_and_who_acts(
     staff: Staff, unit: str | None, level: str, reads: bool, acts: bool
 ) -> None:
@@ -56,15 +60,21 @@ def test_queue_scopes() -> None:
 
 
 COMPLAINT: dict[str, Any] = {
-    "complainant": {"name": "Siti", "email": "siti@example.id", "phone": "0812",
-                    "confidential": True},
+    "complainant": {
+        "name": "Siti",
+        "email": "siti@example.id",
+        "phone": "0812",
+        "confidential": True,
+    },
     "account_ref": "PEL-1",
 }
 
 
-@pytest.mark.parametrize(("staff", "sees"), [(OFFICER, False), (OPS, False),
-                                            (SUPERVISOR, True), (ADMIN, True)],
-                         ids=lambda value: getattr(value, "role", value))
+@pytest.mark.parametrize(
+    ("staff", "sees"),
+    [(OFFICER, False), (OPS, False), (SUPERVISOR, True), (ADMIN, True)],
+    ids=lambda value: getattr(value, "role", value),
+)
 def test_a_confidential_identity_is_shown_to_supervisors_and_admins_only(
     staff: Staff, sees: bool
 ) -> None:
@@ -72,8 +82,7 @@ def test_a_confidential_identity_is_shown_to_supervisors_and_admins_only(
     if sees:
         assert shown == COMPLAINT
     else:
-        assert shown == {"complainant": {"confidential": True, "hidden": True},
-                         "account_ref": None}
+        assert shown == {"complainant": {"confidential": True, "hidden": True}, "account_ref": None}
 
 
 def test_an_ordinary_identity_is_shown_to_everyone() -> None:

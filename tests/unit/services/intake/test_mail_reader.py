@@ -12,16 +12,22 @@ from services.intake.mail_reader import UnreadableMail, html_to_text, read_mail,
 
 def _message(**headers: str) -> EmailMessage:
     message = EmailMessage()
-    for name, value in {"From": "Siti <Siti@Example.id>", "To": "pengaduan@pdam.go.id",
-                        "Subject": "Tagihan", **headers}.items():
+    for name, value in {
+        "From": "Siti <Siti@Example.id>",
+        "To": "pengaduan@pdam.go.id",
+        "Subject": "Tagihan",
+        **headers,
+    }.items():
         message[name.replace("_", "-")] = value
     message.set_content("Tagihan saya naik.")
     return message
 
 
 def test_html_becomes_readable_text() -> None:
-    html = ("<div>Halo,<br>tagihan&nbsp;saya <b>naik</b> &lt;dua kali&gt;</div>"
-            "<ul><li>Januari</li><li>Februari</li></ul><style>.x{}</style>")
+    html = (
+        "<div>Halo,<br>tagihan&nbsp;saya <b>naik</b> &lt;dua kali&gt;</div>"
+        "<ul><li>Januari</li><li>Februari</li></ul><style>.x{}</style>"
+    )
     assert html_to_text(html) == "Halo,\ntagihan saya naik <dua kali>\n\nJanuari\n\nFebruari"
 
 
@@ -30,11 +36,14 @@ def test_a_reply_loses_the_quoted_message_and_its_attribution() -> None:
     assert without_quote(text) == "Nomor meter 12345."
 
 
-@pytest.mark.parametrize(("headers", "recipients"), [
-    ({"Subject": "Re: [adu-7kx2-m9qp] Informasi"}, ["pengaduan@pdam.go.id"]),
-    ({}, ["ADU-7KX2-M9QP@pdam.go.id"]),
-    ({}, ["pengaduan+ADU-7KX2-M9QP@pdam.go.id"]),
-])
+@pytest.mark.parametrize(
+    ("headers", "recipients"),
+    [
+        ({"Subject": "Re: [adu-7kx2-m9qp] Informasi"}, ["pengaduan@pdam.go.id"]),
+        ({}, ["ADU-7KX2-M9QP@pdam.go.id"]),
+        ({}, ["pengaduan+ADU-7KX2-M9QP@pdam.go.id"]),
+    ],
+)
 def test_the_tracking_code_comes_from_the_subject_or_a_recipient(
     headers: dict[str, str], recipients: list[str]
 ) -> None:
@@ -64,22 +73,29 @@ def test_a_mail_without_a_from_address_is_unreadable() -> None:
         read_mail(message, message.as_bytes(), [])
 
 
-@pytest.mark.parametrize(("headers", "mail_from", "automatic"), [
-    ({}, "siti@example.id", False),
-    ({"Auto_Submitted": "no"}, "siti@example.id", False),
-    ({"Auto_Submitted": "auto-replied"}, "siti@example.id", True),
-    ({}, "<>", True),  # a bounce
-])
+@pytest.mark.parametrize(
+    ("headers", "mail_from", "automatic"),
+    [
+        ({}, "siti@example.id", False),
+        ({"Auto_Submitted": "no"}, "siti@example.id", False),
+        ({"Auto_Submitted": "auto-replied"}, "siti@example.id", True),
+        ({}, "<>", True),  # a bounce
+    ],
+)
 def test_bounces_and_auto_replies_are_recognised(
     headers: dict[str, str], mail_from: str, automatic: bool
 ) -> None:
     assert mail_reader.is_automatic(_message(**headers), mail_from) is automatic
 
 
-@pytest.mark.parametrize("sender", [
-    "Siti <" + "a." * 600 + "a@example.id>",  # over FROM_MAX: refused before it is parsed
-    "Siti <siti@localhost>", "Siti <siti@[127.0.0.1]>",  # nobody we could write to
-])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "Siti <" + "a." * 600 + "a@example.id>",  # over FROM_MAX: refused before it is parsed
+        "Siti <siti@localhost>",
+        "Siti <siti@[127.0.0.1]>",  # nobody we could write to
+    ],
+)
 def test_a_from_address_we_cannot_write_to_is_unreadable(sender: str) -> None:
     message = _message(From=sender)
     with pytest.raises(UnreadableMail, match="From address"):

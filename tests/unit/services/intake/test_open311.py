@@ -10,8 +10,15 @@ from services.intake.open311_texts import event_note
 
 
 def test_xml_escapes_markup_and_drops_characters_xml_cannot_carry() -> None:
-    value = [{"service_request_id": "ADU-1", "description": "<b>air</b> & \x01listrik\x0b",
-              "lat": -6.2, "metadata": False, "status_notes": None}]
+    value = [
+        {
+            "service_request_id": "ADU-1",
+            "description": "<b>air</b> & \x01listrik\x0b",
+            "lat": -6.2,
+            "metadata": False,
+            "status_notes": None,
+        }
+    ]
     body, media_type = render(Format.XML, "service_requests", value)
     assert media_type == "text/xml; charset=utf-8"
     request = ET.fromstring(body).find("request")
@@ -32,10 +39,14 @@ def test_json_is_the_same_document_without_the_xml_wrapping() -> None:
 
 def test_status_notes_carry_the_providers_answer_only_on_a_public_report() -> None:
     answer = {"message": "Meter sudah dikalibrasi."}
-    assert event_note("responded", "responded", answer, with_message=True) == \
-        "Telah ditanggapi / Responded: Meter sudah dikalibrasi."
-    assert event_note("responded", "responded", answer, with_message=False) == \
-        "Telah ditanggapi / Responded"
+    assert (
+        event_note("responded", "responded", answer, with_message=True)
+        == "Telah ditanggapi / Responded: Meter sudah dikalibrasi."
+    )
+    assert (
+        event_note("responded", "responded", answer, with_message=False)
+        == "Telah ditanggapi / Responded"
+    )
 
 
 def test_status_notes_never_repeat_what_the_complainant_wrote() -> None:
@@ -46,8 +57,17 @@ def test_status_notes_never_repeat_what_the_complainant_wrote() -> None:
 
 
 def test_status_notes_name_the_outcome_and_the_escalation_level() -> None:
-    assert event_note("closed", "closed", {"outcome": "rejected", "reason": "di luar wewenang"},
-                      with_message=True) == "Ditolak / Rejected: di luar wewenang"
-    assert event_note("routed", "escalated", {"level": "ombudsman"}, with_message=False) == \
-        "Dieskalasi ke Ombudsman / Escalated to the Ombudsman"
+    assert (
+        event_note(
+            "closed",
+            "closed",
+            {"outcome": "rejected", "reason": "di luar wewenang"},
+            with_message=True,
+        )
+        == "Ditolak / Rejected: di luar wewenang"
+    )
+    assert (
+        event_note("routed", "escalated", {"level": "ombudsman"}, with_message=False)
+        == "Dieskalasi ke Ombudsman / Escalated to the Ombudsman"
+    )
     assert event_note("received", None, {}, with_message=True) == "Diterima / Received"

@@ -7,8 +7,13 @@ from datetime import UTC, datetime, timedelta
 from services.intake.open311_params import RETRY_WINDOW, read_form, submission_refs
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-FORM = [("service_code", "billing"), ("description", "Tagihan naik"), ("lat", "-6.2"),
-        ("long", "106.8"), ("device_id", "phone-1")]
+FORM = [
+    ("service_code", "billing"),
+    ("description", "Tagihan naik"),
+    ("lat", "-6.2"),
+    ("long", "106.8"),
+    ("device_id", "phone-1"),
+]
 
 
 def test_a_form_without_device_or_account_is_never_a_retry() -> None:

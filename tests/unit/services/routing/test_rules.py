@@ -109,7 +109,9 @@ def test_parameter_is_not_a_meter_complaint() -> None:
 
 def test_category_given_by_the_channel_wins_over_keywords() -> None:
     assert _route("Petugas meminta pungli", category="billing") == (
-        "billing", "penagihan", "standard"
+        "billing",
+        "penagihan",
+        "standard",
     )
 
 
@@ -172,8 +174,14 @@ VALID_DEFAULT = "default: {category: general, unit: umum, complaint_class: stand
         "regions: [31]}]",
     ],
     ids=[
-        "not-yaml", "empty", "not-a-mapping", "no-default", "no-rules", "empty-keywords",
-        "rule-without-unit", "regions-not-a-mapping",
+        "not-yaml",
+        "empty",
+        "not-a-mapping",
+        "no-default",
+        "no-rules",
+        "empty-keywords",
+        "rule-without-unit",
+        "regions-not-a-mapping",
     ],
 )
 def test_malformed_rules_raise_rules_error(text: str) -> None:
@@ -241,5 +249,7 @@ def test_any_sentence_with_a_keyword_is_matched(
 def test_yaml_that_fails_to_construct_is_a_rules_error() -> None:
     # An impossible date makes PyYAML raise a bare ValueError, not a YAMLError.
     with pytest.raises(RulesError):
-        parse_rules(VALID_DEFAULT + "rules: [{category: 2026-02-30, unit: y, "
-                    "complaint_class: z, keywords: [a]}]")
+        parse_rules(
+            VALID_DEFAULT + "rules: [{category: 2026-02-30, unit: y, "
+            "complaint_class: z, keywords: [a]}]"
+        )

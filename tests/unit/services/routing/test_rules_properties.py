@@ -14,16 +14,21 @@ from aduan.rules import RulesError, RuleSet, parse_rules
 from services.routing.rules import decide
 from tests.unit.yaml_tree import parent, paths
 
-PROPERTY = settings(max_examples=200, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 # Names and codes as an operator might type them, in any script; keywords may hold spaces,
 # punctuation and regex metacharacters.
 NAMES = st.text(st.characters(categories=["L", "N", "Pd"]), min_size=1, max_size=16)
 # Phrases joined by whatever whitespace a YAML editor leaves (double spaces, tabs, NBSP).
-PHRASES = st.builds(lambda words, gap: gap.join(words), st.lists(NAMES, min_size=2, max_size=3),
-                    st.sampled_from([" ", "  ", "\t", "\u00a0", "\u3000", " \t "]))
-KEYWORDS = PHRASES | st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1,
-                             max_size=20).filter(lambda word: word.strip() != "")
+PHRASES = st.builds(
+    lambda words, gap: gap.join(words),
+    st.lists(NAMES, min_size=2, max_size=3),
+    st.sampled_from([" ", "  ", "\t", "\u00a0", "\u3000", " \t "]),
+)
+KEYWORDS = PHRASES | st.text(
+    st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20
+).filter(lambda word: word.strip() != "")
 REGIONS = st.dictionaries(st.text("0123456789.", min_size=1, max_size=6), NAMES, max_size=3)
 
 
@@ -32,11 +37,17 @@ def rule_files(draw: st.DrawFn) -> dict[str, Any]:
     """A valid rules file as an operator would write it."""
     categories = draw(st.lists(NAMES, max_size=5, unique=True))
     return {
-        "default": {"category": draw(NAMES), "unit": draw(NAMES),
-                    "complaint_class": draw(NAMES)},
-        "rules": [{"category": category, "unit": draw(NAMES), "complaint_class": draw(NAMES),
-                   "keywords": draw(st.lists(KEYWORDS, min_size=1, max_size=4)),
-                   "regions": draw(REGIONS)} for category in categories],
+        "default": {"category": draw(NAMES), "unit": draw(NAMES), "complaint_class": draw(NAMES)},
+        "rules": [
+            {
+                "category": category,
+                "unit": draw(NAMES),
+                "complaint_class": draw(NAMES),
+                "keywords": draw(st.lists(KEYWORDS, min_size=1, max_size=4)),
+                "regions": draw(REGIONS),
+            }
+            for category in categories
+        ],
     }
 
 
@@ -52,10 +63,18 @@ def _parse(raw: object) -> RuleSet:
 
 
 @PROPERTY
-@given(raw=rule_files(), text=st.text(), category=st.none() | st.text(max_size=16),
-       region=st.none() | st.text(max_size=8), data=st.data())
+@given(
+    raw=rule_files(),
+    text=st.text(),
+    category=st.none() | st.text(max_size=16),
+    region=st.none() | st.text(max_size=8),
+    data=st.data(),
+)
 def test_decide_never_fails_and_always_names_a_configured_unit(
-    raw: dict[str, Any], text: str, category: str | None, region: str | None,
+    raw: dict[str, Any],
+    text: str,
+    category: str | None,
+    region: str | None,
     data: st.DataObject,
 ) -> None:
     rules = _parse(raw)
@@ -69,8 +88,12 @@ def test_decide_never_fails_and_always_names_a_configured_unit(
 
 
 @PROPERTY
-@given(raw=rule_files().filter(lambda raw: raw["rules"]), data=st.data(),
-       before=st.lists(NAMES, max_size=3), after=st.lists(NAMES, max_size=3))
+@given(
+    raw=rule_files().filter(lambda raw: raw["rules"]),
+    data=st.data(),
+    before=st.lists(NAMES, max_size=3),
+    after=st.lists(NAMES, max_size=3),
+)
 def test_a_keyword_written_anywhere_in_a_complaint_is_found(
     raw: dict[str, Any], data: st.DataObject, before: list[str], after: list[str]
 ) -> None:
@@ -83,11 +106,11 @@ def test_a_keyword_written_anywhere_in_a_complaint_is_found(
 
 GARBAGE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10) | st.dates(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
-
 
 
 @PROPERTY
@@ -121,8 +144,10 @@ def test_any_text_as_a_rules_file_parses_or_is_a_rules_error(text: str) -> None:
 
 def test_a_keyword_with_doubled_spaces_or_a_tab_still_matches() -> None:
     # Found by the property above: such a keyword never matched anything.
-    rules = parse_rules("default: {category: general, unit: umum, complaint_class: standard}\n"
-                        'rules: [{category: no_water, unit: distribusi, complaint_class: urgent,'
-                        ' keywords: ["air  mati", "no\\twater"]}]')
+    rules = parse_rules(
+        "default: {category: general, unit: umum, complaint_class: standard}\n"
+        "rules: [{category: no_water, unit: distribusi, complaint_class: urgent,"
+        ' keywords: ["air  mati", "no\\twater"]}]'
+    )
     assert decide(rules, "Air mati sejak pagi").unit == "distribusi"
     assert decide(rules, "no  water here").unit == "distribusi"
