@@ -6,8 +6,6 @@ The embedded default signs HS256 tokens with a key derived from ADUAN_SECRET_KEY
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import threading
 import time
@@ -19,6 +17,7 @@ from typing import Any
 import jwt
 import structlog
 
+from aduan import signing
 from aduan.config import Settings
 
 log = structlog.get_logger(__name__)
@@ -46,7 +45,7 @@ _KEY_LABEL = b"aduan staff token v1"
 
 
 class Role(StrEnum):
-    """What a staff member may see and do (DESIGN.md: desk)."""
+    """What a staff member may see and do (docs/architecture.md "Processes": desk)."""
 
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
@@ -92,7 +91,7 @@ def make_staff(user: str, role: str, unit: str | None = None) -> Staff:
 
 def signing_key(secret: str) -> bytes:
     """The HS256 key: derived, so staff tokens and complainant tokens never share a key."""
-    return hmac.new(secret.encode(), _KEY_LABEL, hashlib.sha256).digest()
+    return signing.derive_key(secret, _KEY_LABEL)
 
 
 def issue_token(

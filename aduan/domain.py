@@ -1,4 +1,4 @@
-"""The vocabulary of DOMAIN.md as types: statuses, outcomes, escalation levels, channels."""
+"""The vocabulary of docs/domain.md as types: statuses, outcomes, escalation levels, channels."""
 
 from __future__ import annotations
 

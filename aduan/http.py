@@ -4,7 +4,6 @@ short cache of public reads."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import ipaddress
 import re
 import time
@@ -18,6 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aduan import signing
 from aduan.config import Settings
 from aduan.problems import problem_response, responses
 
@@ -157,9 +157,7 @@ class MetricsGate:
         if self.token:
             given = dict(scope["headers"]).get(b"authorization", b"")
             scheme, _, credentials = given.partition(b" ")
-            if scheme.lower() == b"bearer" and hmac.compare_digest(
-                credentials.strip(), self.token.encode()
-            ):
+            if scheme.lower() == b"bearer" and signing.matches(credentials.strip(), self.token):
                 return None
             refused = problem_response(
                 401,

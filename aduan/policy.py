@@ -21,7 +21,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|d|h|m|s)?\s*$")
 
 
 class PolicyError(ValueError):
-    """The policy file is missing, unreadable or breaks the schema in DOMAIN.md."""
+    """The policy file is missing, unreadable or breaks the schema in docs/domain.md."""
 
 
 class Duration(BaseModel):

@@ -7,8 +7,6 @@ under a keyed hash, so the table never holds an address, an e-mail or a phone nu
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import math
 import random
@@ -21,6 +19,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
+from aduan import signing
 from aduan.config import Settings
 from aduan.problems import Problem
 
@@ -155,11 +154,11 @@ class RateLimits:
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
         self.settings = settings
         self.limiter = FixedWindowRateLimiter(PostgresStorage(pool))
-        self._key = hmac.new(settings.secret_key.encode(), _LABEL, hashlib.sha256).digest()
+        self._key = signing.derive_key(settings.secret_key, _LABEL)
 
     def identity(self, value: str) -> str:
         """A keyed hash of an address or contact: countable, not readable."""
-        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
+        return signing.sign(self._key, value.encode())[:32]
 
     async def hit(self, scope: Scope, who: str) -> None:
         """Count one hit of `who` (an address or contact, hashed here) against `scope`."""

@@ -9,7 +9,7 @@ from aduan.auth import Role, Staff
 from aduan.domain import EscalationLevel
 from aduan.problems import Problem
 
-# Roles that may see a confidential complainant's identity (DOMAIN.md "Privacy": not the
+# Roles that may see a confidential complainant's identity (docs/domain.md "Privacy": not the
 # officers of the unit complained about; ops watch lifecycles, not people).
 SEES_CONFIDENTIAL = frozenset({Role.SUPERVISOR, Role.ADMIN})
 HIDDEN_IDENTITY: dict[str, Any] = {"confidential": True, "hidden": True}

@@ -8,14 +8,13 @@ WhatsApp: Cloud API JSON (`entry[].changes[].value.messages[]`), signed by Meta 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aduan import signing
 from aduan.complaints import find_tracking_code, without_tracking_code
 from aduan.domain import Channel
 from aduan.problems import Problem, invalid
@@ -32,8 +31,8 @@ def signature_valid(secret: str, body: bytes, signature: str | None, *, prefix: 
     An unset secret accepts nothing: a channel without its secret is closed, not open."""
     if not secret or not signature:
         return False
-    expected = prefix + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
+    expected = prefix + signing.sign(secret.encode(), body)
+    return signing.matches(expected, signature.strip().lower())
 
 
 def unauthorized(header: str) -> Problem:

@@ -10,13 +10,12 @@ the browser followed a complaint, or while it followed another, does not act on 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 
 from fastapi import Request, Response
 
+from aduan import signing
 from aduan.config import Settings
 
 COOKIE = "aduan_csrf"
@@ -26,12 +25,12 @@ _LABEL = b"aduan csrf v2"  # its own key: CSRF tokens never double as access tok
 
 
 def _key(secret: str) -> bytes:
-    return hmac.new(secret.encode(), _LABEL, hashlib.sha256).digest()
+    return signing.derive_key(secret, _LABEL)
 
 
 def _sign(secret: str, value: str, session: str) -> str:
     message = json.dumps([value, session]).encode()  # unambiguous: no value runs into the other
-    return hmac.new(_key(secret), message, hashlib.sha256).hexdigest()
+    return signing.sign(_key(secret), message)
 
 
 def _session(request: Request) -> str:
@@ -75,7 +74,4 @@ def valid(
     if len(value) < 32 or not submitted:
         return False
     sessions = {_session(request), ""} if sessionless else {_session(request)}
-    return any(
-        hmac.compare_digest(_sign(secret, value, session).encode(), submitted.encode())
-        for session in sessions
-    )
+    return any(signing.matches(_sign(secret, value, session), submitted) for session in sessions)

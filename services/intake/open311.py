@@ -155,7 +155,7 @@ def details_are_public(row: Any) -> bool:
     """Text, place and media are public only for Open311's own, non-confidential reports.
 
     Other channels' complainants never agreed to publication, and a confidential or
-    anonymous complainant's text is never public (DOMAIN.md, Privacy)."""
+    anonymous complainant's text is never public (docs/domain.md, Privacy)."""
     return bool(
         row["channel"] == Channel.OPEN311 and not row["confidential"] and not row["anonymous"]
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import math
 import re
@@ -14,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from aduan import signing
 from aduan.domain import Channel
 from aduan.submission import ComplaintIn
 from services.intake.open311 import Open311Error
@@ -74,7 +74,7 @@ def require_api_key(given: str | None, keys: Collection[str]) -> str:
     """The caller's api_key, if it is one of the configured keys (403 otherwise)."""
     if not given:
         raise Open311Error(403, "api_key is missing: creating a request needs an api_key")
-    if not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
+    if not any(signing.matches(key, given) for key in keys):
         raise Open311Error(403, "api_key is not valid: can't proceed with create_request")
     return given
 

@@ -36,7 +36,7 @@ class Texts:
 
 def when(moment: datetime, language: str, timezone: str) -> str:
     """A moment in the provider's time zone, in words; midnight reads as 24.00 of the day
-    before, since a deadline falls at the end of a working day (DOMAIN.md)."""
+    before, since a deadline falls at the end of a working day (docs/domain.md "Working days")."""
     local = moment.astimezone(ZoneInfo(timezone))
     day, clock = local, local.strftime("%H.%M" if language == "id" else "%H:%M")
     if (local.hour, local.minute, local.second) == (0, 0, 0):

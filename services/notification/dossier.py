@@ -1,4 +1,4 @@
-"""The Ombudsman dossier (DOMAIN.md "Escalation to the Ombudsman"): versioned JSON."""
+"""The Ombudsman dossier (docs/domain.md "Escalation to the Ombudsman"): versioned JSON."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Where the complainant hears from us: e-mail if they gave one, else the channel they used.
 
-DOMAIN.md: a complainant is answered on the channel they came from unless they gave an
+docs/domain.md#privacy: a complainant is answered on the channel they came from unless they gave an
 e-mail; an anonymous complainant only through the channel that reached us.
 """
 

@@ -8,11 +8,11 @@ message, a note, a reason or a description never leaves); `X-Aduan-Signature` is
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 
 import httpx
 
+from aduan import signing
 from aduan.events import Event
 from services.notification.deliveries import Role
 from services.notification.providers import post
@@ -57,7 +57,7 @@ def payload(event: Event) -> bytes:
 
 def signature(body: bytes, secret: str) -> str:
     """The header value that proves `body` came from us."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + signing.sign(secret.encode(), body)
 
 
 def recipient(url: str) -> str:

@@ -5,7 +5,6 @@ then in a short-lived HttpOnly cookie, never in a URL; every form carries a CSRF
 
 from __future__ import annotations
 
-import hmac
 import math
 import re
 import secrets
@@ -17,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aduan import complaints
+from aduan import complaints, signing
 from aduan.attachments import AttachmentRefused, download, find_attachment
 from aduan.config import Settings
 from aduan.deps import PoolDep, SettingsDep
@@ -386,7 +385,7 @@ async def _contact(
     if row is None or not email:
         return None
     expected = complaints.contact_token(settings.secret_key, row["id"], email)
-    return row if hmac.compare_digest(expected.encode(), token.encode()) else None
+    return row if signing.matches(expected, token) else None
 
 
 def _contact_page(

@@ -11,7 +11,6 @@ sent longer ago than the window is refused as `stale`.
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
+from aduan import signing
 from aduan.problems import Problem
 from services.intake import channels
 from services.intake.inbound import Inbound, InboundMessage, Outcome, Result, TryLater
@@ -173,10 +173,6 @@ async def whatsapp_subscription(
 ) -> PlainTextResponse:
     """Meta's subscription handshake: echo the challenge when the verify token is ours."""
     expected: str = request.app.state.settings.whatsapp_verify_token
-    if (
-        mode != "subscribe"
-        or not expected
-        or not hmac.compare_digest(verify_token.encode(), expected.encode())
-    ):
+    if mode != "subscribe" or not expected or not signing.matches(expected, verify_token):
         raise Problem(403, "Forbidden", "hub.mode must be subscribe and hub.verify_token ours")
     return PlainTextResponse(challenge)

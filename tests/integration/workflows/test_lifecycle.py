@@ -1,4 +1,4 @@
-"""Every path of DOMAIN.md's lifecycle, on the time-skipping server with the shipped policy."""
+"""Every path of docs/domain.md's lifecycle, on the time-skipping server with the shipped policy."""
 
 from __future__ import annotations
 

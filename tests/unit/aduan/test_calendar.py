@@ -1,4 +1,4 @@
-"""WorkingCalendar: DOMAIN.md "Deadlines" — N working days end at 24:00 local time of the
+"""WorkingCalendar: docs/domain.md "Working days" — N working days end at 24:00 local time of the
 N-th working day after the day of receipt; weekends, public holidays, cuti bersama and
 configured dates are not working days; hours and calendar days ignore the calendar.
 

@@ -1,4 +1,4 @@
-"""The SLA policy file: DOMAIN.md "Deadlines" and "SLA policy file (ADUAN_SLA_POLICY)"."""
+"""The SLA policy file: docs/domain.md "Deadlines" and "The SLA policy file (ADUAN_SLA_POLICY)"."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_duration_prints_as_written(duration: object, text: str) -> None:
     assert str(parse_duration(duration)) == text
 
 
-# --- the shipped policy matches DOMAIN.md -------------------------------------------------
+# --- the shipped policy matches docs/domain.md --------------------------------------------
 
 DOMAIN_TABLE = {
     # class: (first_response, resolution, label)

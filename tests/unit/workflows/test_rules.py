@@ -13,7 +13,7 @@ from workflows.rules import choose_class, raises_level, refusal
 
 POLICY = load_policy(Path(aduan.__file__).parent / "default_policy.yaml")
 
-# DOMAIN.md "Lifecycle": an officer acknowledges a routed complaint (-> in_progress) and
+# docs/domain.md: an officer acknowledges a routed complaint (-> in_progress) and
 # responds to one in progress (-> responded).
 ALLOWED = {("acknowledge", Status.ROUTED), ("respond", Status.IN_PROGRESS)}
 

@@ -1,4 +1,4 @@
-"""Routing rules (disposisi): DOMAIN.md "Routing" with the shipped services/routing/rules.yaml."""
+"""Routing rules (disposisi): docs/domain.md with the shipped services/routing/rules.yaml."""
 
 from __future__ import annotations
 
@@ -195,7 +195,7 @@ def test_load_rules_missing_file(tmp_path: Path) -> None:
 
 
 def test_shipped_rules_cover_domain_keywords() -> None:
-    # DOMAIN.md: tagihan / bill, meter, air / water, listrik / power, petugas / officer.
+    # docs/domain.md: tagihan / bill, meter, air / water, listrik / power, petugas / officer.
     assert _route("tagihan")[0] == _route("bill")[0] == "billing"
     assert _route("meter")[0] == "meter"
     assert _route("air mati")[0] == _route("water outage")[0] == "no_water"
