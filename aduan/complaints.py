@@ -14,7 +14,7 @@ import asyncpg
 
 from aduan import outbox, signing
 from aduan.domain import DeadlineKind, Status
-from aduan.events import new_event
+from aduan.events import EventType, new_event
 
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
@@ -156,7 +156,7 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
                 await outbox.enqueue(
                     connection,
                     new_event(
-                        "received",
+                        EventType.RECEIVED,
                         complaint_id,
                         new.received_at,
                         _received_data(row, new),

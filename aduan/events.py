@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -26,6 +27,28 @@ EVENT_VERSION = 1
 _NAMESPACE = uuid.UUID("6f1c1c52-5a47-4f6b-9d1e-0b7c2f1a9e10")
 
 
+class EventType(StrEnum):
+    """The type of an event; the value is what goes on the wire and into the timeline."""
+
+    RECEIVED = "received"
+    ROUTING_DECIDED = "routing.decided"
+    OPENED = "opened"
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    INFO_REQUESTED = "info_requested"
+    REPLIED = "replied"
+    RESPONDED = "responded"
+    EXTENDED = "extended"
+    REASSIGNED = "reassigned"
+    NOTE = "note"
+    REMINDER = "reminder"
+    DEADLINE_MISSED = "deadline_missed"
+    ESCALATED = "escalated"
+    DISPUTED = "disputed"
+    CLOSED = "closed"
+    RATED = "rated"
+
+
 class Event(BaseModel):
     """The JSON envelope every message on the bus carries."""
 
@@ -44,7 +67,7 @@ class Event(BaseModel):
 
 def subject_for(event_type: str) -> str:
     """`routing.decided` keeps its own subject; lifecycle facts go under aduan.complaint."""
-    if event_type == "routing.decided":
+    if event_type == EventType.ROUTING_DECIDED:
         return ROUTING_DECIDED
     return COMPLAINT_PREFIX + event_type
 

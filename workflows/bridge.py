@@ -18,7 +18,7 @@ from temporalio.service import RPCError
 from aduan import temporal as keys
 from aduan.bus import RetryLater
 from aduan.domain import Status
-from aduan.events import Event
+from aduan.events import Event, EventType
 from workflows.lifecycle import ComplaintLifecycle
 from workflows.models import LifecycleInput, RoutingDecision
 
@@ -35,12 +35,12 @@ class Bridge:
     async def handle(self, event: Event) -> None:
         """Start the lifecycle on `received`; signal-with-start it on `routing.decided`."""
         signal: dict[str, Any] = {}
-        if event.type == "routing.decided":
+        if event.type == EventType.ROUTING_DECIDED:
             signal = {
                 "start_signal": "route",
                 "start_signal_args": [RoutingDecision.model_validate(event.data)],
             }
-        elif event.type != "received":
+        elif event.type != EventType.RECEIVED:
             return
         try:
             await self.client.start_workflow(

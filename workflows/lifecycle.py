@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from aduan.domain import DeadlineKind, EscalationLevel, Outcome, Status
+    from aduan.events import EventType
     from aduan.policy import Duration
     from workflows.activities import LifecycleActivities
     from workflows.models import (
@@ -86,7 +87,7 @@ class ComplaintLifecycle(LifecycleSteps):
             DeadlineKind.ROUTING, start.received_at, start.policy.routing_due
         )
         async with self._lock:
-            await self._record("opened", public=False, deadlines=[self._set(routing)])
+            await self._record(EventType.OPENED, public=False, deadlines=[self._set(routing)])
 
     def _interrupted(self) -> bool:
         return (
@@ -130,7 +131,7 @@ class ComplaintLifecycle(LifecycleSteps):
             assert self.m.decision is not None
             self.m.decision.officer = action.actor or self.m.decision.officer
             await self._record(
-                "acknowledged",
+                EventType.ACKNOWLEDGED,
                 status=Status.IN_PROGRESS,
                 actor=action.actor,
                 officer=self.m.decision.officer,
@@ -155,7 +156,7 @@ class ComplaintLifecycle(LifecycleSteps):
                 DeadlineKind.INFO, now, self.m.policy.complainant.info_window
             )
             await self._record(
-                "info_requested",
+                EventType.INFO_REQUESTED,
                 status=Status.WAITING_COMPLAINANT,
                 actor=action.actor,
                 data={"message": action.message},
@@ -176,7 +177,7 @@ class ComplaintLifecycle(LifecycleSteps):
                 DeadlineKind.CONFIRM, workflow.now(), self.m.policy.complainant.confirm_window
             )
             await self._record(
-                "responded",
+                EventType.RESPONDED,
                 status=Status.RESPONDED,
                 actor=action.actor,
                 data={"message": action.message},
@@ -202,7 +203,7 @@ class ComplaintLifecycle(LifecycleSteps):
             clock.due, clock.ladder = schedule.due, schedule.ladder
             self.m.extensions_used += 1
             await self._record(
-                "extended",
+                EventType.EXTENDED,
                 actor=action.actor,
                 deadlines=[self._set(clock)],
                 data={"by": str(by), "reason": action.reason, "due_at": clock.due.isoformat()},
@@ -235,7 +236,7 @@ class ComplaintLifecycle(LifecycleSteps):
             assert self.m.decision is not None
             self.m.decision.unit, self.m.decision.officer = action.unit, action.officer
             await self._record(
-                "reassigned",
+                EventType.REASSIGNED,
                 actor=action.actor,
                 unit=action.unit,
                 officer=action.officer,
@@ -279,7 +280,9 @@ class ComplaintLifecycle(LifecycleSteps):
         """An internal note: on the staff timeline only."""
         async with self._lock:
             self._check("note")
-            await self._record("note", public=False, actor=action.actor, data={"text": action.text})
+            await self._record(
+                EventType.NOTE, public=False, actor=action.actor, data={"text": action.text}
+            )
         return self._changed()
 
     @note.validator
@@ -300,7 +303,7 @@ class ComplaintLifecycle(LifecycleSteps):
                     self.m.clocks[kind] = await self._shifted(clock, clock.paused_at, now)
                     changes.append(self._set(self.m.clocks[kind]))
             await self._record(
-                "replied",
+                EventType.REPLIED,
                 status=Status.IN_PROGRESS,
                 actor="complainant",
                 data={"message": action.message},
@@ -333,7 +336,7 @@ class ComplaintLifecycle(LifecycleSteps):
                 await self._reopen(action)
             else:
                 await self._record(
-                    "disputed",
+                    EventType.DISPUTED,
                     actor="complainant",
                     data={"message": action.message, "appeal": True},
                 )
@@ -348,7 +351,9 @@ class ComplaintLifecycle(LifecycleSteps):
         # deadline already took the complaint there; the complainant may appeal once.
         self.m.appealed = True
         self.m.escalation_level = EscalationLevel.OMBUDSMAN
-        await self._record("escalated", data={"level": EscalationLevel.OMBUDSMAN, "appeal": True})
+        await self._record(
+            EventType.ESCALATED, data={"level": EscalationLevel.OMBUDSMAN, "appeal": True}
+        )
 
     def _check_dispute(self) -> None:
         self._check("dispute")
@@ -366,7 +371,7 @@ class ComplaintLifecycle(LifecycleSteps):
         confirm = self._meet(DeadlineKind.CONFIRM)
         resolution = await self._clock(DeadlineKind.RESOLUTION, workflow.now(), rules.resolution)
         await self._record(
-            "disputed",
+            EventType.DISPUTED,
             status=Status.IN_PROGRESS,
             actor="complainant",
             data={"message": action.message, "reopened": self.m.reopen_count},
@@ -384,7 +389,7 @@ class ComplaintLifecycle(LifecycleSteps):
             self._check_rating()
             self.m.rated = True
             await self._record(
-                "rated",
+                EventType.RATED,
                 actor="complainant",
                 data={"score": action.score, "comment": action.comment},
             )

@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from aduan import temporal as keys
     from aduan.domain import DeadlineKind, EscalationLevel, Outcome, Status
+    from aduan.events import EventType
     from aduan.policy import Duration
     from aduan.transitions import DeadlineChange, Transition
     from workflows.activities import LifecycleActivities
@@ -64,7 +65,7 @@ class LifecycleSteps:
 
     async def _record(
         self,
-        event_type: str,
+        event_type: EventType,
         *,
         status: Status | None = None,
         public: bool = True,
@@ -213,7 +214,7 @@ class LifecycleSteps:
         async with self._lock:
             self.m.routed = True
             await self._record(
-                "routed",
+                EventType.ROUTED,
                 status=Status.ROUTED,
                 unit=decision.unit,
                 officer=decision.officer,
@@ -230,7 +231,7 @@ class LifecycleSteps:
         """Raise the level once; a level already reached is never recorded again."""
         if raises_level(self.m.escalation_level, level):
             self.m.escalation_level = level
-            await self._record("escalated", data={"level": level, **data})
+            await self._record(EventType.ESCALATED, data={"level": level, **data})
 
     async def _close(self, outcome: Outcome, actor: str | None = None, **data: Any) -> None:
         """Stop every clock, record the outcome, and open the rating window."""
@@ -238,7 +239,7 @@ class LifecycleSteps:
             clock.met = True
         self.m.outcome = outcome
         await self._record(
-            "closed", status=Status.CLOSED, actor=actor, data={"outcome": outcome, **data}
+            EventType.CLOSED, status=Status.CLOSED, actor=actor, data={"outcome": outcome, **data}
         )
         complainant = self.m.policy.complainant
         await self._clock(
@@ -274,7 +275,7 @@ class LifecycleSteps:
             reminder = clock.reminders[timer.index]
             reminder.sent = True
             await self._record(
-                "reminder",
+                EventType.REMINDER,
                 public=False,
                 data={
                     "deadline": clock.kind,
@@ -300,7 +301,7 @@ class LifecycleSteps:
             self.m.finished = True
         else:
             await self._record(
-                "deadline_missed",
+                EventType.DEADLINE_MISSED,
                 data={"deadline": clock.kind},
                 deadlines=[DeadlineChange(kind=clock.kind, missed_at=clock.due)],
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from aduan.events import EventType
+
 _STATUS = {
     "received": "Diterima / Received",
     "routed": "Diteruskan ke unit yang berwenang / Routed to the responsible unit",
@@ -48,9 +50,9 @@ def event_note(
     status: str, event_type: str | None, data: dict[str, Any], *, with_message: bool
 ) -> str:
     """status_notes: what last happened that the complainant may see."""
-    if event_type == "escalated":
+    if event_type == EventType.ESCALATED:
         label = _ESCALATED.get(str(data.get("level")), _STATUS.get(status, status))
-    elif event_type == "closed":
+    elif event_type == EventType.CLOSED:
         label = _CLOSED.get(str(data.get("outcome")), _STATUS["closed"])
     else:
         label = _EVENT.get(event_type or "", _STATUS.get(status, status))

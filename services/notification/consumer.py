@@ -25,7 +25,13 @@ from aduan import bus, complaints, db
 from aduan.bus import RetryLater
 from aduan.config import Settings
 from aduan.domain import EscalationLevel
-from aduan.events import ALL_COMPLAINT_EVENTS, NOTIFICATION_CONSUMER, NOTIFICATION_REPLAY, Event
+from aduan.events import (
+    ALL_COMPLAINT_EVENTS,
+    NOTIFICATION_CONSUMER,
+    NOTIFICATION_REPLAY,
+    Event,
+    EventType,
+)
 from services.notification import deliveries, messages, ombudsman, staff, webhooks
 from services.notification.deliveries import (
     DeliveryChannel,
@@ -47,7 +53,7 @@ Send = Callable[[], Awaitable[None]]
 MISSING_COMPLAINT_DELAY_S = 2.0
 _LEVELS = (EscalationLevel.SUPERVISOR, EscalationLevel.OMBUDSMAN)
 # Staff's internal notes stay inside, whatever flag a faulty producer might set on them.
-_NEVER_SENT = frozenset({"note"})
+_NEVER_SENT = frozenset({EventType.NOTE})
 
 
 @dataclass
@@ -88,7 +94,7 @@ class Notifier:
             return
         if event.data.get("public") is False:
             # Internal: only reminders go out (to staff); notes and the rest reach nobody.
-            if event.type == "reminder":
+            if event.type == EventType.REMINDER:
                 await self._remind(work, await self._complaint(event))
         else:
             if _for_people(event):
@@ -107,9 +113,9 @@ class Notifier:
 
     async def _tell_people(self, work: Round, complaint: Row) -> None:
         event = work.event
-        if event.type in ("routed", "reassigned"):
+        if event.type in (EventType.ROUTED, EventType.REASSIGNED):
             await self._assign(work, complaint)
-        if event.type == "escalated":
+        if event.type == EventType.ESCALATED:
             # The complainant is told of an escalation only once it has been delivered.
             if event.data.get("level") == EscalationLevel.SUPERVISOR:
                 done = await self._tell_supervisor(work, complaint)
@@ -125,7 +131,9 @@ class Notifier:
             log.debug("notification.complainant_unreachable")
             return
         if address.channel == DeliveryChannel.EMAIL:
-            if work.event.type != "received" and not complaints.contact_confirmed(complaint):
+            if work.event.type != EventType.RECEIVED and not complaints.contact_confirmed(
+                complaint
+            ):
                 # An address typed into a form may be anyone's: until its owner follows the
                 # receipt's link it hears nothing more (SMS and WhatsApp only ever answer the
                 # number that wrote to us).
@@ -282,7 +290,7 @@ def _for_people(event: Event) -> bool:
     """Public events of a type we have words for; future types and levels are not ours."""
     if event.type not in messages.COMPLAINANT_EVENTS:
         return False
-    return event.type != "escalated" or event.data.get("level") in _LEVELS
+    return event.type != EventType.ESCALATED or event.data.get("level") in _LEVELS
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from aduan import complaints
+from aduan.events import EventType
 
 _ATTACHMENT_FIELDS = ("name", "key", "content_type", "size", "sha256")
 DOSSIER_VERSION = 1
@@ -43,10 +44,16 @@ def build_dossier(
         "complainant": _complainant(complaint["complainant"] or {}),
         "provider": {"unit": complaint["unit"], "officer": complaint["officer"]},
         # Internal notes are the staff's own working papers, not part of the chronology.
-        "timeline": [_timeline_entry(row) for row in timeline if row["event_type"] != "note"],
+        "timeline": [
+            _timeline_entry(row) for row in timeline if row["event_type"] != EventType.NOTE
+        ],
         "deadlines": [_deadline(row, as_of) for row in deadlines],
-        "reminders": [_reminder(row) for row in timeline if row["event_type"] == "reminder"],
-        "escalations": [_escalation(row) for row in timeline if row["event_type"] == "escalated"],
+        "reminders": [
+            _reminder(row) for row in timeline if row["event_type"] == EventType.REMINDER
+        ],
+        "escalations": [
+            _escalation(row) for row in timeline if row["event_type"] == EventType.ESCALATED
+        ],
         "last_response": _last_response(timeline),
         "dispute": _dispute(timeline),
         "appeal": _appeal(timeline),
@@ -131,7 +138,7 @@ def _escalation(row: Row) -> dict[str, Any]:
 
 def _dispute(timeline: Sequence[Row]) -> dict[str, Any] | None:
     """The complainant's latest dispute of the provider's answer, if any."""
-    disputes = [row for row in timeline if row["event_type"] == "disputed"]
+    disputes = [row for row in timeline if row["event_type"] == EventType.DISPUTED]
     if not disputes:
         return None
     data = disputes[-1]["data"] or {}
@@ -148,15 +155,15 @@ def _appeal(timeline: Sequence[Row]) -> bool:
     return any(
         (row["data"] or {}).get("appeal")
         for row in timeline
-        if row["event_type"] in ("disputed", "escalated")
+        if row["event_type"] in (EventType.DISPUTED, EventType.ESCALATED)
     )
 
 
 def _last_response(timeline: Sequence[Row]) -> str | None:
-    answers = [row for row in timeline if row["event_type"] == "responded"]
+    answers = [row for row in timeline if row["event_type"] == EventType.RESPONDED]
     return (answers[-1]["data"] or {}).get("message") if answers else None
 
 
 def _maladministration(timeline: Sequence[Row]) -> str:
-    acknowledged = any(row["event_type"] == "acknowledged" for row in timeline)
+    acknowledged = any(row["event_type"] == EventType.ACKNOWLEDGED for row in timeline)
     return UNDUE_DELAY if acknowledged else NO_SERVICE

@@ -22,24 +22,24 @@ from jinja2.runtime import Context
 from aduan.complaints import access_token, contact_confirmed, contact_token
 from aduan.config import Settings
 from aduan.domain import Language
-from aduan.events import Event
+from aduan.events import Event, EventType
 from aduan.policy import PolicyError, load_policy, parse_duration
 from services.notification.mailer import Mail
 
 # Event types the complainant is told about; anything else is not theirs to read.
 COMPLAINANT_EVENTS = frozenset(
     {
-        "received",
-        "routed",
-        "acknowledged",
-        "info_requested",
-        "responded",
-        "extended",
-        "reassigned",
-        "disputed",
-        "deadline_missed",
-        "escalated",
-        "closed",
+        EventType.RECEIVED,
+        EventType.ROUTED,
+        EventType.ACKNOWLEDGED,
+        EventType.INFO_REQUESTED,
+        EventType.RESPONDED,
+        EventType.EXTENDED,
+        EventType.REASSIGNED,
+        EventType.DISPUTED,
+        EventType.DEADLINE_MISSED,
+        EventType.ESCALATED,
+        EventType.CLOSED,
     }
 )
 
@@ -122,7 +122,7 @@ def complainant_context(settings: Settings, complaint: Row, event: Event) -> dic
         "occurred_at": event.occurred_at,
         "tz": zone(settings),
     }
-    if event.type == "received":  # the token goes out once, with the receipt
+    if event.type == EventType.RECEIVED:  # the token goes out once, with the receipt
         context["access_token"] = access_token(settings.secret_key, complaint["id"])
     if event.data.get("by"):  # "3wd" -> 3 working days, in words of the language
         with contextlib.suppress(ValueError):

@@ -11,7 +11,7 @@ from typing import Any
 
 from aduan.config import Settings
 from aduan.domain import Language
-from aduan.events import Event
+from aduan.events import Event, EventType
 from services.notification.mailer import Mail
 from services.notification.messages import render, zone
 
@@ -55,7 +55,7 @@ def assignment_mail(
     unit = event.data.get("unit") or complaint["unit"]
     context = _context(settings, complaint, event, unit)
     context.update(
-        reassigned=event.type == "reassigned",
+        reassigned=event.type == EventType.REASSIGNED,
         officer=complaint["officer"],
         deadlines=[
             d

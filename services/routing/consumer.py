@@ -11,7 +11,7 @@ from nats.js import JetStreamContext
 
 from aduan import bus
 from aduan.config import Settings
-from aduan.events import RECEIVED, ROUTING_CONSUMER, Event, new_event
+from aduan.events import RECEIVED, ROUTING_CONSUMER, Event, EventType, new_event
 from aduan.rules import RuleSet, load_rules
 from services.routing.rules import decide
 
@@ -35,7 +35,7 @@ class Router:
             region_code=event.data.get("region_code"),
         )
         decided = new_event(
-            "routing.decided",
+            EventType.ROUTING_DECIDED,
             event.complaint_id,
             datetime.now(UTC),
             dataclasses.asdict(decision),

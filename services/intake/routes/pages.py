@@ -21,6 +21,7 @@ from aduan.attachments import AttachmentRefused, download, find_attachment
 from aduan.config import Settings
 from aduan.deps import PoolDep, SettingsDep
 from aduan.domain import Status
+from aduan.events import EventType
 from aduan.problems import DATABASE_DOWN, Problem
 from aduan.ratelimit import TooManyRequests
 from aduan.submission import submit
@@ -232,7 +233,7 @@ async def _track_page(
     settings: Settings = request.app.state.settings
     view = await tracking.view(pool, row)
     current = Status(view.status)
-    rated = any(entry.event_type == "rated" for entry in view.timeline)
+    rated = any(entry.event_type == EventType.RATED for entry in view.timeline)
     actions = [
         name
         for name, action in COMPLAINANT_ACTIONS.items()
