@@ -202,11 +202,6 @@ def _text_of(item: WhatsAppMessage) -> tuple[str | None, dict[str, str] | None]:
     return None, None
 
 
-def stale(message: InboundMessage, window_s: float, now: datetime) -> bool:
-    """Whether the provider says the message was sent longer than `window_s` ago."""
-    return message.sent_at is not None and (now - message.sent_at).total_seconds() > window_s
-
-
 def _message(
     channel: Channel,
     ref: str,

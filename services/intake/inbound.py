@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -105,6 +105,38 @@ def _refused(reason: str, detail: str, code: str | None = None) -> Outcome:
     return Outcome(Result.REFUSED, code, reason=reason, detail=detail)
 
 
+# The message ids taken within the window, with the complaint each one created, if any.
+_SEEN = """
+SELECT c.tracking_code FROM inbound_seen s
+LEFT JOIN complaints c ON c.channel = s.channel AND c.external_ref = s.message_id
+WHERE s.channel = $1 AND s.message_id = $2 AND s.seen_at > now() - $3::interval
+"""
+# Remembering an id forgets those past the window, so the table keeps one window's ids.
+_REMEMBER = """
+WITH forgotten AS (
+    DELETE FROM inbound_seen WHERE seen_at < now() - $3::interval
+    AND (channel, message_id) <> ($1::text, $2::text)
+)
+INSERT INTO inbound_seen (channel, message_id) VALUES ($1, $2)
+ON CONFLICT (channel, message_id) DO UPDATE SET seen_at = now()
+"""
+
+
+def _stale(message: InboundMessage, window: timedelta) -> Outcome | None:
+    if message.sent_at is None or datetime.now(UTC) - message.sent_at <= window:
+        return None
+    hours = f"{window.total_seconds() / 3600:g}"
+    return Outcome(
+        Result.REFUSED,
+        reason="stale",
+        detail=(
+            f"Pesan ini dikirim lebih dari {hours} jam yang lalu dan tidak diterima lagi; kirim"
+            f" ulang pesan Anda. The message was sent more than {hours} hours ago and is no longer"
+            f" taken; please send it again."
+        ),
+    )
+
+
 class Inbound:
     """Turns channel messages into complaints and replies; shared by mail and webhooks."""
 
@@ -120,12 +152,23 @@ class Inbound:
         self.store = store
 
     async def deliver(self, message: InboundMessage) -> Outcome:
-        """Store the complaint or deliver the reply; TryLater when a dependency is away."""
+        """Store the complaint or deliver the reply; TryLater when a dependency is away.
+
+        A message id taken within the replay window is answered as before, `replayed`, and
+        delivered to nothing (a copied signed call, a redelivered mail); a message its
+        provider dates before the window is refused as `stale`."""
+        window = timedelta(seconds=self.settings.webhook_replay_window_s)
         try:
-            if message.tracking_code is not None:
-                outcome = await self._reply(message, message.tracking_code)
-            else:
-                outcome = await self._complaint(message)
+            outcome = _stale(message, window) or await self._replayed(message, window)
+            if outcome is None:
+                if message.tracking_code is not None:
+                    outcome = await self._reply(message, message.tracking_code)
+                else:
+                    outcome = await self._complaint(message)
+                if outcome.result != Result.REFUSED:
+                    await self.pool.execute(
+                        _REMEMBER, message.channel, message.external_ref, window
+                    )
         except DATABASE_DOWN as exc:
             log.warning(
                 "inbound.database_unavailable", channel=message.channel, error=type(exc).__name__
@@ -140,6 +183,17 @@ class Inbound:
             replayed=outcome.replayed,
         )
         return outcome
+
+    async def _replayed(self, message: InboundMessage, window: timedelta) -> Outcome | None:
+        # A taken message with a tracking code was a reply; without one, it made a complaint.
+        row = await self.pool.fetchrow(_SEEN, message.channel, message.external_ref, window)
+        if row is None:
+            return None
+        if message.tracking_code is not None:
+            return Outcome(Result.REPLY, message.tracking_code, replayed=True)
+        if row["tracking_code"] is None:  # its complaint is gone: let the channel decide again
+            return None
+        return Outcome(Result.COMPLAINT, row["tracking_code"], replayed=True)
 
     async def _complaint(self, message: InboundMessage) -> Outcome:
         description = message.text.strip() or (message.subject or "").strip()

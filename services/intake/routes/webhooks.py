@@ -4,17 +4,15 @@ Each answers 200 once every message of the call is stored (or refused for good, 
 reason in the body: a provider must not retry what will never be taken), and 503 while
 PostgreSQL or Temporal is away, so the provider delivers the call again later.
 
-A signed call can be replayed by whoever copied it: a message id taken within the replay
-window is answered as before, `replayed`, and delivered to nothing; a WhatsApp message
-sent longer ago than the window is refused as `stale`.
+A signed call can be replayed by whoever copied it: Inbound.deliver answers a message id
+taken within the replay window as before, `replayed`, and refuses a WhatsApp message sent
+longer ago than the window as `stale`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import asyncpg
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -23,7 +21,7 @@ from pydantic import BaseModel
 from aduan import signing
 from aduan.problems import Problem
 from services.intake import channels
-from services.intake.inbound import Inbound, InboundMessage, Outcome, Result, TryLater
+from services.intake.inbound import Inbound, InboundMessage, TryLater
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v1/webhooks", tags=["channel webhooks"])
@@ -53,80 +51,22 @@ def _inbound(request: Request) -> Inbound:
     return Inbound(state.pool, state.settings, state.policy, state.lifecycles)
 
 
-# The message ids taken within the window, with the complaint each one created, if any.
-_SEEN = """
-SELECT c.tracking_code FROM inbound_seen s
-LEFT JOIN complaints c ON c.channel = s.channel AND c.external_ref = s.message_id
-WHERE s.channel = $1 AND s.message_id = $2 AND s.seen_at > now() - $3::interval
-"""
-# Remembering an id forgets those past the window, so the table keeps one window's ids.
-_REMEMBER = """
-WITH forgotten AS (
-    DELETE FROM inbound_seen WHERE seen_at < now() - $3::interval
-    AND (channel, message_id) <> ($1::text, $2::text)
-)
-INSERT INTO inbound_seen (channel, message_id) VALUES ($1, $2)
-ON CONFLICT (channel, message_id) DO UPDATE SET seen_at = now()
-"""
-
-
-def _stale(message: InboundMessage, window: timedelta) -> Outcome | None:
-    if not channels.stale(message, window.total_seconds(), datetime.now(UTC)):
-        return None
-    hours = f"{window.total_seconds() / 3600:g}"
-    return Outcome(
-        Result.REFUSED,
-        reason="stale",
-        detail=(
-            f"Pesan ini dikirim lebih dari {hours} jam yang lalu dan tidak diterima lagi; kirim"
-            f" ulang pesan Anda. The message was sent more than {hours} hours ago and is no longer"
-            f" taken; please send it again."
-        ),
-    )
-
-
-async def _replayed(
-    pool: asyncpg.Pool, message: InboundMessage, window: timedelta
-) -> Outcome | None:
-    # A taken message with a tracking code was a reply; without one, it made a complaint.
-    row = await pool.fetchrow(_SEEN, message.channel, message.external_ref, window)
-    if row is None:
-        return None
-    if message.tracking_code is not None:
-        return Outcome(Result.REPLY, message.tracking_code, replayed=True)
-    if row["tracking_code"] is None:  # its complaint is gone: let the channel decide again
-        return None
-    return Outcome(Result.COMPLAINT, row["tracking_code"], replayed=True)
-
-
 async def _deliver(
     request: Request, messages: list[InboundMessage], skipped: int = 0
 ) -> WebhookAnswer:
     inbound = _inbound(request)
-    window = timedelta(seconds=inbound.settings.webhook_replay_window_s)
     answers: list[MessageOutcome] = []
     for message in messages:
-        outcome = _stale(message, window) or await _replayed(inbound.pool, message, window)
-        if outcome is not None:
-            log.info(
-                "webhook.not_delivered",
-                channel=message.channel,
-                reason=outcome.reason,
-                replayed=outcome.replayed,
-            )
-        else:
-            try:
-                outcome = await inbound.deliver(message)
-            except TryLater as exc:
-                # Messages already taken are replays when the provider calls again.
-                raise Problem(
-                    503,
-                    "Service unavailable",
-                    f"{exc}; deliver the call again",
-                    headers={"Retry-After": "5"},
-                ) from exc
-            if outcome.result != Result.REFUSED:
-                await inbound.pool.execute(_REMEMBER, message.channel, message.external_ref, window)
+        try:
+            outcome = await inbound.deliver(message)
+        except TryLater as exc:
+            # Messages already taken are replays when the provider calls again.
+            raise Problem(
+                503,
+                "Service unavailable",
+                f"{exc}; deliver the call again",
+                headers={"Retry-After": "5"},
+            ) from exc
         answers.append(
             MessageOutcome(
                 message_id=message.external_ref,
