@@ -34,8 +34,8 @@ test: install browser
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check aduan services workflows tests bench
-	$(BIN)/ruff format --check aduan services workflows tests bench
+	$(BIN)/ruff check aduan services devtools tests bench
+	$(BIN)/ruff format --check aduan services devtools tests bench
 	$(BIN)/mypy
 
 bench: install

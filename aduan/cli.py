@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from aduan.auth import InvalidStaff, Role, issue_token, make_staff
-from aduan.calendar import WorkingCalendar
 from aduan.config import get_settings
-from aduan.policy import Policy, PolicyError, load_policy
+from aduan.domain.calendar import WorkingCalendar
+from aduan.domain.policy import Policy, PolicyError, load_policy
 from aduan.processes import PROCESS_NAMES
+from aduan.web.auth import InvalidStaff, Role, issue_token, make_staff
 
 app = typer.Typer(
     help="Aduan: complaint handling with legal deadlines and escalation.", no_args_is_help=True
@@ -24,7 +24,7 @@ app = typer.Typer(
 @app.command()
 def run() -> None:
     """Start PostgreSQL, NATS, Temporal and every Aduan process (Ctrl-C stops all)."""
-    from aduan import stack
+    from devtools import stack
 
     stack.run(get_settings())
 
@@ -42,7 +42,7 @@ def serve(name: str = typer.Argument(..., help=f"one of: {', '.join(PROCESS_NAME
 @app.command()
 def setup() -> None:
     """Create the database, apply migrations and ensure the JetStream stream."""
-    from aduan import stack
+    from devtools import stack
 
     asyncio.run(stack.prepare(get_settings()))
     typer.echo("database migrated, stream ready")

@@ -10,36 +10,20 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 from fastapi import FastAPI
 
-from aduan import bus, db, mailsink
 from aduan.config import Settings
 from aduan.logs import configure_logging
-from aduan.outbox import Relay
 
 Service = Callable[[Settings, asyncio.Event], Awaitable[None]]
-
-
-async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
-    """Publish the outbox to JetStream until stopped."""
-    pool = await db.create_pool(settings.dsn, min_size=1, max_size=4)
-    nc = await bus.connect(settings.nats_servers, "aduan-relay")
-    await Relay(pool, nc.jetstream()).run(stop)
-    await nc.drain()
-    await pool.close()
-
-
-async def run_mailsink(settings: Settings, stop: asyncio.Event) -> None:
-    """The local SMTP sink, storing mail under the data folder."""
-    await mailsink.serve(settings.data_dir / "mail", settings.smtp_host, settings.smtp_port, stop)
 
 
 # Imported by name so that running one service does not import every other one.
 _BACKGROUND = {
     "routing": "services.routing.consumer:run",
     "notification": "services.notification.consumer:run",
-    "worker": "workflows.worker:run",
-    "relay": "aduan.processes:run_relay",
-    "mailsink": "aduan.processes:run_mailsink",
-    "inbound-mail": "services.intake.mail:run",
+    "worker": "services.worker.main:run",
+    "relay": "services.relay.main:run",
+    "mailsink": "devtools.mailsink:run",
+    "inbound-mail": "services.intake.mail.receiver:run",
 }
 
 

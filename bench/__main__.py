@@ -20,7 +20,8 @@ import asyncpg
 import httpx
 from temporalio.client import Client
 
-from aduan import db, temporal
+from aduan.adapters import temporal
+from aduan.store import db
 from bench import burst, cliff, intake, lifecycles, observe, report, updates
 from bench.probe import Probe
 from bench.progress import Progress

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 from temporalio.client import Client
 
-from aduan import temporal
+from aduan.adapters import temporal
 from bench import observe
 from bench.intake import complaint_body, submit
 from bench.load import LoadRun, run_load

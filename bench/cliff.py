@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from aduan import complaints
-from aduan.policy import load_policy
+from aduan.domain.policy import load_policy
+from aduan.store import complaints
 from bench import observe
 from bench.intake import new_complaint
 from bench.load import percentile, run_load

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from aduan import complaints, db
+from aduan.store import complaints, db
 from bench.load import LoadRun, percentile, run_load
 from bench.progress import Progress
 from bench.report import Results

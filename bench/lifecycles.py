@@ -9,7 +9,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from aduan import temporal
+from aduan.adapters import temporal
 from bench import observe
 from bench.empty_workflow import EmptyWorkflow
 from bench.intake import accepted_ids, complaint_body, submit

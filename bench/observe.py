@@ -12,7 +12,7 @@ from datetime import datetime
 import asyncpg
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from aduan import temporal
+from aduan.adapters import temporal
 from bench.progress import Task
 
 LIFECYCLE_TYPE = "ComplaintLifecycle"

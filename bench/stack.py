@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import psutil
 
-from aduan.localstack import LocalStack
-from aduan.ratelimit import Scope
+from aduan.store.ratelimit import Scope
+from devtools.localstack import LocalStack
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = Path(__file__).resolve().parent / "policy.yaml"

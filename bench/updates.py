@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 import httpx
 
-from aduan.auth import issue_token, make_staff
+from aduan.web.auth import issue_token, make_staff
 from bench.load import percentile, run_load
 from bench.progress import Progress
 from bench.report import Results

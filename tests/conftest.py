@@ -24,7 +24,9 @@ from nats.js import JetStreamContext
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from aduan import bus, complaints, db, devstack
+from aduan.adapters import bus
+from aduan.store import complaints, db
+from devtools import servers
 
 # The suite sends far more from one address and one mailbox than any citizen would: rate
 # limits are off unless a test sets its own (tests/integration/intake/test_rate_limits.py).
@@ -40,13 +42,13 @@ def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_dsn(server_dir: Path) -> Iterator[str]:
-    port = devstack.free_port()
-    process = devstack.start_postgres(server_dir / "pg", port, server_dir / "pg.log")
+    port = servers.free_port()
+    process = servers.start_postgres(server_dir / "pg", port, server_dir / "pg.log")
     dsn = f"postgresql://postgres@127.0.0.1:{port}/aduan_test"
     asyncio.run(db.ensure_database(dsn))
     db.migrate(dsn)
     yield dsn
-    devstack.stop(process, signal.SIGINT)
+    servers.stop(process, signal.SIGINT)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -58,13 +60,13 @@ async def pool(pg_dsn: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture(scope="session")
 def nats_url(server_dir: Path) -> Iterator[str]:
-    port = devstack.free_port()
-    process = devstack.spawn(
-        devstack.nats_command(server_dir / "nats", port), log=server_dir / "nats.log"
+    port = servers.free_port()
+    process = servers.spawn(
+        servers.nats_command(server_dir / "nats", port), log=server_dir / "nats.log"
     )
-    devstack.wait_for_port(port, 20, process, "nats-server")
+    servers.wait_for_port(port, 20, process, "nats-server")
     yield f"nats://127.0.0.1:{port}"
-    devstack.stop(process)
+    servers.stop(process)
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aduan.auth import Role, Staff
-from aduan.domain import EscalationLevel
-from aduan.problems import Problem
+from aduan.domain.vocabulary import EscalationLevel
+from aduan.web.auth import Role, Staff
+from aduan.web.problems import Problem
 
 # Roles that may see a confidential complainant's identity (docs/domain.md "Privacy": not the
 # officers of the unit complained about; ops watch lifecycles, not people).

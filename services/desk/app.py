@@ -7,14 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from aduan import db, problems
-from aduan.attachments import AttachmentStore
-from aduan.auth import TokenVerifier
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
-from aduan.http import add_operations
-from aduan.policy import load_policy
+from aduan.domain.policy import load_policy
+from aduan.lifecycle.client import Lifecycles
+from aduan.store import db
+from aduan.web import problems
+from aduan.web.auth import TokenVerifier
+from aduan.web.http import add_operations
 from services.desk.routes import attachments, complaints
-from workflows.client import Lifecycles
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -8,8 +8,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from aduan.auth import InvalidToken, IssuerUnavailable, Staff, TokenVerifier
-from aduan.problems import Problem
+from aduan.web.auth import InvalidToken, IssuerUnavailable, Staff, TokenVerifier
+from aduan.web.problems import Problem
 
 _bearer = HTTPBearer(auto_error=False, description="a staff JWT (`aduan token` in development)")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aduan.domain import EscalationLevel, Status
-from aduan.submission import ComplaintFields
+from aduan.domain.vocabulary import EscalationLevel, Status
+from aduan.store.submission import ComplaintFields
 
 
 class QueueQuery(BaseModel):

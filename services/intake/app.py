@@ -8,18 +8,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
 
-from aduan import db, problems
-from aduan.attachments import AttachmentStore
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
-from aduan.http import add_operations
-from aduan.policy import load_policy
-from aduan.ratelimit import RateLimits, TooManyRequests, check_rates
+from aduan.domain.policy import load_policy
+from aduan.lifecycle.client import Lifecycles
+from aduan.store import db
+from aduan.store.ratelimit import RateLimits, TooManyRequests, check_rates
+from aduan.web import problems
+from aduan.web.http import add_operations
 from services.intake.limits import rate_limit
 from services.intake.routes import actions, complaints, pages, stats, webhooks
 from services.intake.routes import attachments as attachment_routes
 from services.intake.routes import open311 as open311_routes
 from services.intake.watch import watch
-from workflows.client import Lifecycles
 
 UPLOAD_PATHS = r"/portal/complaints|/track/attachments|/v1/complaints/[^/]+/attachments"
 

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from aduan import signing
-from aduan.complaints import find_tracking_code, without_tracking_code
-from aduan.domain import Channel
-from aduan.problems import Problem, invalid
+from aduan.domain import signing
+from aduan.domain.vocabulary import Channel
+from aduan.store.complaints import find_tracking_code, without_tracking_code
+from aduan.web.problems import Problem, invalid
 from services.intake.inbound import InboundMessage, Sender
 from services.intake.language import guess_language
 

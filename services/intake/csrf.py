@@ -15,8 +15,8 @@ import secrets
 
 from fastapi import Request, Response
 
-from aduan import signing
 from aduan.config import Settings
+from aduan.domain import signing
 
 COOKIE = "aduan_csrf"
 FIELD = "csrf"

@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from aduan.attachments import AttachmentRefused
+from aduan.adapters.attachments import AttachmentRefused
 from aduan.config import Settings
-from aduan.domain import Channel, Status
-from aduan.problems import Problem
-from aduan.submission import ComplaintIn
+from aduan.domain.vocabulary import Channel, Status
+from aduan.store.submission import ComplaintIn
+from aduan.web.problems import Problem
 from services.intake.uploads import Form
 
 # Fields of the submit form with a text of their own in the words files (error.<field>).

@@ -19,15 +19,17 @@ import structlog
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from aduan import complaints
-from aduan.attachments import AttachmentStore, StoreFull, Upload, clean_name, sniff
+from aduan.adapters.attachments import AttachmentStore, StoreFull, Upload, clean_name, sniff
 from aduan.config import Settings
-from aduan.domain import Channel, Language
-from aduan.phone import international
-from aduan.policy import Policy
-from aduan.problems import DATABASE_DOWN, Problem
-from aduan.ratelimit import TooManyRequests
-from aduan.submission import (
+from aduan.domain.phone import international
+from aduan.domain.policy import Policy
+from aduan.domain.vocabulary import Channel, Language
+from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
+from aduan.lifecycle.client import Lifecycles
+from aduan.lifecycle.models import ReplyInput
+from aduan.store import complaints
+from aduan.store.ratelimit import TooManyRequests
+from aduan.store.submission import (
     DESCRIPTION_MAX,
     PHONE_PATTERN,
     SUBJECT_MAX,
@@ -36,10 +38,8 @@ from aduan.submission import (
     is_mail_address,
     submit,
 )
+from aduan.web.problems import DATABASE_DOWN, Problem
 from services.intake import tracking
-from workflows.actions import COMPLAINANT_ACTIONS
-from workflows.client import Lifecycles
-from workflows.models import ReplyInput
 
 log = structlog.get_logger(__name__)
 MESSAGES = Counter(

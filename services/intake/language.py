@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aduan.domain import Language
+from aduan.domain.vocabulary import Language
 
 # Frequent function words of each language; words both share (e.g. "air") are left out.
 _INDONESIAN = frozenset(

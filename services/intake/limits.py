@@ -9,7 +9,7 @@ import re
 
 from fastapi import Request
 
-from aduan.ratelimit import RateLimits, Scope, client_key
+from aduan.store.ratelimit import RateLimits, Scope, client_key
 
 # First match wins: a file posted with a tracking code counts as an upload, not a login.
 _RULES: list[tuple[str, re.Pattern[str], Scope]] = [

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aduan.domain import Channel, Status
-from aduan.rules import Rule, Target, load_rules
+from aduan.domain.routing import Rule, Target, load_rules
+from aduan.domain.vocabulary import Channel, Status
 from services.intake.open311_texts import event_note, routing_notice, submitted_notice
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from aduan import signing
-from aduan.domain import Channel
-from aduan.submission import ComplaintIn
+from aduan.domain import signing
+from aduan.domain.vocabulary import Channel
+from aduan.store.submission import ComplaintIn
 from services.intake.open311 import Open311Error
 
 DESCRIPTION_MAX = 4000  # the specification's limit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from aduan.events import EventType
+from aduan.domain.events import EventType
 
 _STATUS = {
     "received": "Diterima / Received",

@@ -1,4 +1,4 @@
-"""Intake's HTTP models of what a complainant sees (what they send: aduan.submission)."""
+"""Intake's HTTP models of what a complainant sees (what they send: aduan.store.submission)."""
 
 from __future__ import annotations
 

@@ -11,15 +11,15 @@ from typing import Any
 
 import asyncpg
 
-from aduan import complaints
-from aduan.attachments import AttachmentRef, AttachmentStore, Upload, check
+from aduan.adapters.attachments import AttachmentRef, AttachmentStore, Upload, check
 from aduan.config import Settings
-from aduan.domain import Status
-from aduan.problems import Problem
+from aduan.domain.vocabulary import Status
+from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
+from aduan.lifecycle.client import Lifecycles, parse_action
+from aduan.lifecycle.models import LifecycleState
+from aduan.store import complaints
+from aduan.web.problems import Problem
 from services.intake.schemas import AttachmentOut, ComplaintView, DeadlineOut, TimelineEntry
-from workflows.actions import COMPLAINANT_ACTIONS
-from workflows.client import Lifecycles, parse_action
-from workflows.models import LifecycleState
 
 _NO_COMPLAINT = uuid.UUID(int=0)  # stands in for the id of a code that does not exist
 

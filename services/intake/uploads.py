@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from aduan.attachments import Upload
+from aduan.adapters.attachments import Upload
 from aduan.config import Settings
 
 _SPARE_FILES = 10  # parts beyond the attachment limit still parsed, to refuse them clearly

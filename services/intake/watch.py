@@ -8,9 +8,9 @@ import asyncio
 import structlog
 from prometheus_client import Gauge
 
-from aduan.attachments import AttachmentStore
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
-from aduan.events import STREAM
+from aduan.domain.events import STREAM
 
 log = structlog.get_logger(__name__)
 INTERVAL_S = 15.0

@@ -21,17 +21,18 @@ import asyncpg
 import httpx
 import structlog
 
-from aduan import bus, complaints, db
-from aduan.bus import RetryLater
+from aduan.adapters import bus
+from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
-from aduan.domain import EscalationLevel
-from aduan.events import (
+from aduan.domain.events import (
     ALL_COMPLAINT_EVENTS,
     NOTIFICATION_CONSUMER,
     NOTIFICATION_REPLAY,
     Event,
     EventType,
 )
+from aduan.domain.vocabulary import EscalationLevel
+from aduan.store import complaints, db
 from services.notification import deliveries, messages, ombudsman, staff, webhooks
 from services.notification.deliveries import (
     DeliveryChannel,

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import asyncpg
 from nats.js import JetStreamContext
 
-from aduan import bus, db
+from aduan.adapters import bus
 from aduan.config import Settings
-from aduan.events import NOTIFICATION_REPLAY, Event
+from aduan.domain.events import NOTIFICATION_REPLAY, Event
+from aduan.store import db
 from services.notification import deliveries
 from services.notification.deliveries import DeliveryRow
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from aduan.events import Event
+from aduan.domain.events import Event
 
 RETRY_MAX_S = 300.0  # the longest wait between two attempts of one delivery
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from aduan import complaints
-from aduan.events import EventType
+from aduan.domain.events import EventType
+from aduan.store import complaints
 
 _ATTACHMENT_FIELDS = ("name", "key", "content_type", "size", "sha256")
 DOSSIER_VERSION = 1

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 
-from aduan.complaints import access_token, contact_confirmed, contact_token
 from aduan.config import Settings
-from aduan.domain import Language
-from aduan.events import Event, EventType
-from aduan.policy import PolicyError, load_policy, parse_duration
+from aduan.domain.events import Event, EventType
+from aduan.domain.policy import PolicyError, load_policy, parse_duration
+from aduan.domain.vocabulary import Language
+from aduan.store.complaints import access_token, contact_confirmed, contact_token
 from services.notification.mailer import Mail
 
 # Event types the complainant is told about; anything else is not theirs to read.

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from aduan.phone import international
+from aduan.domain.phone import international
 from services.notification.deliveries import DeliveryFailed
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aduan.domain import Channel
+from aduan.domain.vocabulary import Channel
 from services.notification.deliveries import DeliveryChannel
 
 _TEXT_CHANNELS = {Channel.SMS: DeliveryChannel.SMS, Channel.WHATSAPP: DeliveryChannel.WHATSAPP}

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aduan.config import Settings
-from aduan.domain import Language
-from aduan.events import Event, EventType
+from aduan.domain.events import Event, EventType
+from aduan.domain.vocabulary import Language
 from services.notification.mailer import Mail
 from services.notification.messages import render, zone
 

@@ -12,8 +12,8 @@ import json
 
 import httpx
 
-from aduan import signing
-from aduan.events import Event
+from aduan.domain import signing
+from aduan.domain.events import Event
 from services.notification.deliveries import Role
 from services.notification.providers import post
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import UTC, datetime
 
 import structlog
 from nats.js import JetStreamContext
 
-from aduan import bus
+from aduan.adapters import bus
 from aduan.config import Settings
-from aduan.events import RECEIVED, ROUTING_CONSUMER, Event, EventType, new_event
-from aduan.rules import RuleSet, load_rules
-from services.routing.rules import decide
+from aduan.domain.events import RECEIVED, ROUTING_CONSUMER, Event, EventType, new_event
+from aduan.domain.routing import RuleSet, decide, load_rules
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +36,7 @@ class Router:
             EventType.ROUTING_DECIDED,
             event.complaint_id,
             datetime.now(UTC),
-            dataclasses.asdict(decision),
+            decision.model_dump(exclude_none=True),
             step="routing.decided",
         )
         await bus.publish(self.js, decided)

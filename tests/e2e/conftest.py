@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from aduan.auth import issue_token, make_staff
-from aduan.localstack import LocalStack
+from aduan.web.auth import issue_token, make_staff
+from devtools.localstack import LocalStack
 
 T = TypeVar("T")
 POLICY = Path(__file__).parent / "policy.yaml"

@@ -16,9 +16,9 @@ import asyncpg
 import nats
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from aduan.events import BRIDGE_CONSUMER, NOTIFICATION_CONSUMER, ROUTING_CONSUMER, STREAM
-from aduan.mailsink import mailbox_dir
-from aduan.temporal import workflow_id
+from aduan.adapters.temporal import workflow_id
+from aduan.domain.events import BRIDGE_CONSUMER, NOTIFICATION_CONSUMER, ROUTING_CONSUMER, STREAM
+from devtools.mailsink import mailbox_dir
 from tests.faults.conftest import FaultStack
 from tests.faults.stream import Posted
 

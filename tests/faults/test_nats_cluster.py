@@ -15,8 +15,9 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from aduan import bus, devstack
-from aduan.events import RECEIVED, STREAM, Event, new_event
+from aduan.adapters import bus
+from aduan.domain.events import RECEIVED, STREAM, Event, new_event
+from devtools import servers
 
 pytestmark = pytest.mark.faults
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
@@ -27,16 +28,14 @@ class Cluster:
     """Three nats-servers from the shipped configs, moved to free ports and a temp folder."""
 
     def __init__(self, root: Path) -> None:
-        self.client_ports = [devstack.free_port() for _ in range(3)]
-        routes = [devstack.free_port() for _ in range(3)]
+        self.client_ports = [servers.free_port() for _ in range(3)]
+        routes = [servers.free_port() for _ in range(3)]
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.configs: dict[str, Path] = {}
         for i in range(3):
             text = (DEPLOY / f"node-{i + 1}.conf").read_text()
             text = text.replace(f"127.0.0.1:{14222 + i}", f"127.0.0.1:{self.client_ports[i]}")
-            text = re.sub(
-                r"^http: .*$", f"http: 127.0.0.1:{devstack.free_port()}", text, flags=re.M
-            )
+            text = re.sub(r"^http: .*$", f"http: 127.0.0.1:{servers.free_port()}", text, flags=re.M)
             for n, port in enumerate(routes):
                 text = text.replace(f"127.0.0.1:{16222 + n}", f"127.0.0.1:{port}")
             text = text.replace(".aduan/nats-cluster", str(root / "store"))
@@ -46,8 +45,8 @@ class Cluster:
             assert "sync_interval: always" in text  # the durability the shipped shape promises
 
     def start(self, name: str) -> None:
-        self.processes[name] = devstack.spawn(
-            [devstack.nats_binary(), "-c", str(self.configs[name])],
+        self.processes[name] = servers.spawn(
+            [servers.nats_binary(), "-c", str(self.configs[name])],
             log=self.configs[name].with_suffix(".log"),
         )
 
@@ -62,10 +61,10 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     for name in running.configs:
         running.start(name)
     for port, process in zip(running.client_ports, running.processes.values(), strict=True):
-        devstack.wait_for_port(port, 30, process, "nats-server")
+        servers.wait_for_port(port, 30, process, "nats-server")
     yield running
     for process in running.processes.values():
-        devstack.stop(process)
+        servers.stop(process)
 
 
 async def _publish_until_acked(js: nats.js.JetStreamContext, event: Event) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aduan import db, devstack
+from aduan.store import db
+from devtools import servers
 from tests.faults.conftest import POLICY
 
 pytestmark = pytest.mark.faults
@@ -35,16 +36,16 @@ class Postgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/aduan"
 
     def start(self) -> None:
-        self.process = devstack.start_postgres(self.data, self.port, self.log)
+        self.process = servers.start_postgres(self.data, self.port, self.log)
 
     def stop(self) -> None:
         if self.process is not None:
-            devstack.stop(self.process, signal.SIGINT)  # fast shutdown: sessions are cut
+            servers.stop(self.process, signal.SIGINT)  # fast shutdown: sessions are cut
 
 
 @pytest.fixture
 def postgres(tmp_path: Path) -> Iterator[Postgres]:
-    server = Postgres(tmp_path / "pg", devstack.free_port(), tmp_path / "postgres.log")
+    server = Postgres(tmp_path / "pg", servers.free_port(), tmp_path / "postgres.log")
     server.start()
     asyncio.run(db.ensure_database(server.dsn))
     db.migrate(server.dsn)
@@ -57,7 +58,7 @@ def intake(
     postgres: Postgres, tmp_path: Path
 ) -> Iterator[tuple[httpx.Client, subprocess.Popen[bytes]]]:
     """`aduan serve intake` on a free port against that PostgreSQL; a client, the process."""
-    port = devstack.free_port()
+    port = servers.free_port()
     env = {
         **os.environ,
         "ADUAN_DATABASE_URL": postgres.dsn,
@@ -66,18 +67,18 @@ def intake(
         "ADUAN_DATA_DIR": str(tmp_path),
         "ADUAN_LOG_FORMAT": "json",
         # Nothing listens there: taking a complaint needs neither NATS nor Temporal.
-        "ADUAN_NATS_URL": f"nats://127.0.0.1:{devstack.free_port()}",
-        "ADUAN_TEMPORAL_ADDRESS": f"127.0.0.1:{devstack.free_port()}",
+        "ADUAN_NATS_URL": f"nats://127.0.0.1:{servers.free_port()}",
+        "ADUAN_TEMPORAL_ADDRESS": f"127.0.0.1:{servers.free_port()}",
     }
-    process = devstack.spawn(
+    process = servers.spawn(
         [sys.executable, "-m", "aduan", "serve", "intake"], log=tmp_path / "intake.log", env=env
     )
     try:
-        devstack.wait_for_port(port, 60, process, "intake")
+        servers.wait_for_port(port, 60, process, "intake")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             yield client, process
     finally:
-        devstack.stop(process)
+        servers.stop(process)
 
 
 def _post(client: httpx.Client, key: str) -> httpx.Response:

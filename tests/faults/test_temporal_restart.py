@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aduan import devstack
-from aduan.mailsink import mailbox_dir
+from devtools import servers
+from devtools.mailsink import mailbox_dir
 from tests.faults.conftest import FaultStack
 from tests.faults.invariants import (
     assert_each_complaint_once,
@@ -54,7 +54,7 @@ def test_deadlines_falling_while_temporal_is_down_still_escalate(faults: FaultSt
     late = ComplaintStream(faults.intake_url, 5, interval=0.1)  # arriving during the outage
     late.start()
     faults.wait_restarted("temporal", old_pid)
-    devstack.wait_for_port(faults.ports["TEMPORAL_PORT"], 60, name="temporal")
+    servers.wait_for_port(faults.ports["TEMPORAL_PORT"], 60, name="temporal")
     back = datetime.now(UTC)
     assert killed < min(due) and max(due) < back, "a deadline did not fall in the outage"
 

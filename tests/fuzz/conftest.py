@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 from temporalio.testing import WorkflowEnvironment
 
-from aduan import devstack
 from aduan.config import Settings
+from devtools import servers
 
 SECRET = "fuzz-secret-key-long-enough-for-hs256"
 # The JSON API only: HTML pages and Open311 XML have no response schema to check against.
@@ -52,7 +52,7 @@ def fuzz_settings(pg_dsn: str, time_skipping_env: WorkflowEnvironment) -> Settin
 @contextmanager
 def served(app: FastAPI) -> Iterator[str]:
     """Serve `app` with uvicorn in a thread; yields its base URL, stops it afterwards."""
-    port = devstack.free_port()
+    port = servers.free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"

@@ -14,12 +14,12 @@ import pytest_asyncio
 import schemathesis
 from hypothesis import strategies as st
 
-from aduan.auth import issue_token, make_staff
 from aduan.config import Settings
+from aduan.lifecycle.actions import STAFF_ACTIONS
+from aduan.web.auth import issue_token, make_staff
 from services.desk.app import create_app
 from tests.conftest import insert_complaint
 from tests.fuzz.conftest import CHECKS, FUZZ, SECRET, json_api_schema, served
-from workflows.actions import STAFF_ACTIONS
 
 pytestmark = pytest.mark.fuzz
 schema = json_api_schema(create_app(Settings()))

@@ -11,9 +11,9 @@ import schemathesis
 from hypothesis import strategies as st
 
 from aduan.config import Settings
+from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from services.intake.app import create_app
 from tests.fuzz.conftest import CHECKS, FUZZ, json_api_schema, served
-from workflows.actions import COMPLAINANT_ACTIONS
 
 pytestmark = pytest.mark.fuzz
 schema = json_api_schema(create_app(Settings()))

@@ -20,11 +20,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from aduan import db, devstack
+from aduan.lifecycle.activities import LifecycleActivities
+from aduan.lifecycle.workflow import ComplaintLifecycle
+from aduan.store import db
+from devtools import servers
 from tests.integration.workflows.conftest import DEFAULT_POLICY, Lifecycles
 from tests.replay.scenarios import SCENARIOS
-from workflows.activities import LifecycleActivities
-from workflows.lifecycle import ComplaintLifecycle
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -63,15 +64,15 @@ async def record(dsn: str) -> None:
 def main() -> None:
     """Start a throw-away PostgreSQL, record, and stop it."""
     with tempfile.TemporaryDirectory() as folder:
-        port = devstack.free_port()
-        server = devstack.start_postgres(Path(folder) / "pg", port, Path(folder) / "pg.log")
+        port = servers.free_port()
+        server = servers.start_postgres(Path(folder) / "pg", port, Path(folder) / "pg.log")
         dsn = f"postgresql://postgres@127.0.0.1:{port}/aduan"
         try:
             asyncio.run(db.ensure_database(dsn))
             db.migrate(dsn)
             asyncio.run(record(dsn))
         finally:
-            devstack.stop(server, signal.SIGINT)
+            servers.stop(server, signal.SIGINT)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from tests.integration.workflows.conftest import Complaint, Lifecycles
-from workflows.lifecycle import ComplaintLifecycle
-from workflows.models import (
+from aduan.lifecycle.models import (
     AcknowledgeInput,
     ConfirmInput,
     DisputeInput,
@@ -20,6 +18,8 @@ from workflows.models import (
     RespondInput,
     TransferInput,
 )
+from aduan.lifecycle.workflow import ComplaintLifecycle
+from tests.integration.workflows.conftest import Complaint, Lifecycles
 
 ACK = AcknowledgeInput(actor="ani")
 ANSWER = RespondInput(actor="ani", message="Sudah ditangani.")
@@ -30,7 +30,7 @@ async def silence_to_ombudsman(lifecycles: Lifecycles) -> Complaint:
     """Unrouted for days, then routed, then nobody acknowledges: the whole ladder."""
     complaint = await lifecycles.start("standard", routed=False)
     await lifecycles.skip(days=8)
-    from workflows.models import RoutingDecision
+    from aduan.domain.routing import RoutingDecision
 
     await complaint.handle.signal(
         ComplaintLifecycle.route,

@@ -14,8 +14,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from aduan.lifecycle.workflow import ComplaintLifecycle
 from tests.replay.scenarios import SCENARIOS
-from workflows.lifecycle import ComplaintLifecycle
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 
-from aduan import complaints
-from aduan.attachments import (
+from aduan.adapters.attachments import (
     ALLOWED_TYPES,
     download,
     find_attachment,
 )
-from aduan.deps import PoolDep
-from aduan.problems import Problem, responses
+from aduan.store import complaints
+from aduan.web.deps import PoolDep
+from aduan.web.problems import Problem, responses
 from services.desk import access
 from services.desk.auth import StaffDep
 

@@ -11,11 +11,14 @@ import structlog
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import ValidationError
 
-from aduan import complaints
-from aduan.deps import PoolDep, SettingsDep
-from aduan.domain import Channel
-from aduan.problems import Problem, invalid, responses
-from aduan.submission import ComplaintCreated, ComplaintIn, submit
+from aduan.domain.vocabulary import Channel
+from aduan.lifecycle.actions import STAFF_ACTIONS
+from aduan.lifecycle.client import parse_action
+from aduan.lifecycle.models import LifecycleState
+from aduan.store import complaints
+from aduan.store.submission import ComplaintCreated, ComplaintIn, submit
+from aduan.web.deps import PoolDep, SettingsDep
+from aduan.web.problems import Problem, invalid, responses
 from services.desk import access
 from services.desk.auth import StaffDep
 from services.desk.schemas import (
@@ -24,9 +27,6 @@ from services.desk.schemas import (
     ComplaintSummary,
     QueueQuery,
 )
-from workflows.actions import STAFF_ACTIONS
-from workflows.client import parse_action
-from workflows.models import LifecycleState
 
 log = structlog.get_logger(__name__)
 # Every staff route needs a valid token (401) and the database or the issuer (503).

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 
-from aduan.deps import PoolDep, SettingsDep
-from aduan.problems import responses
+from aduan.lifecycle.models import LifecycleState
+from aduan.web.deps import PoolDep, SettingsDep
+from aduan.web.problems import responses
 from services.intake import tracking
-from workflows.models import LifecycleState
 
 router = APIRouter(prefix="/v1/complaints", tags=["complainant actions"])
 

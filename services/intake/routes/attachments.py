@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from aduan.attachments import ALLOWED_TYPES, AttachmentStore, download, find_attachment
-from aduan.deps import PoolDep, SettingsDep
-from aduan.problems import responses
+from aduan.adapters.attachments import ALLOWED_TYPES, AttachmentStore, download, find_attachment
+from aduan.web.deps import PoolDep, SettingsDep
+from aduan.web.problems import responses
 from services.intake import tracking
 from services.intake.schemas import AttachmentOut
 from services.intake.uploads import read_form

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from aduan.deps import PoolDep, SettingsDep
-from aduan.problems import responses
-from aduan.submission import ComplaintCreated, PublicComplaintIn, submit
+from aduan.store.submission import ComplaintCreated, PublicComplaintIn, submit
+from aduan.web.deps import PoolDep, SettingsDep
+from aduan.web.problems import responses
 from services.intake import tracking
 from services.intake.schemas import ComplaintView
 

@@ -14,12 +14,12 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from aduan import complaints
-from aduan.deps import PoolDep, SettingsDep
-from aduan.domain import Channel
-from aduan.http import ReadCache, app_cache
-from aduan.problems import DATABASE_DOWN, Problem
-from aduan.submission import submit
+from aduan.domain.vocabulary import Channel
+from aduan.store import complaints
+from aduan.store.submission import submit
+from aduan.web.deps import PoolDep, SettingsDep
+from aduan.web.http import ReadCache, app_cache
+from aduan.web.problems import DATABASE_DOWN, Problem
 from services.intake import open311_params
 from services.intake.open311 import (
     Catalogue,

@@ -16,21 +16,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aduan import complaints, signing
-from aduan.attachments import AttachmentRefused, download, find_attachment
+from aduan.adapters.attachments import AttachmentRefused, download, find_attachment
 from aduan.config import Settings
-from aduan.deps import PoolDep, SettingsDep
-from aduan.domain import Status
-from aduan.events import EventType
-from aduan.problems import DATABASE_DOWN, Problem
-from aduan.ratelimit import TooManyRequests
-from aduan.submission import submit
+from aduan.domain import signing
+from aduan.domain.events import EventType
+from aduan.domain.vocabulary import Status
+from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
+from aduan.lifecycle.rules import ALLOWED_FROM
+from aduan.store import complaints
+from aduan.store.ratelimit import TooManyRequests
+from aduan.store.submission import submit
+from aduan.web.deps import PoolDep, SettingsDep
+from aduan.web.problems import DATABASE_DOWN, Problem
 from services.intake import csrf, forms, rendering, tracking, words
 from services.intake.forms import Message
 from services.intake.open311 import load_catalogue
 from services.intake.uploads import Form, read_form
-from workflows.actions import COMPLAINANT_ACTIONS
-from workflows.rules import ALLOWED_FROM
 
 router = APIRouter(include_in_schema=False)
 TRACK_COOKIE = csrf.SESSION_COOKIE  # forms' CSRF tokens are bound to its value

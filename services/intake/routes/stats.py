@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
-from aduan import stats
-from aduan.deps import PoolDep
-from aduan.http import ReadCache, app_cache
-from aduan.problems import responses
+from aduan.store import stats
+from aduan.web.deps import PoolDep
+from aduan.web.http import ReadCache, app_cache
+from aduan.web.problems import responses
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 # Anyone may ask, as often as they like: the database answers once per period at most.

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from aduan import signing
-from aduan.problems import Problem
+from aduan.domain import signing
+from aduan.web.problems import Problem
 from services.intake import channels
 from services.intake.inbound import Inbound, InboundMessage, TryLater
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from nats.js import JetStreamContext
 
-from aduan import bus
-from aduan.events import STREAM, Event, new_event
+from aduan.adapters import bus
+from aduan.domain.events import STREAM, Event, new_event
 
 ACK_WAIT_S = 1.0
 WORK_S = 2.5 * ACK_WAIT_S  # each handling outlasts the ack wait more than twice

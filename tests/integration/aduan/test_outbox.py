@@ -11,8 +11,10 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from aduan import bus, outbox
-from aduan.events import RECEIVED, Event, new_event
+from aduan.adapters import bus
+from aduan.domain.events import RECEIVED, Event, new_event
+from aduan.store import outbox
+from services.relay.main import Relay
 
 
 async def _published(js: JetStreamContext, complaint_ids: set[str]) -> list[Event]:
@@ -82,7 +84,7 @@ async def test_a_failed_publish_keeps_the_row_and_retries_with_the_same_id(
         await outbox.enqueue(connection, event)
     closed = await bus.connect([nats_url], "closed")
     await closed.close()
-    relay = outbox.Relay(pool, closed.jetstream(), poll_s=0.1)
+    relay = Relay(pool, closed.jetstream(), poll_s=0.1)
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     await asyncio.sleep(0.5)
@@ -92,7 +94,7 @@ async def test_a_failed_publish_keeps_the_row_and_retries_with_the_same_id(
     stop.set()
     await task
 
-    relay = outbox.Relay(pool, js, poll_s=0.1)
+    relay = Relay(pool, js, poll_s=0.1)
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     for _ in range(50):

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest_asyncio
 
-from aduan import devstack
-from aduan.auth import issue_token, make_staff
 from aduan.config import Settings
+from aduan.web.auth import issue_token, make_staff
+from devtools import servers
 from services.desk.app import create_app
 from tests.conftest import asgi_client
 
@@ -19,7 +19,7 @@ SECRET = "desk-test-secret-long-enough-for-hs256"
 @pytest_asyncio.fixture
 async def desk(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
-        database_url=pg_dsn, secret_key=SECRET, temporal_address=f"127.0.0.1:{devstack.free_port()}"
+        database_url=pg_dsn, secret_key=SECRET, temporal_address=f"127.0.0.1:{servers.free_port()}"
     )
     async with asgi_client(create_app(settings), "http://desk") as client:
         yield client

@@ -16,9 +16,9 @@ import jwt
 import pytest
 from structlog.testing import capture_logs
 
-from aduan import devstack
-from aduan.auth import signing_key
 from aduan.config import Settings
+from aduan.web.auth import signing_key
+from devtools import servers
 from services.desk.app import create_app
 from tests.conftest import asgi_client, assert_problem, insert_complaint
 from tests.integration.desk.conftest import SECRET, auth
@@ -117,7 +117,7 @@ async def test_an_unreachable_identity_provider_is_503_not_401(pg_dsn: str) -> N
     settings = Settings(
         database_url=pg_dsn,
         secret_key=SECRET,
-        jwt_jwks_url=f"http://127.0.0.1:{devstack.free_port()}/jwks",
+        jwt_jwks_url=f"http://127.0.0.1:{servers.free_port()}/jwks",
     )
     async with asgi_client(create_app(settings), "http://desk") as client:
         answer = await client.get("/v1/staff/complaints", headers=auth("admin"))

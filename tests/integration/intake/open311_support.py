@@ -15,8 +15,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from aduan import devstack
 from aduan.config import Settings
+from devtools import servers
 
 KEY = "open311-test-key"
 REPORT = {  # the specification's example request, with Aduan's values
@@ -45,7 +45,7 @@ def settings(dsn: str) -> Settings:
 @contextmanager
 def serve(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free port, for clients that speak real HTTP."""
-    port = devstack.free_port()
+    port = servers.free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

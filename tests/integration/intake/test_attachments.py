@@ -15,10 +15,10 @@ import pytest_asyncio
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from aduan import devstack
-from aduan.attachments import BUCKET
-from aduan.auth import issue_token, make_staff
+from aduan.adapters.attachments import BUCKET
 from aduan.config import Settings
+from aduan.web.auth import issue_token, make_staff
+from devtools import servers
 from services.desk.app import create_app as desk_app
 from services.intake.app import create_app as intake_app
 from tests.conftest import asgi_client
@@ -42,7 +42,7 @@ async def desk(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
         database_url=pg_dsn,
         nats_url=nats_url,
         secret_key=SECRET,
-        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+        temporal_address=f"127.0.0.1:{servers.free_port()}",
     )
     async with asgi_client(desk_app(settings), "http://desk") as client:
         yield client
@@ -206,7 +206,7 @@ async def test_with_nats_down_a_submission_with_files_is_refused_whole(
     js: JetStreamContext,
 ) -> None:
     dead = Settings(
-        database_url=pg_dsn, secret_key=SECRET, nats_url=f"nats://127.0.0.1:{devstack.free_port()}"
+        database_url=pg_dsn, secret_key=SECRET, nats_url=f"nats://127.0.0.1:{servers.free_port()}"
     )
     async with asgi_client(intake_app(dead), "http://intake") as client:
         before = await stored(pool, js)

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from aduan import devstack
 from aduan.config import Settings
+from devtools import servers
 from services.intake.app import create_app
 from tests.conftest import asgi_client
 
@@ -128,7 +128,7 @@ async def test_bad_input_gets_a_problem_and_stores_nothing(
 
 
 async def test_with_postgresql_unreachable_new_complaints_get_503() -> None:
-    dead = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
+    dead = f"postgresql://postgres@127.0.0.1:{servers.free_port()}/aduan"
     async with asgi_client(create_app(Settings(database_url=dead)), "http://intake") as client:
         answer = await client.post("/v1/complaints", json=COMPLAINT)
         assert answer.status_code == 503

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from aduan.complaints import contact_token
 from aduan.config import Settings
+from aduan.store.complaints import contact_token
 from services.intake.app import create_app
 from tests.browser import assert_accessible, chromium
 from tests.integration.intake.open311_support import serve

@@ -19,18 +19,19 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from aduan import db, devstack
-from aduan.attachments import AttachmentStore
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import PACKAGE_DIR, Settings
-from aduan.policy import load_policy
-from services.intake import mail
+from aduan.domain.policy import load_policy
+from aduan.lifecycle.client import Lifecycles
+from aduan.lifecycle.models import AcknowledgeInput, RequestInfoInput
+from aduan.lifecycle.workflow import ComplaintLifecycle
+from aduan.store import db
+from devtools import servers
 from services.intake.inbound import Inbound
+from services.intake.mail import receiver as mail
 from tests.conftest import insert_complaint
 from tests.integration.workflows import conftest as workflow_fixtures
 from tests.samples import EXE, png
-from workflows.client import Lifecycles
-from workflows.lifecycle import ComplaintLifecycle
-from workflows.models import AcknowledgeInput, RequestInfoInput
 
 lifecycles = workflow_fixtures.lifecycles  # a worker for ComplaintLifecycle on the test server
 POLICY = load_policy(PACKAGE_DIR / "default_policy.yaml")
@@ -268,7 +269,7 @@ async def test_an_auto_reply_is_accepted_but_is_no_complaint(
 
 
 async def test_while_postgresql_is_down_mail_is_deferred_not_lost(pool: asyncpg.Pool) -> None:
-    closed = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
+    closed = f"postgresql://postgres@127.0.0.1:{servers.free_port()}/aduan"
     settings = Settings(database_url=closed, temporal_address="127.0.0.1:1")
     away = await db.create_pool(closed, min_size=0)
     try:

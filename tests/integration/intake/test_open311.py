@@ -20,8 +20,8 @@ import pytest
 import requests
 from georeport import GeoReport
 
-from aduan import devstack
-from aduan.rules import load_rules
+from aduan.domain.routing import load_rules
+from devtools import servers
 from services.intake.app import create_app
 from tests.conftest import asgi_client
 from tests.integration.intake.open311_support import (
@@ -228,7 +228,7 @@ async def test_what_does_not_exist_is_404_in_the_spec_format(
 
 
 async def test_with_postgresql_unreachable_a_report_gets_a_service_error_not_a_500() -> None:
-    dead = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
+    dead = f"postgresql://postgres@127.0.0.1:{servers.free_port()}/aduan"
     async with asgi_client(create_app(settings(dead)), OPEN311) as client:
         answer = await post(client, report(), "xml")
         assert answer.status_code == 400

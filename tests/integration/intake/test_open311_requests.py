@@ -17,7 +17,7 @@ import httpx
 import pytest
 from georeport import GeoReport
 
-from aduan import complaints
+from aduan.store import complaints
 from services.intake.app import create_app
 from services.intake.routes.open311 import REQUESTS_CACHE_SECONDS, requests_cache
 from tests.conftest import asgi_client, insert_complaint

@@ -10,8 +10,8 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
-from aduan import devstack
 from aduan.config import Settings
+from devtools import servers
 from services.intake.app import create_app
 from tests.conftest import asgi_client
 
@@ -24,7 +24,7 @@ async def intake(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]
         database_url=pg_dsn,
         nats_url=nats_url,
         secret_key=SECRET,
-        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+        temporal_address=f"127.0.0.1:{servers.free_port()}",
     )
     async with asgi_client(create_app(settings), "http://intake") as client:
         yield client
@@ -166,7 +166,7 @@ async def test_in_production_every_cookie_is_secure_even_over_plain_http(
         nats_url=nats_url,
         environment="production",
         secret_key="production-pages-secret-" + "x" * 16,
-        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+        temporal_address=f"127.0.0.1:{servers.free_port()}",
     )
     async with asgi_client(create_app(settings), "http://intake") as client:
         page = await client.get("/?lang=en")  # the CSRF and the language cookies

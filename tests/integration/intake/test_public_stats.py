@@ -12,9 +12,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from aduan import stats
 from aduan.config import Settings
-from aduan.transitions import DeadlineChange, Transition, record
+from aduan.store import stats
+from aduan.store.transitions import DeadlineChange, Transition, record
 from services.intake.app import create_app
 from services.intake.routes import stats as stats_routes
 from services.intake.routes.stats import CACHE_SECONDS

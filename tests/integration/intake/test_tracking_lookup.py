@@ -8,9 +8,9 @@ import uuid
 import asyncpg
 import pytest
 
-from aduan import complaints
 from aduan.config import Settings
-from aduan.problems import Problem
+from aduan.store import complaints
+from aduan.web.problems import Problem
 from services.intake import tracking
 from tests.conftest import insert_complaint
 

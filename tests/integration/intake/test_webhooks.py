@@ -17,13 +17,13 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from aduan import devstack
 from aduan.config import Settings
+from aduan.lifecycle.models import AcknowledgeInput, RequestInfoInput
+from aduan.lifecycle.workflow import ComplaintLifecycle
+from devtools import servers
 from services.intake.app import create_app
 from tests.conftest import asgi_client, insert_complaint
 from tests.integration.workflows import conftest as workflow_fixtures
-from workflows.lifecycle import ComplaintLifecycle
-from workflows.models import AcknowledgeInput, RequestInfoInput
 
 lifecycles = workflow_fixtures.lifecycles  # a worker for ComplaintLifecycle on the test server
 SMS_SECRET = "sms-gateway-shared-secret"
@@ -316,7 +316,7 @@ async def test_unconfigured_secrets_close_the_channels(pg_dsn: str) -> None:
 
 
 async def test_while_postgresql_is_down_the_provider_is_told_to_retry() -> None:
-    closed = f"postgresql://postgres@127.0.0.1:{devstack.free_port()}/aduan"
+    closed = f"postgresql://postgres@127.0.0.1:{servers.free_port()}/aduan"
     settings = Settings(database_url=closed, sms_webhook_secret=SMS_SECRET)
     async with asgi_client(create_app(settings), "http://intake") as client:
         body, headers = sms()
@@ -367,7 +367,7 @@ async def test_a_replayed_reply_is_answered_as_before_and_reaches_nothing(
         database_url=pg_dsn,
         nats_url=nats_url,
         whatsapp_app_secret=APP_SECRET,
-        temporal_address=f"127.0.0.1:{devstack.free_port()}",
+        temporal_address=f"127.0.0.1:{servers.free_port()}",
     )
     async with asgi_client(create_app(away), "http://intake") as client:
         again = outcome(await client.post("/v1/webhooks/whatsapp", content=body, headers=headers))

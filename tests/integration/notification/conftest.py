@@ -21,10 +21,10 @@ import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
 
-from aduan import devstack
 from aduan.config import Settings
-from aduan.events import Event, event_id_for
-from aduan.transitions import DeadlineChange, Transition, record
+from aduan.domain.events import Event, event_id_for
+from aduan.store.transitions import DeadlineChange, Transition, record
+from devtools import servers
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
 from tests import conftest as suite
@@ -219,7 +219,7 @@ def providers() -> Iterator[Providers]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", devstack.free_port()), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", servers.free_port()), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     for stub in by_path.values():
         stub.url = base + stub.path
@@ -231,7 +231,7 @@ def providers() -> Iterator[Providers]:
 
 @pytest.fixture(scope="session")
 def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=devstack.free_port())
+    sink = SmtpSink(port=servers.free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
     yield sink
@@ -253,7 +253,7 @@ def ombudsman_stub() -> Iterator[OmbudsmanStub]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # keep the test output quiet
 
-    server = ThreadingHTTPServer(("127.0.0.1", devstack.free_port()), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", servers.free_port()), Handler)
     stub.url = f"http://127.0.0.1:{server.server_address[1]}/laporan"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

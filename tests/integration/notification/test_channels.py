@@ -13,10 +13,10 @@ import pytest
 import pytest_asyncio
 from nats.js import JetStreamContext
 
-from aduan import bus
-from aduan.bus import RetryLater
-from aduan.complaints import access_token
+from aduan.adapters import bus
+from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
+from aduan.store.complaints import access_token
 from services.notification.consumer import Notifier, run
 from services.notification.deliveries import delivery_key
 from services.notification.mailer import Mailer

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from nats.js import JetStreamContext
 
-from aduan import bus
-from aduan.bus import RetryLater
-from aduan.complaints import access_token, confirm_contact, contact_token, find_tracking_code
+from aduan.adapters import bus
+from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
-from aduan.events import new_event
+from aduan.domain.events import new_event
+from aduan.store.complaints import access_token, confirm_contact, contact_token, find_tracking_code
 from services.notification import deliveries as delivery_log
 from services.notification.consumer import Notifier, run
 from services.notification.deliveries import DeliveryChannel

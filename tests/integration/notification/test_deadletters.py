@@ -14,7 +14,7 @@ import pytest_asyncio
 from nats.js import JetStreamContext
 from typer.testing import CliRunner
 
-from aduan.bus import RetryLater
+from aduan.adapters.bus import RetryLater
 from aduan.cli import app
 from aduan.config import Settings, get_settings
 from services.notification import deadletters, deliveries

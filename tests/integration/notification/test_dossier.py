@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from aduan.transitions import DeadlineChange
+from aduan.store.transitions import DeadlineChange
 from services.notification.dossier import UNDUE_DELAY, build_dossier, load_dossier
 from tests.integration.notification.conftest import (
     escalated,

@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from aduan.complaints import contact_token
 from aduan.config import Settings
-from aduan.events import Event
+from aduan.domain.events import Event
+from aduan.store.complaints import contact_token
 from services.notification.consumer import Notifier
 from services.notification.messages import COMPLAINANT_EVENTS, complainant_text
 from tests.integration.notification.conftest import (

@@ -18,8 +18,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from nats.js import JetStreamContext
 
-from aduan import bus, devstack
-from aduan.events import STREAM, Event
+from aduan.adapters import bus
+from aduan.domain.events import STREAM, Event
+from devtools import servers
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
 from tests.integration.notification.conftest import (
@@ -51,7 +52,7 @@ class SlowSink:
 
 @pytest.fixture(scope="module")
 def slow_sink() -> Iterator[SlowSink]:
-    sink = SlowSink(port=devstack.free_port())
+    sink = SlowSink(port=servers.free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
     yield sink

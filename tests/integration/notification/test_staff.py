@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from aduan.config import Settings
-from aduan.events import Event
+from aduan.domain.events import Event
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
 from tests.integration.notification.conftest import (

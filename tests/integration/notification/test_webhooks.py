@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from aduan.bus import RetryLater
+from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer

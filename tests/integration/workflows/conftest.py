@@ -18,10 +18,11 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from aduan.config import PACKAGE_DIR
+from aduan.domain.routing import RoutingDecision
+from aduan.lifecycle.activities import LifecycleActivities
+from aduan.lifecycle.models import LifecycleInput, LifecycleState
+from aduan.lifecycle.workflow import ComplaintLifecycle
 from tests.conftest import insert_complaint
-from workflows.activities import LifecycleActivities
-from workflows.lifecycle import ComplaintLifecycle
-from workflows.models import LifecycleInput, LifecycleState, RoutingDecision
 
 DEFAULT_POLICY = PACKAGE_DIR / "default_policy.yaml"
 

@@ -10,10 +10,8 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from aduan.calendar import WorkingCalendar
-from tests.integration.workflows.conftest import Lifecycles
-from workflows.lifecycle import ComplaintLifecycle
-from workflows.models import (
+from aduan.domain.calendar import WorkingCalendar
+from aduan.lifecycle.models import (
     AcknowledgeInput,
     ConfirmInput,
     DisputeInput,
@@ -28,6 +26,8 @@ from workflows.models import (
     RespondInput,
     TransferInput,
 )
+from aduan.lifecycle.workflow import ComplaintLifecycle
+from tests.integration.workflows.conftest import Lifecycles
 
 WIB = ZoneInfo("Asia/Jakarta")
 ACK = AcknowledgeInput(actor="ani")
@@ -58,7 +58,7 @@ async def test_an_unrouted_complaint_misses_the_routing_deadline_and_escalates(
 
 
 def _decision() -> object:
-    from workflows.models import RoutingDecision
+    from aduan.domain.routing import RoutingDecision
 
     return RoutingDecision(category="billing", unit="penagihan", complaint_class="light")
 

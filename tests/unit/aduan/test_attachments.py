@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aduan.attachments import AttachmentRefused, Upload, check, clean_name, sniff
+from aduan.adapters.attachments import AttachmentRefused, Upload, check, clean_name, sniff
 from tests.samples import EXE, HTML, PDF, png
 
 

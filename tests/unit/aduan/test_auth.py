@@ -1,4 +1,4 @@
-"""Staff tokens: what aduan.auth issues verifies; expired, forged or incomplete ones do not."""
+"""Staff tokens: what aduan.web.auth issues verifies; expired, forged or incomplete ones do not."""
 
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from aduan import devstack
-from aduan.auth import (
+from aduan.web.auth import (
     InvalidStaff,
     InvalidToken,
     IssuerUnavailable,
@@ -30,6 +29,7 @@ from aduan.auth import (
     signing_key,
     verify_token,
 )
+from devtools import servers
 
 SECRET = "unit-test-secret-long-enough-for-hs256"
 OFFICER = Staff(user="budi", role=Role.OFFICER, unit="penagihan")
@@ -208,7 +208,7 @@ def issuer(issuer_key: rsa.RSAPrivateKey) -> Iterator[Issuer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", devstack.free_port()), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", servers.free_port()), Handler)
     served.url = f"http://127.0.0.1:{server.server_address[1]}/jwks"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield served
@@ -275,7 +275,7 @@ def test_with_a_jwks_issuer_tokens_signed_with_the_secret_are_refused(
 def test_an_unreachable_issuer_is_unavailable_not_a_bad_token(
     issuer_key: rsa.RSAPrivateKey,
 ) -> None:
-    verifier = TokenVerifier(SECRET, jwks_url=f"http://127.0.0.1:{devstack.free_port()}/jwks")
+    verifier = TokenVerifier(SECRET, jwks_url=f"http://127.0.0.1:{servers.free_port()}/jwks")
     with pytest.raises(IssuerUnavailable):
         verifier.verify(_from_issuer(issuer_key))
     with pytest.raises(IssuerUnavailable):  # until the next refresh, without trying again

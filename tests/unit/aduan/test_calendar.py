@@ -17,8 +17,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from aduan.calendar import WorkingCalendar
-from aduan.policy import CalendarConfig, Duration
+from aduan.domain.calendar import WorkingCalendar
+from aduan.domain.policy import CalendarConfig, Duration
 
 WIB = ZoneInfo("Asia/Jakarta")
 WIT = ZoneInfo("Asia/Jayapura")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aduan.auth import Role, Staff, verify_token
 from aduan.cli import app
 from aduan.config import get_settings
+from aduan.web.auth import Role, Staff, verify_token
 
 SECRET = "cli-test-secret-long-enough-for-hs256"
 runner = CliRunner()

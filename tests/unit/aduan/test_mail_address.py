@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from aduan.submission import is_mail_address
+from aduan.store.submission import is_mail_address
 
 # The old check parsed this for about a second, then took it as an address.
 CRAFTED = "a." * 18_000 + "a@example.id"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aduan.phone import international
+from aduan.domain.phone import international
 
 
 @pytest.mark.parametrize(

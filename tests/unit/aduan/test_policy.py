@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import aduan
-from aduan.policy import Duration, Policy, PolicyError, load_policy, parse_duration, parse_policy
+from aduan.domain.policy import (
+    Duration,
+    Policy,
+    PolicyError,
+    load_policy,
+    parse_duration,
+    parse_policy,
+)
 
 DEFAULT_POLICY = Path(aduan.__file__).parent / "default_policy.yaml"
 SECONDS_POLICY = Path(__file__).parents[3] / "policies" / "seconds.yaml"

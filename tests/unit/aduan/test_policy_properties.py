@@ -13,8 +13,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aduan.calendar import WorkingCalendar
-from aduan.policy import Duration, Policy, PolicyError, parse_policy
+from aduan.domain.calendar import WorkingCalendar
+from aduan.domain.policy import Duration, Policy, PolicyError, parse_policy
 from tests.unit.yaml_tree import parent, paths
 
 UNIT_NAMES = ["working_days", "wd", "days", "d", "hours", "h", "minutes", "m", "seconds", "s"]

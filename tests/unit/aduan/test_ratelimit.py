@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aduan.config import Settings
-from aduan.ratelimit import Scope, check_rates, client_key, rates
+from aduan.store.ratelimit import Scope, check_rates, client_key, rates
 from services.intake.limits import scope_of
 
 

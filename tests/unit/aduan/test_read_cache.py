@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from aduan.http import ReadCache
+from aduan.web.http import ReadCache
 
 
 class Counter:

@@ -10,9 +10,11 @@ from typing import cast
 
 import asyncpg
 
-from aduan import auth, complaints, signing
 from aduan.config import Settings
-from aduan.ratelimit import RateLimits
+from aduan.domain import signing
+from aduan.store import complaints
+from aduan.store.ratelimit import RateLimits
+from aduan.web import auth
 from services.intake import channels, csrf
 from services.notification import webhooks
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduan.text import nul_at, refuse_nul
+from aduan.domain.text import nul_at, refuse_nul
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import aduan
-from aduan.domain import EscalationLevel, Status
-from aduan.policy import Policy, load_policy
-from workflows.rules import choose_class, raises_level, refusal
+from aduan.domain.policy import Policy, load_policy
+from aduan.domain.vocabulary import EscalationLevel, Status
+from aduan.lifecycle.rules import choose_class, raises_level, refusal
 
 POLICY = load_policy(Path(aduan.__file__).parent / "default_policy.yaml")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from aduan.auth import Role, Staff
-from aduan.problems import Problem
+from aduan.web.auth import Role, Staff
+from aduan.web.problems import Problem
 from services.desk import access
 
 OFFICER = Staff("budi", Role.OFFICER, "penagihan")

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from aduan.domain import Language
-from aduan.problems import Problem
+from aduan.domain.vocabulary import Language
+from aduan.web.problems import Problem
 from services.intake.channels import read_sms, read_whatsapp, signature_valid
 from services.intake.inbound import same_phone
 from services.intake.language import guess_language

@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from services.intake import mail_reader
-from services.intake.mail_reader import UnreadableMail, html_to_text, read_mail, without_quote
+from services.intake.mail import reader as mail_reader
+from services.intake.mail.reader import UnreadableMail, html_to_text, read_mail, without_quote
 
 
 def _message(**headers: str) -> EmailMessage:

@@ -8,12 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import services.routing.rules as routing_rules
-from aduan.rules import RulesError, RuleSet, load_rules, parse_rules
-from services.routing.rules import Decision, decide
+import services.routing as routing_service
+from aduan.domain.routing import (
+    RoutingDecision,
+    RulesError,
+    RuleSet,
+    decide,
+    load_rules,
+    parse_rules,
+)
 
-RULES = load_rules(Path(routing_rules.__file__).parent / "rules.yaml")
+RULES = load_rules(Path(routing_service.__file__).parent / "rules.yaml")
 CATEGORIES = [rule.category for rule in RULES.rules]
+UNMATCHED = RoutingDecision(
+    category="general", unit="pengaduan-umum", complaint_class="standard", matched=False
+)
 
 
 def _route(text: str, **kwargs: str | None) -> tuple[str, str, str]:
@@ -143,8 +152,8 @@ def test_region_does_not_move_categories_without_regional_units() -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "Selamat pagi, saya ingin bertanya", "halo"])
 def test_unmatched_complaint_goes_to_the_default_unit(text: str) -> None:
-    assert decide(RULES, text, region_code="3171") == Decision(
-        "general", "pengaduan-umum", "standard", matched=False
+    assert decide(RULES, text, region_code="3171") == RoutingDecision(
+        category="general", unit="pengaduan-umum", complaint_class="standard", matched=False
     )
 
 
@@ -152,7 +161,9 @@ def test_rules_without_any_rule_still_route_to_default() -> None:
     rules = parse_rules(
         "default: {category: general, unit: umum, complaint_class: light}\nrules: []"
     )
-    assert decide(rules, "tagihan") == Decision("general", "umum", "light", matched=False)
+    assert decide(rules, "tagihan") == RoutingDecision(
+        category="general", unit="umum", complaint_class="light", matched=False
+    )
 
 
 # --- malformed rules files ----------------------------------------------------------------
@@ -227,7 +238,9 @@ def test_decide_always_routes_somewhere_known(
         assert decision.category == category
         assert decision.matched
     if not decision.matched:
-        assert decision == Decision("general", "pengaduan-umum", "standard", matched=False)
+        assert decision == RoutingDecision(
+            category="general", unit="pengaduan-umum", complaint_class="standard", matched=False
+        )
 
 
 KEYWORDS = sorted({kw for rule in RULES.rules for kw in rule.keywords})

@@ -10,8 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aduan.rules import RulesError, RuleSet, parse_rules
-from services.routing.rules import decide
+from aduan.domain.routing import RulesError, RuleSet, decide, parse_rules
 from tests.unit.yaml_tree import parent, paths
 
 PROPERTY = settings(

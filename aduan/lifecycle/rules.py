@@ -1,0 +1,74 @@
+"""Pure lifecycle rules, testable without a server: which action each status allows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aduan.domain.policy import Duration, Policy, parse_duration
+from aduan.domain.vocabulary import EscalationLevel, Status
+
+_HANDLING = frozenset({Status.ROUTED, Status.IN_PROGRESS, Status.WAITING_COMPLAINANT})
+
+# The statuses from which each action (by Update name) may be taken.
+ALLOWED_FROM: dict[str, frozenset[Status]] = {
+    "acknowledge": frozenset({Status.ROUTED}),
+    "request_info": frozenset({Status.IN_PROGRESS}),
+    "respond": frozenset({Status.IN_PROGRESS}),
+    "extend": frozenset({Status.ROUTED, Status.IN_PROGRESS}),
+    "reassign": _HANDLING,
+    "transfer": _HANDLING,
+    "reject": _HANDLING,
+    "note": frozenset(Status),
+    "reply": frozenset({Status.WAITING_COMPLAINANT}),
+    "confirm": frozenset({Status.RESPONDED}),
+    "dispute": frozenset({Status.RESPONDED}),
+    "rate": frozenset({Status.RESPONDED, Status.CLOSED}),
+}
+
+
+def refusal(action: str, status: Status) -> str | None:
+    """Why `action` is not allowed in `status`, or None when it is."""
+    allowed = ALLOWED_FROM.get(action)
+    if allowed is None:
+        return f"unknown action {action!r}"
+    if status in allowed:
+        return None
+    needed = " or ".join(sorted(allowed))
+    return f"{action!r} is not allowed while the complaint is {status}; it must be {needed}"
+
+
+def raises_level(current: EscalationLevel, proposed: EscalationLevel) -> bool:
+    """Escalation only goes up: a step at or below the current level is not taken again."""
+    return proposed.rank > current.rank
+
+
+def choose_class(hint: str | None, routed: str | None, policy: Policy) -> str:
+    """The submitter's class if the policy knows it, else routing's, else the default."""
+    for candidate in (hint, routed):
+        if candidate is not None and candidate in policy.classes:
+            return candidate
+    return policy.default_class
+
+
+def parse_extension(by: str, policy: Policy) -> Duration:
+    """The requested extension, refused (ValueError) if unreadable or over the policy's max."""
+    duration = parse_duration(by)
+    if duration.nominal_seconds <= 0:
+        raise ValueError("an extension must be longer than zero")
+    if duration.nominal_seconds > policy.extension.max.nominal_seconds:
+        raise ValueError(f"{duration} is more than the allowed extension of {policy.extension.max}")
+    return duration
+
+
+def extension_refusal(
+    used: int, policy: Policy, due: datetime, now: datetime, missed: bool
+) -> str | None:
+    """Why the running deadline may not be extended now, or None when it may."""
+    if used >= policy.extension.times:
+        return (
+            f"the deadline was already extended {used} time(s); the policy allows"
+            f" {policy.extension.times}"
+        )
+    if missed or now >= due:
+        return "the deadline has already passed; it can only be extended before it does"
+    return None
