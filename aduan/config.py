@@ -2,16 +2,134 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BeforeValidator,
+    NatsDsn,
+    TypeAdapter,
+    UrlConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.networks import validate_email
+from pydantic_core import MultiHostUrl, PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEV_SECRET = "dev-only-secret-change-me"
+
+
+def comma_separated(value: str | list[str]) -> list[str]:
+    """A list setting from its environment form: "a, b,,c" is ["a", "b", "c"]."""
+    parts = value.split(",") if isinstance(value, str) else value
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _variable(info: ValidationInfo) -> str:
+    return f"ADUAN_{(info.field_name or '').upper()}"
+
+
+def _refuse(info: ValidationInfo, wanted: str, error: ValidationError) -> ValueError:
+    return ValueError(f"{_variable(info)} must be {wanted} ({error.errors()[0]['msg']})")
+
+
+# Checked with pydantic's URL types, kept as written: the strings go to clients as they are,
+# and an integrator endpoint's string is part of its deliveries' identity (its hash).
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+_NATS_URL = TypeAdapter(NatsDsn)
+# Not PostgresDsn: asyncpg also takes a socket directory (postgresql:///aduan?host=/run/pg).
+_POSTGRES_URL = TypeAdapter(
+    Annotated[MultiHostUrl, UrlConstraints(allowed_schemes=["postgresql", "postgres"])]
+)
+
+
+def _http_url(value: str, info: ValidationInfo) -> str:
+    value = value.strip()
+    if value:  # empty: not configured
+        try:
+            _HTTP_URL.validate_python(value)
+        except ValidationError as error:
+            raise _refuse(info, "an http:// or https:// URL, or empty", error) from None
+    return value
+
+
+def _http_urls(values: list[str], info: ValidationInfo) -> list[str]:
+    for value in values:
+        try:
+            _HTTP_URL.validate_python(value)
+        except ValidationError as error:
+            raise _refuse(info, "comma-separated http:// or https:// URLs", error) from None
+    return values
+
+
+def _nats_urls(values: list[str], info: ValidationInfo) -> list[str]:
+    for value in values:
+        try:  # nats-py reads "host" and "host:port" as nats://host:port
+            _NATS_URL.validate_python(value if "://" in value else f"nats://{value}")
+        except ValidationError as error:
+            raise _refuse(
+                info, "comma-separated nats:// (or tls://, ws://, wss://) URLs", error
+            ) from None
+    return values
+
+
+def _postgres_url(value: str, info: ValidationInfo) -> str:
+    value = value.strip()
+    if value:  # empty: the embedded server
+        try:
+            _POSTGRES_URL.validate_python(value)
+        except ValidationError as error:
+            raise _refuse(info, "a postgresql:// URL, or empty", error) from None
+    return value
+
+
+# The embedded stack's mailboxes are @localhost, a name email-validator refuses as reserved.
+_AT_LOCALHOST = re.compile(r"@localhost(?=>?$)", re.IGNORECASE)
+
+
+def _email(value: str, info: ValidationInfo, *, named: bool) -> str:
+    value = value.strip()
+    # "{unit}" in a staff address stands for a unit code.
+    probe = _AT_LOCALHOST.sub("@localhost.example", value.replace("{unit}", "unit"))
+    wanted = "an e-mail address, with or without a name" if named else "a bare e-mail address"
+    if not named and "<" in probe:
+        raise ValueError(f"{_variable(info)} must be {wanted} (no display name)")
+    try:
+        validate_email(probe)
+    except PydanticCustomError as error:
+        raise ValueError(f"{_variable(info)} must be {wanted} ({error.message()})") from None
+    return value
+
+
+def _bare_email(value: str, info: ValidationInfo) -> str:
+    return _email(value, info, named=False)
+
+
+def _named_email(value: str, info: ValidationInfo) -> str:
+    return _email(value, info, named=True)
+
+
+def _split_if_text(value: Any) -> Any:
+    return comma_separated(value) if isinstance(value, str) else value
+
+
+# A list given as comma-separated text in the environment (NoDecode: not as JSON).
+CommaSeparated = Annotated[list[str], NoDecode, BeforeValidator(_split_if_text)]
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]  # an http(s) URL; "" for none
+HttpUrlList = Annotated[CommaSeparated, AfterValidator(_http_urls)]
+NatsUrlList = Annotated[CommaSeparated, AfterValidator(_nats_urls)]
+PostgresUrlText = Annotated[str, AfterValidator(_postgres_url)]  # "" for the embedded one
+EmailAddress = Annotated[str, AfterValidator(_bare_email)]  # "x@example.id"
+NamedEmailAddress = Annotated[str, AfterValidator(_named_email)]  # "Name <x@example.id>"
 
 
 class Settings(BaseSettings):
@@ -24,9 +142,9 @@ class Settings(BaseSettings):
 
     # Servers. The embedded dev stack listens on these ports; production points elsewhere.
     pg_port: int = 55432
-    database_url: str = ""
+    database_url: PostgresUrlText = ""
     nats_port: int = 4222
-    nats_url: str = ""
+    nats_url: NatsUrlList = []  # comma-separated; unset: the embedded server
     stream_replicas: int = 1  # 3 on the production cluster (deploy/README.md)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
@@ -41,7 +159,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     # Where people reach intake and desk from outside (links in messages); unset: host:port.
     public_url: str = ""
-    desk_public_url: str = ""
+    desk_public_url: HttpUrlText = ""
     intake_port: int = 8000
     desk_port: int = 8001
     max_body_bytes: int = 1024 * 1024
@@ -59,7 +177,7 @@ class Settings(BaseSettings):
     rate_webhooks: str = "6000/minute"  # signed SMS/WhatsApp webhook calls per client address
     rate_reads: str = "600/minute"  # public reads (statistics, Open311 lists) per address
     # Proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips).
-    trusted_proxies: str = "127.0.0.1"
+    trusted_proxies: CommaSeparated = ["127.0.0.1"]
     # The attachment store's total size: uploads that would pass it are refused (507), and
     # /metrics raises its alarm from 80% on. The event stream's alarm size (nothing is
     # discarded: a full stream is an operator's call, never a silent loss).
@@ -81,13 +199,13 @@ class Settings(BaseSettings):
     # Mail: outgoing goes to SMTP (the embedded sink by default).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
-    mail_from: str = "Aduan <aduan@localhost>"
+    mail_from: NamedEmailAddress = "Aduan <aduan@localhost>"
     # Where complainants' answers go: their mail's Reply-To is <local>+<tracking code>@<domain>
     # of this address, which the inbound receiver threads onto the complaint.
-    inbound_address: str = "pengaduan@localhost"
-    ombudsman_url: str = ""
-    ombudsman_email: str = "ombudsman@localhost"
-    supervisor_email: str = "supervisor@localhost"
+    inbound_address: EmailAddress = "pengaduan@localhost"
+    ombudsman_url: HttpUrlText = ""
+    ombudsman_email: EmailAddress = "ombudsman@localhost"
+    supervisor_email: EmailAddress = "supervisor@localhost"
     # Inbound mail: the SMTP receiver that turns mail into complaints and replies.
     smtp_inbound_port: int = 2525
 
@@ -97,19 +215,19 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = ""  # answered in the GET subscription handshake
 
     # Outgoing notifications besides mail. "{unit}" in a staff address is the unit code.
-    unit_email: str = "{unit}@localhost"  # the unit's officers: assignments, reminders
-    sms_url: str = ""  # SMS gateway (form POST, bearer token); unset: no SMS goes out
+    unit_email: EmailAddress = "{unit}@localhost"  # the unit's officers: assignments, reminders
+    sms_url: HttpUrlText = ""  # SMS gateway (form POST, bearer token); unset: no SMS goes out
     sms_token: str = ""
     sms_sender: str = "ADUAN"
-    whatsapp_url: str = ""  # WhatsApp Cloud API messages endpoint (JSON, bearer token)
+    whatsapp_url: HttpUrlText = ""  # WhatsApp Cloud API messages endpoint (JSON, bearer token)
     whatsapp_token: str = ""
-    webhook_urls: str = ""  # comma-separated integrator endpoints for public events
+    webhook_urls: HttpUrlList = []  # comma-separated integrator endpoints for public events
     webhook_secret: str = ""  # HMAC-SHA256 key of X-Aduan-Signature on webhook bodies
     delivery_max_attempts: int = 8  # then the delivery is dead until replayed
     delivery_retry_base_s: float = 2.0  # first retry delay; doubles per attempt
 
     # Open311 GeoReport v2 (intake). POST requests needs one of these keys; none set: 403.
-    open311_api_keys: str = ""  # comma-separated
+    open311_api_keys: CommaSeparated = []  # comma-separated
     open311_contact: str = (
         "Hubungi penyelenggara layanan melalui kanal pengaduan resminya. / "
         "Contact the service provider through its official complaint "
@@ -121,7 +239,7 @@ class Settings(BaseSettings):
 
     # Staff identity (desk). Unset JWKS URL: tokens signed with a key derived from
     # secret_key (`aduan token`); set: only the issuer's tokens are accepted.
-    jwt_jwks_url: str = ""
+    jwt_jwks_url: HttpUrlText = ""
     jwt_issuer: str = ""
     jwt_audience: str = ""
 
@@ -140,23 +258,21 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("public_url")
+    @classmethod
+    def _refuse_plain_http_in_production(cls, value: str, info: ValidationInfo) -> str:
+        # Production cookies are all Secure: over plain HTTP browsers would never send them back.
+        production = info.data.get("environment") == "production"
+        if production and value.strip() and not value.strip().lower().startswith("https://"):
+            raise ValueError("ADUAN_PUBLIC_URL must be an https:// URL in production")
+        return _http_url(value, info)
+
     @model_validator(mode="after")
     def _refuse_unsigned_webhooks(self) -> Settings:
-        if self.webhook_urls.strip() and not self.webhook_secret:
+        if self.webhook_targets and not self.webhook_secret:
             raise ValueError("set ADUAN_WEBHOOK_SECRET to sign the ADUAN_WEBHOOK_URLS calls")
         if self.delivery_max_attempts < 1:
             raise ValueError("ADUAN_DELIVERY_MAX_ATTEMPTS must be at least 1")
-        return self
-
-    @model_validator(mode="after")
-    def _refuse_plain_http_in_production(self) -> Settings:
-        # Production cookies are all Secure: over plain HTTP browsers would never send them back.
-        if (
-            self.environment == "production"
-            and self.public_url
-            and not self.public_url.lower().startswith("https://")
-        ):
-            raise ValueError("ADUAN_PUBLIC_URL must be an https:// URL in production")
         return self
 
     @property
@@ -174,11 +290,13 @@ class Settings(BaseSettings):
         """PostgreSQL connection string (asyncpg form)."""
         return self.database_url or f"postgresql://postgres@127.0.0.1:{self.pg_port}/aduan"
 
+    # The list properties below also take the text form: model_copy(update=...) does not
+    # validate, so a copy may hold "a,b" where validation would have made ["a", "b"].
+
     @property
     def nats_servers(self) -> list[str]:
-        """NATS server URLs, comma-separated in ADUAN_NATS_URL."""
-        raw = self.nats_url or f"nats://127.0.0.1:{self.nats_port}"
-        return [url.strip() for url in raw.split(",") if url.strip()]
+        """NATS server URLs (ADUAN_NATS_URL), or the embedded server's."""
+        return comma_separated(self.nats_url) or [f"nats://127.0.0.1:{self.nats_port}"]
 
     @property
     def temporal_target(self) -> str:
@@ -187,13 +305,13 @@ class Settings(BaseSettings):
 
     @property
     def webhook_targets(self) -> list[str]:
-        """Integrator webhook URLs, comma-separated in ADUAN_WEBHOOK_URLS."""
-        return [url.strip() for url in self.webhook_urls.split(",") if url.strip()]
+        """Integrator webhook URLs (ADUAN_WEBHOOK_URLS)."""
+        return comma_separated(self.webhook_urls)
 
     @property
     def open311_keys(self) -> list[str]:
-        """Open311 api_keys, comma-separated in ADUAN_OPEN311_API_KEYS."""
-        return [key.strip() for key in self.open311_api_keys.split(",") if key.strip()]
+        """Open311 api_keys (ADUAN_OPEN311_API_KEYS)."""
+        return comma_separated(self.open311_api_keys)
 
 
 @lru_cache

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 
+import stamina.instrumentation
 import structlog
 
 
 def configure_logging(level: str = "INFO", fmt: str = "auto", process: str = "aduan") -> None:
     """Configure structlog and the stdlib root logger; bind the process name."""
+    # Our retry loops log their own line (with the wait); stamina only counts them.
+    stamina.instrumentation.set_on_retry_hooks([stamina.instrumentation.PrometheusOnRetryHook])
     json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()

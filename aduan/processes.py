@@ -10,8 +10,10 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 from fastapi import FastAPI
 
+from aduan.adapters import bus, temporal
 from aduan.config import Settings
 from aduan.logs import configure_logging
+from aduan.store import db
 
 Service = Callable[[Settings, asyncio.Event], Awaitable[None]]
 
@@ -81,3 +83,15 @@ def serve(name: str, settings: Settings) -> None:
         await service(settings, stop)
 
     asyncio.run(main())
+
+
+async def setup(settings: Settings) -> None:
+    """`aduan setup`: create the database, apply migrations, ensure the JetStream stream and
+    the lifecycles' search attributes. Idempotent: every start and each upgrade runs it."""
+    await db.ensure_database(settings.dsn)
+    await asyncio.to_thread(db.migrate, settings.dsn)
+    nc = await bus.connect(settings.nats_servers, "aduan-setup")
+    await bus.ensure_stream(nc.jetstream(), replicas=settings.stream_replicas)
+    await nc.close()
+    client = await temporal.connect(settings.temporal_target, settings.temporal_namespace)
+    await temporal.ensure_search_attributes(client)

@@ -7,7 +7,8 @@ import uuid
 import asyncpg
 import httpx
 
-from aduan.web.auth import issue_token, make_staff
+from aduan.adapters.tokens import issue_token
+from aduan.domain.staff import make_staff
 from bench.load import percentile, run_load
 from bench.progress import Progress
 from bench.report import Results

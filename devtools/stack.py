@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aduan.adapters import bus, temporal
+from aduan import processes
+from aduan.adapters import temporal
 from aduan.config import Settings
 from aduan.processes import PROCESS_NAMES
-from aduan.store import db
 from devtools import servers
 
 
@@ -32,17 +32,6 @@ class Child:
     def start(self, env: dict[str, str]) -> None:
         """Start (or restart) the process."""
         self.process = servers.spawn(self.argv, log=self.log, env=env, user=self.user)
-
-
-async def prepare(settings: Settings) -> None:
-    """Create the database, apply migrations, ensure the JetStream stream."""
-    await db.ensure_database(settings.dsn)
-    await asyncio.to_thread(db.migrate, settings.dsn)
-    nc = await bus.connect(settings.nats_servers, "aduan-setup")
-    await bus.ensure_stream(nc.jetstream(), replicas=settings.stream_replicas)
-    await nc.close()
-    client = await temporal.connect(settings.temporal_target, settings.temporal_namespace)
-    await temporal.ensure_search_attributes(client)
 
 
 class Stack:
@@ -85,7 +74,7 @@ class Stack:
         )
         self._launch(Child("temporal", argv, self.logs / "temporal.log"), s.temporal_port)
         servers.wait_for_port(s.temporal_ui_port, 60, name="Temporal UI")
-        asyncio.run(prepare(s))
+        asyncio.run(processes.setup(s))
         for name in PROCESS_NAMES:
             child = Child(name, [sys.executable, "-m", "aduan", "serve", name])
             self._launch(child, None)

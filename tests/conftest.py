@@ -1,4 +1,6 @@
-"""Real servers for the whole test session: PostgreSQL, NATS JetStream, Temporal."""
+"""Real servers for the whole test session: PostgreSQL, NATS JetStream, Temporal.
+
+Fixtures only: the helpers tests share are in tests/support."""
 
 from __future__ import annotations
 
@@ -7,25 +9,19 @@ import os
 import shutil
 import signal
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from aduan.adapters import bus
-from aduan.store import complaints, db
+from aduan.store import db
 from devtools import servers
 
 # The suite sends far more from one address and one mailbox than any citizen would: rate
@@ -90,36 +86,3 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
-
-
-async def insert_complaint(pool: asyncpg.Pool, **fields: object) -> uuid.UUID:
-    """Store a complaint as intake would, with a `received` event in the outbox."""
-    values: dict[str, object] = {
-        "description": "Tagihan air saya naik dua kali lipat bulan ini",
-        "channel": "api",
-        "received_at": datetime.now(UTC),
-        "request_hash": uuid.uuid4().hex,
-        "complainant": {"name": "Siti", "email": "siti@example.id"},
-    }
-    values.update(fields)
-    created = await complaints.create(pool, complaints.NewComplaint(**values))  # type: ignore[arg-type]
-    return created.id
-
-
-@asynccontextmanager
-async def asgi_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app served in-process, its lifespan (pools, connections) entered."""
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client,
-    ):
-        yield client
-
-
-def assert_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
-    """The answer is a problem+json of this status; its body."""
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = answer.json()
-    assert body["status"] == status
-    return body

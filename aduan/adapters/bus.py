@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import nats
+import stamina
 import structlog
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -23,6 +24,8 @@ log = structlog.get_logger(__name__)
 
 # Longer than any outbox retry, so a republished event is still recognised as a duplicate.
 DUPLICATE_WINDOW_S = 24 * 3600.0
+# What a leader election looks like from a publisher: nobody answers for a moment.
+LEADERLESS = (TimeoutError, NoRespondersError, NatsTimeoutError, NoStreamResponseError)
 
 
 class RetryLater(Exception):
@@ -78,8 +81,18 @@ async def publish(
 
     `subject` and `msg_id` override the event's own, to publish it again on purpose."""
     payload = event.model_dump_json().encode()
-    for attempt in range(1, attempts + 1):
-        try:
+    # 0.4 s, 0.8 s, 1.6 s, then 3 s between tries (plus up to 0.2 s of jitter, so publishers
+    # that lost the same leader do not all come back at once); the last error is raised.
+    retries = stamina.retry_context(
+        on=LEADERLESS,
+        attempts=attempts,
+        timeout=None,  # each try has its own 5 s
+        wait_initial=0.4,
+        wait_max=3.0,
+        wait_jitter=0.2,
+    )
+    async for attempt in retries:
+        with attempt:
             ack = await js.publish(
                 subject or event.subject,
                 payload,
@@ -87,12 +100,7 @@ async def publish(
                 timeout=5,
             )
             return bool(ack.duplicate)
-        # What a leader election looks like from a publisher: nobody answers for a moment.
-        except (TimeoutError, NoRespondersError, NatsTimeoutError, NoStreamResponseError):
-            if attempt == attempts:
-                raise
-            await asyncio.sleep(min(0.2 * 2**attempt, 3.0))
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 Handler = Callable[[Event], Awaitable[None]]
@@ -133,6 +141,8 @@ async def consume(
         except (TimeoutError, NatsTimeoutError):
             continue  # idle
         except Exception as exc:  # connection lost: the client reconnects by itself
+            # Polling, not a retry with backoff: the loop goes on until `stop` and the client
+            # reconnects every second, so look again after as long.
             log.warning("consumer.fetch_failed", consumer=durable, error=str(exc))
             await asyncio.sleep(1)
             continue

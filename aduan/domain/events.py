@@ -1,4 +1,5 @@
-"""The event envelope, stream and subject names: the one place they are defined."""
+"""The names of the bus, defined once: event types, the stream, its subjects, its durable
+consumers and what each reads; and the event envelope."""
 
 from __future__ import annotations
 
@@ -8,20 +9,6 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
-
-STREAM = "COMPLAINT_EVENTS"
-SUBJECTS = ["aduan.>"]
-COMPLAINT_PREFIX = "aduan.complaint."
-RECEIVED = "aduan.complaint.received"
-ROUTING_DECIDED = "aduan.routing.decided"
-ALL_COMPLAINT_EVENTS = "aduan.complaint.>"
-# A complaint event published again for notification only (`aduan notifications retry`).
-NOTIFICATION_REPLAY = "aduan.notification.replay"
-
-# Durable consumer names, one per reader of the stream.
-ROUTING_CONSUMER = "routing"
-BRIDGE_CONSUMER = "bridge"
-NOTIFICATION_CONSUMER = "notification"
 
 EVENT_VERSION = 1
 _NAMESPACE = uuid.UUID("6f1c1c52-5a47-4f6b-9d1e-0b7c2f1a9e10")
@@ -47,6 +34,32 @@ class EventType(StrEnum):
     DISPUTED = "disputed"
     CLOSED = "closed"
     RATED = "rated"
+
+
+STREAM = "COMPLAINT_EVENTS"
+SUBJECTS = ["aduan.>"]
+COMPLAINT_PREFIX = "aduan.complaint."
+RECEIVED = COMPLAINT_PREFIX + EventType.RECEIVED
+ROUTING_DECIDED = "aduan.routing.decided"
+ALL_COMPLAINT_EVENTS = COMPLAINT_PREFIX + ">"
+# A complaint event published again for notification only (`aduan notifications retry`).
+NOTIFICATION_REPLAY = "aduan.notification.replay"
+
+
+class Consumer(StrEnum):
+    """The durable consumers of the stream, one per reader; the value is the durable name."""
+
+    ROUTING = "routing"
+    BRIDGE = "bridge"
+    NOTIFICATION = "notification"
+
+
+# The subjects each consumer reads.
+READS: dict[Consumer, list[str]] = {
+    Consumer.ROUTING: [RECEIVED],
+    Consumer.BRIDGE: [RECEIVED, ROUTING_DECIDED],
+    Consumer.NOTIFICATION: [ALL_COMPLAINT_EVENTS, NOTIFICATION_REPLAY],
+}
 
 
 class Event(BaseModel):

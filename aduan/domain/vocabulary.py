@@ -73,3 +73,20 @@ class Language(StrEnum):
 
     ID = "id"
     EN = "en"
+
+
+class ActionName(StrEnum):
+    """What people do to a complaint; the value is the lifecycle's Update of that name."""
+
+    ACKNOWLEDGE = "acknowledge"
+    REQUEST_INFO = "request_info"
+    RESPOND = "respond"
+    EXTEND = "extend"
+    REASSIGN = "reassign"
+    TRANSFER = "transfer"
+    REJECT = "reject"
+    NOTE = "note"
+    REPLY = "reply"
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+    RATE = "rate"

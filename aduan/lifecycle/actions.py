@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aduan.domain.vocabulary import ActionName
 from aduan.lifecycle.models import (
     AcknowledgeInput,
     ActionInput,
@@ -25,26 +26,26 @@ from aduan.lifecycle.models import (
 class Action:
     """How an HTTP action reaches the workflow."""
 
-    update: str
+    update: ActionName
     input: type[ActionInput]
 
 
 # Desk: POST /v1/staff/complaints/{id}/actions/<name>
 STAFF_ACTIONS: dict[str, Action] = {
-    "acknowledge": Action("acknowledge", AcknowledgeInput),
-    "request-info": Action("request_info", RequestInfoInput),
-    "respond": Action("respond", RespondInput),
-    "extend": Action("extend", ExtendInput),
-    "reassign": Action("reassign", ReassignInput),
-    "transfer": Action("transfer", TransferInput),
-    "reject": Action("reject", RejectInput),
-    "note": Action("note", NoteInput),
+    "acknowledge": Action(ActionName.ACKNOWLEDGE, AcknowledgeInput),
+    "request-info": Action(ActionName.REQUEST_INFO, RequestInfoInput),
+    "respond": Action(ActionName.RESPOND, RespondInput),
+    "extend": Action(ActionName.EXTEND, ExtendInput),
+    "reassign": Action(ActionName.REASSIGN, ReassignInput),
+    "transfer": Action(ActionName.TRANSFER, TransferInput),
+    "reject": Action(ActionName.REJECT, RejectInput),
+    "note": Action(ActionName.NOTE, NoteInput),
 }
 
 # Intake: POST /v1/complaints/{tracking_code}/<name> with the access token
 COMPLAINANT_ACTIONS: dict[str, Action] = {
-    "replies": Action("reply", ReplyInput),
-    "confirm": Action("confirm", ConfirmInput),
-    "dispute": Action("dispute", DisputeInput),
-    "rating": Action("rate", RatingInput),
+    "replies": Action(ActionName.REPLY, ReplyInput),
+    "confirm": Action(ActionName.CONFIRM, ConfirmInput),
+    "dispute": Action(ActionName.DISPUTE, DisputeInput),
+    "rating": Action(ActionName.RATE, RatingInput),
 }

@@ -1,4 +1,5 @@
-"""The door to running lifecycles for desk and intake: actions as Updates, errors as problems."""
+"""The door to running lifecycles for desk and intake: actions as Updates, refusals as
+domain errors."""
 
 from __future__ import annotations
 
@@ -12,29 +13,30 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from aduan.adapters import temporal
 from aduan.config import Settings
+from aduan.domain import errors
 from aduan.lifecycle.actions import Action
 from aduan.lifecycle.models import ActionInput, LifecycleState
-from aduan.web.problems import Problem, invalid
 
 # An Update waits for a worker to run it; past this, the caller hears 503 and may retry
 # (with the same update id, the retry cannot act twice).
 UPDATE_TIMEOUT = timedelta(seconds=20)
-_UNAVAILABLE = Problem(503, "Service unavailable", "the lifecycle engine is unreachable; try again")
+
+
+def _unavailable() -> errors.Unavailable:
+    return errors.Unavailable("the lifecycle engine is unreachable; try again")
 
 
 def parse_action(actions: dict[str, Action], name: str, body: object) -> tuple[Action, ActionInput]:
-    """Find the action by its URL name and validate its body; 404 or 422 problems otherwise."""
+    """Find the action by its URL name and validate its body (UnknownAction, InvalidInput)."""
     action = actions.get(name)
     if action is None:
-        raise Problem(
-            404,
-            "Unknown action",
-            f"there is no action {name!r}; use one of {', '.join(sorted(actions))}",
+        raise errors.UnknownAction(
+            f"there is no action {name!r}; use one of {', '.join(sorted(actions))}"
         )
     try:
         return action, action.input.model_validate(body if body is not None else {})
     except ValidationError as exc:
-        raise invalid(exc.errors()) from exc
+        raise errors.InvalidInput.fields(exc.errors()) from exc
 
 
 class Lifecycles:
@@ -45,14 +47,14 @@ class Lifecycles:
         self._client: Client | None = None
 
     async def client(self) -> Client:
-        """The Temporal client, connecting now if needed; 503 when unreachable."""
+        """The Temporal client, connecting now if needed; Unavailable when unreachable."""
         if self._client is None:
             try:
                 self._client = await temporal.connect(
                     self.settings.temporal_target, self.settings.temporal_namespace
                 )
             except RuntimeError as exc:
-                raise _UNAVAILABLE from exc
+                raise _unavailable() from exc
         return self._client
 
     async def act(
@@ -64,11 +66,11 @@ class Lifecycles:
         update_id: str | None = None,
         wait: timedelta = UPDATE_TIMEOUT,
     ) -> LifecycleState:
-        """Run an action as a Temporal Update; refused actions become 409/422 problems.
+        """Run an action as a Temporal Update; ActionNotAllowed or InvalidAction when refused.
 
         With `update_id` (e.g. a channel's message id) a redelivered message is the same
         Update: Temporal answers it with the first one's result instead of running it again.
-        Past `wait` without an answer (no worker running) it is a 503 problem."""
+        Past `wait` without an answer (no worker running) it is Unavailable."""
         handle = (await self.client()).get_workflow_handle(temporal.workflow_id(complaint_id))
         try:
             result: LifecycleState = await handle.execute_update(
@@ -80,18 +82,16 @@ class Lifecycles:
             )
             return result
         except RPCTimeoutOrCancelledError as exc:  # no worker took it in time
-            raise _UNAVAILABLE from exc
+            raise _unavailable() from exc
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type == "InvalidAction":
-                raise Problem(422, "Invalid action", cause.message) from exc
+                raise errors.InvalidAction(cause.message) from exc
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise Problem(409, "Action not allowed", message) from exc
+            raise errors.ActionNotAllowed(message) from exc
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                raise Problem(
-                    409,
-                    "Lifecycle not running",
-                    "this complaint's lifecycle has not started or has ended",
+                raise errors.LifecycleNotRunning(
+                    "this complaint's lifecycle has not started or has ended"
                 ) from exc
-            raise _UNAVAILABLE from exc
+            raise _unavailable() from exc

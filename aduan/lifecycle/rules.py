@@ -5,32 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 
 from aduan.domain.policy import Duration, Policy, parse_duration
-from aduan.domain.vocabulary import EscalationLevel, Status
+from aduan.domain.vocabulary import ActionName, EscalationLevel, Status
 
 _HANDLING = frozenset({Status.ROUTED, Status.IN_PROGRESS, Status.WAITING_COMPLAINANT})
 
 # The statuses from which each action (by Update name) may be taken.
-ALLOWED_FROM: dict[str, frozenset[Status]] = {
-    "acknowledge": frozenset({Status.ROUTED}),
-    "request_info": frozenset({Status.IN_PROGRESS}),
-    "respond": frozenset({Status.IN_PROGRESS}),
-    "extend": frozenset({Status.ROUTED, Status.IN_PROGRESS}),
-    "reassign": _HANDLING,
-    "transfer": _HANDLING,
-    "reject": _HANDLING,
-    "note": frozenset(Status),
-    "reply": frozenset({Status.WAITING_COMPLAINANT}),
-    "confirm": frozenset({Status.RESPONDED}),
-    "dispute": frozenset({Status.RESPONDED}),
-    "rate": frozenset({Status.RESPONDED, Status.CLOSED}),
+ALLOWED_FROM: dict[ActionName, frozenset[Status]] = {
+    ActionName.ACKNOWLEDGE: frozenset({Status.ROUTED}),
+    ActionName.REQUEST_INFO: frozenset({Status.IN_PROGRESS}),
+    ActionName.RESPOND: frozenset({Status.IN_PROGRESS}),
+    ActionName.EXTEND: frozenset({Status.ROUTED, Status.IN_PROGRESS}),
+    ActionName.REASSIGN: _HANDLING,
+    ActionName.TRANSFER: _HANDLING,
+    ActionName.REJECT: _HANDLING,
+    ActionName.NOTE: frozenset(Status),
+    ActionName.REPLY: frozenset({Status.WAITING_COMPLAINANT}),
+    ActionName.CONFIRM: frozenset({Status.RESPONDED}),
+    ActionName.DISPUTE: frozenset({Status.RESPONDED}),
+    ActionName.RATE: frozenset({Status.RESPONDED, Status.CLOSED}),
 }
 
 
 def refusal(action: str, status: Status) -> str | None:
     """Why `action` is not allowed in `status`, or None when it is."""
-    allowed = ALLOWED_FROM.get(action)
-    if allowed is None:
+    if action not in ALLOWED_FROM:
         return f"unknown action {action!r}"
+    allowed = ALLOWED_FROM[ActionName(action)]
     if status in allowed:
         return None
     needed = " or ".join(sorted(allowed))

@@ -17,10 +17,10 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from aduan.adapters import temporal as keys
+    from aduan.adapters import temporal
     from aduan.domain.events import EventType
     from aduan.domain.policy import Duration
-    from aduan.domain.vocabulary import DeadlineKind, EscalationLevel, Outcome, Status
+    from aduan.domain.vocabulary import ActionName, DeadlineKind, EscalationLevel, Outcome, Status
     from aduan.lifecycle.activities import LifecycleActivities
     from aduan.lifecycle.clocks import (
         Clock,
@@ -111,14 +111,14 @@ class LifecycleSteps:
             return
         due = next_deadline([c for c in self.m.clocks.values() if c.kind.legal])
         updates: list[SearchAttributeUpdate[Any]] = [
-            keys.STATUS.value_set(self.m.status),
-            keys.ESCALATION.value_set(self.m.escalation_level),
-            keys.NEXT_DEADLINE.value_set(due) if due else keys.NEXT_DEADLINE.value_unset(),
+            temporal.STATUS.value_set(self.m.status),
+            temporal.ESCALATION.value_set(self.m.escalation_level),
+            temporal.NEXT_DEADLINE.value_set(due) if due else temporal.NEXT_DEADLINE.value_unset(),
         ]
         if self.m.decision is not None:
             updates += [
-                keys.UNIT.value_set(self.m.decision.unit),
-                keys.CLASS.value_set(self.m.decision.complaint_class),
+                temporal.UNIT.value_set(self.m.decision.unit),
+                temporal.CLASS.value_set(self.m.decision.complaint_class),
             ]
         workflow.upsert_search_attributes(updates)
 
@@ -126,7 +126,7 @@ class LifecycleSteps:
     def _opened(self) -> bool:
         return hasattr(self, "m")  # memory exists once the start activity has answered
 
-    def _check(self, action: str) -> None:
+    def _check(self, action: ActionName) -> None:
         reason = refusal(action, self.m.status if self._opened else Status.RECEIVED)
         if reason:
             raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True)

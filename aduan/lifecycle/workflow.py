@@ -16,7 +16,13 @@ with workflow.unsafe.imports_passed_through():
     from aduan.domain.events import EventType
     from aduan.domain.policy import Duration
     from aduan.domain.routing import RoutingDecision
-    from aduan.domain.vocabulary import DeadlineKind, EscalationLevel, Outcome, Status
+    from aduan.domain.vocabulary import (
+        ActionName,
+        DeadlineKind,
+        EscalationLevel,
+        Outcome,
+        Status,
+    )
     from aduan.lifecycle.activities import LifecycleActivities
     from aduan.lifecycle.models import (
         AcknowledgeInput,
@@ -127,7 +133,7 @@ class ComplaintLifecycle(LifecycleSteps):
     async def acknowledge(self, action: AcknowledgeInput) -> LifecycleState:
         """An officer takes the complaint on: the first-response deadline is met."""
         async with self._lock:
-            self._check("acknowledge")
+            self._check(ActionName.ACKNOWLEDGE)
             assert self.m.decision is not None
             self.m.decision.officer = action.actor or self.m.decision.officer
             await self._record(
@@ -141,13 +147,13 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @acknowledge.validator
     def _validate_acknowledge(self, action: AcknowledgeInput) -> None:
-        self._check("acknowledge")
+        self._check(ActionName.ACKNOWLEDGE)
 
     @workflow.update
     async def request_info(self, action: RequestInfoInput) -> LifecycleState:
         """Ask the complainant; every running clock pauses until they reply."""
         async with self._lock:
-            self._check("request_info")
+            self._check(ActionName.REQUEST_INFO)
             now = workflow.now()
             for clock in self.m.clocks.values():
                 if clock.running:
@@ -166,13 +172,13 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @request_info.validator
     def _validate_request_info(self, action: RequestInfoInput) -> None:
-        self._check("request_info")
+        self._check(ActionName.REQUEST_INFO)
 
     @workflow.update
     async def respond(self, action: RespondInput) -> LifecycleState:
         """The provider's answer: the resolution deadline is met, the confirm window opens."""
         async with self._lock:
-            self._check("respond")
+            self._check(ActionName.RESPOND)
             window = await self._clock(
                 DeadlineKind.CONFIRM, workflow.now(), self.m.policy.complainant.confirm_window
             )
@@ -187,7 +193,7 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @respond.validator
     def _validate_respond(self, action: RespondInput) -> None:
-        self._check("respond")
+        self._check(ActionName.RESPOND)
 
     @workflow.update
     async def extend(self, action: ExtendInput) -> LifecycleState:
@@ -215,7 +221,7 @@ class ComplaintLifecycle(LifecycleSteps):
         self._check_extension(action)
 
     def _check_extension(self, action: ExtendInput) -> Duration:
-        self._check("extend")
+        self._check(ActionName.EXTEND)
         try:
             by = parse_extension(action.by, self.m.policy)
         except ValueError as exc:
@@ -232,7 +238,7 @@ class ComplaintLifecycle(LifecycleSteps):
     async def reassign(self, action: ReassignInput) -> LifecycleState:
         """Move the complaint to another unit or officer; the clocks keep running."""
         async with self._lock:
-            self._check("reassign")
+            self._check(ActionName.REASSIGN)
             assert self.m.decision is not None
             self.m.decision.unit, self.m.decision.officer = action.unit, action.officer
             await self._record(
@@ -247,13 +253,13 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @reassign.validator
     def _validate_reassign(self, action: ReassignInput) -> None:
-        self._check("reassign")
+        self._check(ActionName.REASSIGN)
 
     @workflow.update
     async def transfer(self, action: TransferInput) -> LifecycleState:
         """Another provider is competent: closed as `transferred`."""
         async with self._lock:
-            self._check("transfer")
+            self._check(ActionName.TRANSFER)
             await self._close(
                 Outcome.TRANSFERRED, action.actor, provider=action.provider, reason=action.reason
             )
@@ -261,25 +267,25 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @transfer.validator
     def _validate_transfer(self, action: TransferInput) -> None:
-        self._check("transfer")
+        self._check(ActionName.TRANSFER)
 
     @workflow.update
     async def reject(self, action: RejectInput) -> LifecycleState:
         """Out of scope: closed as `rejected`, with the reason."""
         async with self._lock:
-            self._check("reject")
+            self._check(ActionName.REJECT)
             await self._close(Outcome.REJECTED, action.actor, reason=action.reason)
         return self._changed()
 
     @reject.validator
     def _validate_reject(self, action: RejectInput) -> None:
-        self._check("reject")
+        self._check(ActionName.REJECT)
 
     @workflow.update
     async def note(self, action: NoteInput) -> LifecycleState:
         """An internal note: on the staff timeline only."""
         async with self._lock:
-            self._check("note")
+            self._check(ActionName.NOTE)
             await self._record(
                 EventType.NOTE, public=False, actor=action.actor, data={"text": action.text}
             )
@@ -287,7 +293,7 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @note.validator
     def _validate_note(self, action: NoteInput) -> None:
-        self._check("note")
+        self._check(ActionName.NOTE)
 
     # Complainant actions ----------------------------------------------------------------
 
@@ -295,7 +301,7 @@ class ComplaintLifecycle(LifecycleSteps):
     async def reply(self, action: ReplyInput) -> LifecycleState:
         """The requested information: paused clocks resume with the time they had left."""
         async with self._lock:
-            self._check("reply")
+            self._check(ActionName.REPLY)
             now = workflow.now()
             changes = [self._meet(DeadlineKind.INFO)]
             for kind, clock in list(self.m.clocks.items()):
@@ -313,19 +319,19 @@ class ComplaintLifecycle(LifecycleSteps):
 
     @reply.validator
     def _validate_reply(self, action: ReplyInput) -> None:
-        self._check("reply")
+        self._check(ActionName.REPLY)
 
     @workflow.update
     async def confirm(self, action: ConfirmInput) -> LifecycleState:
         """The complainant accepts the answer: closed as `resolved`."""
         async with self._lock:
-            self._check("confirm")
+            self._check(ActionName.CONFIRM)
             await self._close(Outcome.RESOLVED, "complainant")
         return self._changed()
 
     @confirm.validator
     def _validate_confirm(self, action: ConfirmInput) -> None:
-        self._check("confirm")
+        self._check(ActionName.CONFIRM)
 
     @workflow.update
     async def dispute(self, action: DisputeInput) -> LifecycleState:
@@ -356,7 +362,7 @@ class ComplaintLifecycle(LifecycleSteps):
         )
 
     def _check_dispute(self) -> None:
-        self._check("dispute")
+        self._check(ActionName.DISPUTE)
         if self.m.appealed:
             raise ApplicationError(
                 "this complaint was already appealed to the Ombudsman",
@@ -402,7 +408,7 @@ class ComplaintLifecycle(LifecycleSteps):
         self._check_rating()
 
     def _check_rating(self) -> None:
-        self._check("rate")
+        self._check(ActionName.RATE)
         if self.m.rated:
             raise ApplicationError(
                 "this complaint was already rated", type="ActionNotAllowed", non_retryable=True

@@ -13,15 +13,12 @@ from typing import Any
 import asyncpg
 
 from aduan.domain import signing
+from aduan.domain.errors import IdempotencyConflict
 from aduan.domain.events import EventType, new_event
 from aduan.domain.vocabulary import DeadlineKind, Status
 from aduan.store import outbox
 
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-
-
-class IdempotencyConflict(Exception):
-    """An Idempotency-Key was reused for a different request."""
 
 
 def new_tracking_code() -> str:

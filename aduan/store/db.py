@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import asyncpg
+import stamina
 from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Raised when PostgreSQL cannot be reached: the request is refused with 503, not lost.
+DATABASE_DOWN = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+# Text PostgreSQL cannot hold or search for (a NUL in a path or query parameter): bad input.
+UNSTORABLE_TEXT = (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError)
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -28,13 +39,20 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
 
 
 async def _connect_when_ready(dsn: str, *, timeout_s: float = 30.0) -> asyncpg.Connection:
-    # A fresh server accepts connections on its port before it can serve them.
-    for _ in range(int(timeout_s / 0.2)):
-        try:
+    # A fresh server accepts connections on its port before it can serve them ("the database
+    # system is starting up"): look again every 0.2 s for up to `timeout_s`, then let it raise.
+    retries = stamina.retry_context(
+        on=asyncpg.CannotConnectNowError,
+        attempts=None,
+        timeout=timeout_s,
+        wait_initial=0.2,
+        wait_exp_base=1,  # polling a starting server: no backoff
+        wait_jitter=0.0,
+    )
+    async for attempt in retries:
+        with attempt:
             return await asyncpg.connect(dsn)
-        except asyncpg.CannotConnectNowError:
-            await asyncio.sleep(0.2)
-    return await asyncpg.connect(dsn)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def ensure_database(dsn: str) -> None:

@@ -21,7 +21,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 
 from aduan.config import Settings
 from aduan.domain import signing
-from aduan.web.problems import Problem
+from aduan.domain.errors import RateLimited
 
 _LABEL = b"aduan rate limit v1"
 _SWEEP_CHANCE = 0.01  # one counted request in a hundred also deletes expired windows
@@ -36,21 +36,6 @@ class Scope(StrEnum):
     LOGINS = "logins"
     WEBHOOKS = "webhooks"
     READS = "reads"
-
-
-class TooManyRequests(Problem):
-    """A limit is spent: 429 with the seconds until its window ends."""
-
-    def __init__(self, scope: Scope, retry_after: int) -> None:
-        super().__init__(
-            429,
-            "Too many requests",
-            f"too many {scope.value} from this {_WHO[scope]}; try again in {retry_after} s",
-            headers={"Retry-After": str(retry_after)},
-            limit=scope.value,
-            retry_after=retry_after,
-        )
-        self.scope, self.retry_after = scope, retry_after
 
 
 _WHO = {Scope.CONTACT: "e-mail address or phone number"} | {
@@ -149,7 +134,7 @@ def client_key(host: str) -> str:
 
 
 class RateLimits:
-    """Counts hits per scope and identity; raises TooManyRequests when a limit is spent."""
+    """Counts hits per scope and identity; raises RateLimited when a limit is spent."""
 
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
         self.settings = settings
@@ -166,7 +151,12 @@ class RateLimits:
         for item in rates(self.settings, scope):
             if not await self.limiter.hit(item, scope.value, identity):
                 stats = await self.limiter.get_window_stats(item, scope.value, identity)
-                raise TooManyRequests(scope, max(1, math.ceil(stats.reset_time - time.time())))
+                wait = max(1, math.ceil(stats.reset_time - time.time()))
+                raise RateLimited(
+                    f"too many {scope.value} from this {_WHO[scope]}; try again in {wait} s",
+                    retry_after=wait,
+                    limit=scope.value,
+                )
 
     async def refund(self, scope: Scope, who: str) -> None:
         """Take back one hit (it turned out to be a retry of something already counted)."""

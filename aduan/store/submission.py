@@ -20,15 +20,16 @@ from email_validator import EmailNotValidError, validate_email
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aduan.adapters.attachments import AttachmentStore, Checked, Upload, check
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
+from aduan.domain.attachments import Checked, Upload, check
+from aduan.domain.errors import InvalidInput
 from aduan.domain.phone import international
 from aduan.domain.policy import Policy
 from aduan.domain.text import refuse_nul
 from aduan.domain.vocabulary import Channel, Language
 from aduan.store import complaints
 from aduan.store.ratelimit import RateLimits, Scope, rates
-from aduan.web.problems import Problem
 
 log = structlog.get_logger(__name__)
 # Every channel submits here, so every accepted complaint is counted once, by channel.
@@ -193,11 +194,10 @@ async def submit(
     `store` all-or-nothing: a refused file or an unreachable store stores nothing at all."""
     if body.complaint_class is not None and body.complaint_class not in policy.classes:
         known = ", ".join(sorted(policy.classes))
-        raise Problem(
-            422,
-            "Invalid request",
+        raise InvalidInput.field(
+            "class",
+            "unknown",
             f"class: unknown class {body.complaint_class!r}; use one of {known}",
-            errors=[{"field": "class", "message": "unknown"}],
         )
     files = check(
         uploads, max_bytes=settings.attachment_max_bytes, max_count=settings.attachment_max_count
@@ -278,11 +278,9 @@ async def _create(
     new.attachments = [ref.model_dump() for ref in refs]
     try:
         created = await complaints.create(pool, new)
-    except BaseException as exc:
+    except BaseException:
         if store is not None:
             await asyncio.shield(store.discard(refs))
-        if isinstance(exc, complaints.IdempotencyConflict):
-            raise Problem(409, "Idempotency-Key reused", str(exc)) from exc
         raise
     if not created.created and store is not None:
         await store.discard(refs)

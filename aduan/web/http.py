@@ -9,16 +9,17 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Path
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aduan.config import Settings
-from aduan.domain import signing
+from aduan.domain import errors, signing
+from aduan.web import problems
 from aduan.web.problems import problem_response, responses
 
 log = structlog.get_logger(__name__)
@@ -64,9 +65,7 @@ class BodyLimit:
             await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = problem_response(
-            413, "Request too large", f"the body is over the limit of {limit} bytes"
-        )
+        response = problem_response(errors.TooLarge(f"the body is over the limit of {limit} bytes"))
         await response(scope, receive, send)
 
 
@@ -131,9 +130,24 @@ def operations_router(checks: dict[str, Check]) -> APIRouter:
                 failed[name] = type(exc).__name__
         if failed:
             return problem_response(
-                503, "Not ready", f"unreachable: {', '.join(failed)}", checks=failed
+                errors.Unavailable(
+                    f"unreachable: {', '.join(failed)}",
+                    title="Not ready",
+                    retry_after=None,
+                    checks=failed,
+                )
             )
         return JSONResponse({"status": "ready", "checks": {name: "ok" for name in checks}})
+
+    @router.get("/problems", tags=["problems"])
+    async def problem_types() -> list[dict[str, Any]]:
+        """Every problem `type` an answer may carry: code, title, status, meaning."""
+        return problems.catalogue()
+
+    @router.get("/problems/{code}", tags=["problems"], responses=responses(404))
+    async def problem_type(code: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+        """What one problem `type` means (the target of every problem's `type` URI)."""
+        return problems.describe(code)
 
     return router
 
@@ -159,21 +173,20 @@ class MetricsGate:
             scheme, _, credentials = given.partition(b" ")
             if scheme.lower() == b"bearer" and signing.matches(credentials.strip(), self.token):
                 return None
-            refused = problem_response(
-                401,
-                "Unauthorized",
-                "Metrik hanya untuk operator: kirim token metrik. / "
-                "Metrics are for operators: send the metrics bearer token.",
+            return problem_response(
+                errors.Unauthenticated(
+                    "Metrik hanya untuk operator: kirim token metrik. / "
+                    "Metrics are for operators: send the metrics bearer token.",
+                    challenge="Bearer",
+                )
             )
-            refused.headers["WWW-Authenticate"] = "Bearer"
-            return refused
         if not self.production and _loopback(scope.get("client")):
             return None
         return problem_response(
-            403,
-            "Forbidden",
-            "Metrik tertutup: setel ADUAN_METRICS_TOKEN. / "
-            "Metrics are closed: set ADUAN_METRICS_TOKEN.",
+            errors.Forbidden(
+                "Metrik tertutup: setel ADUAN_METRICS_TOKEN. / "
+                "Metrics are closed: set ADUAN_METRICS_TOKEN."
+            )
         )
 
 

@@ -1,11 +1,10 @@
-"""Errors as application/problem+json (RFC 9457): one place turns exceptions into answers."""
+"""Errors as application/problem+json (RFC 9457): the one place domain errors become answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
-import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,20 +12,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from aduan.domain import errors
+from aduan.domain.errors import AduanError
+from aduan.store.db import DATABASE_DOWN, UNSTORABLE_TEXT
+
 log = structlog.get_logger(__name__)
 MEDIA_TYPE = "application/problem+json"
-
-# Raised when PostgreSQL cannot be reached: the request is refused with 503, not lost.
-DATABASE_DOWN = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
-# Text PostgreSQL cannot hold or search for (a NUL in a path or query parameter): bad input.
-UNSTORABLE_TEXT = (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError)
 
 
 class FieldError(BaseModel):
@@ -36,12 +27,51 @@ class FieldError(BaseModel):
     message: str
 
 
+# The answer each domain error gets; a subclass not listed takes its nearest listed base's.
+STATUS: dict[type[AduanError], int] = {
+    errors.Malformed: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.ActionNotAllowed: 409,
+    errors.LifecycleNotRunning: 409,
+    errors.IdempotencyConflict: 409,
+    errors.AttachmentRefused: 409,
+    errors.AttachmentTooLarge: 413,
+    errors.TooLarge: 413,
+    errors.UnsupportedAttachment: 415,
+    errors.InvalidInput: 422,
+    errors.InvalidAction: 422,
+    errors.TooManyAttachments: 422,
+    errors.RateLimited: 429,
+    errors.Internal: 500,
+    errors.Unavailable: 503,
+    errors.StoreFull: 507,
+}
+# Problem types are URI references relative to the API: /problems/<code>, which every app
+# answers with the code's title, status and meaning (GET /problems lists them all).
+TYPE_PREFIX = "/problems/"
+
+
+def _kinds(base: type[AduanError]) -> list[type[AduanError]]:
+    return [base, *(kind for sub in base.__subclasses__() for kind in _kinds(sub))]
+
+
+_BY_CODE = {kind.code: kind for kind in _kinds(AduanError) if kind is not AduanError}
+# Starlette's own refusals (no such route, wrong method) by status.
+_HTTP_CODES = {404: errors.NotFound.code, 405: "method-not-allowed"}
+
+
 class ProblemDetails(BaseModel):
     """The body of every error answer (RFC 9457); some problems carry more members."""
 
     model_config = ConfigDict(extra="allow", title="Problem")
 
-    type: str = Field(examples=["about:blank"])
+    type: str = Field(
+        examples=["/problems/not-found"],
+        description="`/problems/<code>`: the stable code to branch on, one of "
+        + ", ".join(f"`{code}`" for code in sorted(_BY_CODE)),
+    )
     title: str
     status: int = Field(ge=400, le=599)
     detail: str = Field(description="what was wrong, for a person to read")
@@ -50,85 +80,91 @@ class ProblemDetails(BaseModel):
     )
 
 
-class Problem(Exception):
-    """A domain error with its HTTP status; `detail` says what was wrong."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.extra = status, title, detail, extra
-        self.headers = dict(headers or {})
+def status_of(error: AduanError) -> int:
+    """The HTTP status a domain error is answered with."""
+    return next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 500)
 
 
-def problem_response(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """A problem+json response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+def problem_response(error: AduanError) -> JSONResponse:
+    """The problem+json answer to a domain error, with Retry-After or WWW-Authenticate."""
+    status = status_of(error)
+    body = _body(error.code, error.instance_title, status, error.detail) | error.extra
+    response = JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.Unauthenticated) and error.challenge:
+        response.headers["WWW-Authenticate"] = error.challenge
+    return response
 
 
-def _field(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc if part != "body") or "body"
-
-
-def invalid(errors: Sequence[Mapping[str, Any]]) -> Problem:
-    """A 422 problem listing each invalid field (pydantic's error list)."""
-    fields = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in errors]
-    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    return Problem(422, "Invalid request", detail, errors=fields)
+def _body(code: str | None, title: str, status: int, detail: str) -> dict[str, Any]:
+    kind = TYPE_PREFIX + code if code else "about:blank"
+    return {"type": kind, "title": title, "status": status, "detail": detail}
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
-    if any(error["type"] == "json_invalid" for error in errors):
-        return problem_response(400, "Malformed JSON", "the request body is not valid JSON")
-    return await answer(request, invalid(errors))
+    found = exc.errors()
+    if any(error["type"] == "json_invalid" for error in found):
+        return problem_response(errors.Malformed("the request body is not valid JSON"))
+    return problem_response(errors.InvalidInput.fields(found))
 
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    response = problem_response(exc.status_code, str(exc.detail), str(exc.detail))
+    detail = str(exc.detail)
+    body = _body(_HTTP_CODES.get(exc.status_code), detail, exc.status_code, detail)
+    response = JSONResponse(body, status_code=exc.status_code, media_type=MEDIA_TYPE)
     response.headers.update(exc.headers or {})
     return response
 
 
 async def answer(_: Request, exc: Exception) -> JSONResponse:
-    """The problem+json answer to a Problem (the handler apps register)."""
-    assert isinstance(exc, Problem)
-    response = problem_response(exc.status, exc.title, exc.detail, **exc.extra)
-    response.headers.update(exc.headers)
-    return response
+    """The problem+json answer to a domain error (the handler apps register)."""
+    assert isinstance(exc, AduanError)
+    return problem_response(exc)
 
 
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
     log.warning("database.unavailable", error=type(exc).__name__)
-    response = problem_response(
-        503, "Service unavailable", "the complaint store is unreachable; try again shortly"
+    return problem_response(
+        errors.Unavailable("the complaint store is unreachable; try again shortly")
     )
-    response.headers["Retry-After"] = "5"
-    return response
 
 
 async def _unstorable_text(_: Request, exc: Exception) -> JSONResponse:
     log.info("http.unstorable_text", error=type(exc).__name__)
     return problem_response(
-        422,
-        "Invalid request",
-        "the request holds a character that cannot"
-        " be stored or searched for, such as NUL (\\u0000)",
+        errors.InvalidInput(
+            "the request holds a character that cannot"
+            " be stored or searched for, such as NUL (\\u0000)"
+        )
     )
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("http.unexpected_error")
-    return problem_response(500, "Internal error", "something went wrong on our side")
+    return problem_response(errors.Internal("something went wrong on our side"))
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """Every problem type: code, title, status and what it means (GET /problems)."""
+    return [describe(code) for code in sorted(_BY_CODE)]
+
+
+def describe(code: str) -> dict[str, Any]:
+    """One problem type's documentation; NotFound when there is no such code."""
+    kind = _BY_CODE.get(code)
+    if kind is None:
+        raise errors.NotFound(f"there is no problem type {code!r}")
+    meaning = " ".join((kind.__doc__ or "").split())
+    return {
+        "type": TYPE_PREFIX + code,
+        "code": code,
+        "title": kind.title,
+        "status": next(STATUS[k] for k in kind.__mro__ if k in STATUS),
+        "meaning": meaning,
+    }
 
 
 _REF = "#/components/schemas/Problem"
@@ -164,8 +200,10 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _documented(status: int) -> dict[str, Any]:
+    codes = sorted(code for code in _BY_CODE if describe(code)["status"] == status)
+    types = "; `type`: " + ", ".join(f"`{TYPE_PREFIX}{code}`" for code in codes) if codes else ""
     entry: dict[str, Any] = {
-        "description": _MEANING[status],
+        "description": _MEANING[status] + types,
         "content": {MEDIA_TYPE: {"schema": {"$ref": _REF}}},
     }
     if status in _HEADERS:
@@ -212,7 +250,7 @@ def install(app: FastAPI) -> None:
     app.openapi = _document(app)  # type: ignore[method-assign]
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(Problem, answer)
+    app.add_exception_handler(AduanError, answer)
     for kind in DATABASE_DOWN:
         app.add_exception_handler(kind, _database_down)
     for kind in UNSTORABLE_TEXT:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aduan.domain.errors import Forbidden
+from aduan.domain.staff import Role, Staff
 from aduan.domain.vocabulary import EscalationLevel
-from aduan.web.auth import Role, Staff
-from aduan.web.problems import Problem
 
 # Roles that may see a confidential complainant's identity (docs/domain.md "Privacy": not the
 # officers of the unit complained about; ops watch lifecycles, not people).
@@ -23,8 +23,8 @@ class QueueScope:
     or_escalated: bool = False
 
 
-def _forbidden(detail: str) -> Problem:
-    return Problem(403, "Forbidden", detail)
+def _forbidden(detail: str) -> Forbidden:
+    return Forbidden(detail)
 
 
 def can_read(staff: Staff, unit: str | None, escalation_level: str) -> bool:

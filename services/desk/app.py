@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from aduan.adapters.attachments import AttachmentStore
+from aduan.adapters.tokens import TokenVerifier
 from aduan.config import Settings
 from aduan.domain.policy import load_policy
 from aduan.lifecycle.client import Lifecycles
 from aduan.store import db
 from aduan.web import problems
-from aduan.web.auth import TokenVerifier
 from aduan.web.http import add_operations
 from services.desk.routes import attachments, complaints
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.lifecycles = Lifecycles(settings)
     app.state.verifier = TokenVerifier.from_settings(settings)
-    app.state.attachments = AttachmentStore(settings.nats_servers)  # connects on first use
+    app.state.attachments = AttachmentStore.from_settings(settings)  # connects on first use
     app.state.policy = load_policy(settings.sla_policy)  # phone entries are checked against it
     # The class filter is checked against the policy in force: a typo is a 422, not [].
     app.state.classes = frozenset(app.state.policy.classes)

@@ -8,14 +8,15 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from aduan.web.auth import InvalidToken, IssuerUnavailable, Staff, TokenVerifier
-from aduan.web.problems import Problem
+from aduan.adapters.tokens import InvalidToken, IssuerUnavailable, TokenVerifier
+from aduan.domain.errors import Unauthenticated, Unavailable
+from aduan.domain.staff import Staff
 
 _bearer = HTTPBearer(auto_error=False, description="a staff JWT (`aduan token` in development)")
 
 
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorized(detail: str) -> Unauthenticated:
+    return Unauthenticated(detail, challenge="Bearer")
 
 
 async def require_staff(
@@ -33,7 +34,7 @@ async def require_staff(
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
     except IssuerUnavailable as exc:
-        raise Problem(503, "Service unavailable", str(exc), headers={"Retry-After": "5"}) from exc
+        raise Unavailable(str(exc)) from exc
 
 
 StaffDep = Annotated[Staff, Depends(require_staff)]

@@ -10,10 +10,11 @@ from fastapi import Depends, FastAPI, Request, Response
 
 from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
+from aduan.domain.errors import RateLimited
 from aduan.domain.policy import load_policy
 from aduan.lifecycle.client import Lifecycles
 from aduan.store import db
-from aduan.store.ratelimit import RateLimits, TooManyRequests, check_rates
+from aduan.store.ratelimit import RateLimits, check_rates
 from aduan.web import problems
 from aduan.web.http import add_operations
 from services.intake.limits import rate_limit
@@ -46,9 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.policy = load_policy(settings.sla_policy)
     app.state.lifecycles = Lifecycles(settings)
-    app.state.attachments = AttachmentStore(  # connects on first use
-        settings.nats_servers, quota_bytes=settings.attachment_store_max_bytes
-    )
+    app.state.attachments = AttachmentStore.from_settings(settings)  # connects on first use
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")
@@ -58,12 +57,12 @@ def create_app(settings: Settings) -> FastAPI:
     async def too_many(request: Request, exc: Exception) -> Response:
         # A person on a page reads why and how long to wait; a client reads problem JSON
         # (Open311's routes answer in the specification's format by themselves).
-        assert isinstance(exc, TooManyRequests)
+        assert isinstance(exc, RateLimited)
         if request.url.path.startswith("/v1/"):
             return await problems.answer(request, exc)
         return pages.too_many(request, exc)
 
-    app.add_exception_handler(TooManyRequests, too_many)
+    app.add_exception_handler(RateLimited, too_many)
     # Forms with files may be as large as every allowed attachment plus the text fields.
     add_operations(
         app,

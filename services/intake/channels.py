@@ -15,9 +15,9 @@ from urllib.parse import parse_qs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aduan.domain import signing
+from aduan.domain.errors import InvalidInput, Malformed, Unauthenticated
 from aduan.domain.vocabulary import Channel
 from aduan.store.complaints import find_tracking_code, without_tracking_code
-from aduan.web.problems import Problem, invalid
 from services.intake.inbound import InboundMessage, Sender
 from services.intake.language import guess_language
 
@@ -35,11 +35,9 @@ def signature_valid(secret: str, body: bytes, signature: str | None, *, prefix: 
     return signing.matches(expected, signature.strip().lower())
 
 
-def unauthorized(header: str) -> Problem:
-    """The 401 problem for a call without a valid signature."""
-    return Problem(
-        401, "Unauthorized", f"the {header} header is missing or is not the HMAC-SHA256 of the body"
-    )
+def unauthorized(header: str) -> Unauthenticated:
+    """The refusal of a call without a valid signature."""
+    return Unauthenticated(f"the {header} header is missing or is not the HMAC-SHA256 of the body")
 
 
 class SmsCallback(BaseModel):
@@ -59,9 +57,9 @@ def read_sms(body: bytes) -> InboundMessage:
         fields = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
         sms = SmsCallback.model_validate(fields)
     except UnicodeDecodeError as exc:
-        raise Problem(400, "Malformed body", "the callback is not UTF-8 form data") from exc
+        raise Malformed("the callback is not UTF-8 form data", title="Malformed body") from exc
     except ValidationError as exc:
-        raise invalid(exc.errors()) from exc
+        raise InvalidInput.fields(exc.errors()) from exc
     return _message(
         Channel.SMS,
         sms.MessageSid,
@@ -169,8 +167,8 @@ def read_whatsapp(body: bytes) -> tuple[list[InboundMessage], int]:
         notification = WhatsAppNotification.model_validate_json(body)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
-            raise Problem(400, "Malformed JSON", "the request body is not valid JSON") from exc
-        raise invalid(exc.errors()) from exc
+            raise Malformed("the request body is not valid JSON") from exc
+        raise InvalidInput.fields(exc.errors()) from exc
     messages: list[InboundMessage] = []
     skipped = 0
     for change in (c for e in notification.entry for c in e.changes if c.field == "messages"):

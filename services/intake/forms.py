@@ -7,14 +7,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from aduan.adapters.attachments import AttachmentRefused
 from aduan.config import Settings
+from aduan.domain.errors import (
+    ActionNotAllowed,
+    AduanError,
+    AttachmentRefused,
+    IdempotencyConflict,
+    InvalidAction,
+    InvalidInput,
+    LifecycleNotRunning,
+    TooManyAttachments,
+    Unavailable,
+)
 from aduan.domain.vocabulary import Channel, Status
 from aduan.store.submission import ComplaintIn
-from aduan.web.problems import Problem
 from services.intake.uploads import Form
 
-# Fields of the submit form with a text of their own in the words files (error.<field>).
+# Fields of the submit form with a text of their own in the catalogue (error.<field>).
 _EXPLAINED = {
     "description",
     "subject",
@@ -30,7 +39,7 @@ ACTION_FIELDS = ("message", "score", "comment")  # what the tracking page's form
 
 @dataclass(frozen=True)
 class Message:
-    """A text of the words files with the values it needs."""
+    """A text of the catalogue with the values it needs."""
 
     key: str
     values: dict[str, Any] = field(default_factory=dict)
@@ -76,24 +85,24 @@ def field_errors(exc: ValidationError) -> list[Message]:
     return messages
 
 
-def submission_refusal(problem: Problem, settings: Settings) -> Message:
+def submission_refusal(error: AduanError, settings: Settings) -> Message:
     """Why a submission stored nothing, for the complainant."""
-    if isinstance(problem, AttachmentRefused):
-        return attachment_refusal(problem, settings)
-    if problem.status == 409:
+    if isinstance(error, AttachmentRefused):
+        return attachment_refusal(error, settings)
+    if isinstance(error, IdempotencyConflict):
         return Message("error.reused")
-    if problem.status == 422:
+    if isinstance(error, InvalidInput):
         return Message("error.form")
     return Message("error.unavailable")
 
 
-def attachment_refusal(problem: AttachmentRefused, settings: Settings) -> Message:
+def attachment_refusal(error: AttachmentRefused, settings: Settings) -> Message:
     """A refused file: too many, too large, or not an image or PDF."""
-    if problem.reason == "too_many":
+    if isinstance(error, TooManyAttachments):
         return Message("error.too_many", {"max": settings.attachment_max_count})
     return Message(
-        f"error.{problem.reason}",
-        {"file": problem.file or "", "mb": megabytes(settings.attachment_max_bytes)},
+        f"error.{error.reason}",
+        {"file": error.file or "", "mb": megabytes(settings.attachment_max_bytes)},
     )
 
 
@@ -102,10 +111,10 @@ def megabytes(value: int) -> str:
     return f"{value / (1024 * 1024):g}"
 
 
-def action_refusal(problem: Problem, action: str, status: str) -> Message:
+def action_refusal(error: AduanError, action: str, status: str) -> Message:
     """Why a reply, confirmation, dispute or rating was refused, for the complainant."""
-    if problem.status == 422:
-        wrong = {e.get("field") for e in problem.extra.get("errors", [])}
+    if isinstance(error, InvalidInput | InvalidAction):
+        wrong = {e.get("field") for e in error.extra.get("errors", [])}
         for name, key in (
             ("message", "refused.message_required"),
             ("score", "refused.score"),
@@ -114,12 +123,10 @@ def action_refusal(problem: Problem, action: str, status: str) -> Message:
             if name in wrong:
                 return Message(key)
         return Message("refused.invalid")
-    if problem.status == 409 and problem.title == "Lifecycle not running":
+    if isinstance(error, LifecycleNotRunning):
         return Message("refused.not_running")
-    if problem.status == 409 and action == "rating" and status in (Status.RESPONDED, Status.CLOSED):
+    if not isinstance(error, ActionNotAllowed):
+        return Message("error.unavailable" if isinstance(error, Unavailable) else "refused.generic")
+    if action == "rating" and status in (Status.RESPONDED, Status.CLOSED):
         return Message("refused.already_rated")
-    if problem.status == 409:
-        return Message(f"refused.{action}")
-    if problem.status == 503:
-        return Message("error.unavailable")
-    return Message("refused.generic")
+    return Message(f"refused.{action}")

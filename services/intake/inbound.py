@@ -19,8 +19,10 @@ import structlog
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from aduan.adapters.attachments import AttachmentStore, StoreFull, Upload, clean_name, sniff
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
+from aduan.domain.attachments import Upload, clean_name, sniff
+from aduan.domain.errors import AduanError, RateLimited, StoreFull, Unavailable
 from aduan.domain.phone import international
 from aduan.domain.policy import Policy
 from aduan.domain.vocabulary import Channel, Language
@@ -28,7 +30,7 @@ from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.client import Lifecycles
 from aduan.lifecycle.models import ReplyInput
 from aduan.store import complaints
-from aduan.store.ratelimit import TooManyRequests
+from aduan.store.db import DATABASE_DOWN
 from aduan.store.submission import (
     DESCRIPTION_MAX,
     PHONE_PATTERN,
@@ -38,7 +40,6 @@ from aduan.store.submission import (
     is_mail_address,
     submit,
 )
-from aduan.web.problems import DATABASE_DOWN, Problem
 from services.intake import tracking
 
 log = structlog.get_logger(__name__)
@@ -82,7 +83,7 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class InboundOutcome:
     """The answer to a message; `detail` (Bahasa Indonesia, then English) for a refusal."""
 
     result: Result
@@ -101,8 +102,8 @@ def same_phone(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and international(a) == international(b) != ""
 
 
-def _refused(reason: str, detail: str, code: str | None = None) -> Outcome:
-    return Outcome(Result.REFUSED, code, reason=reason, detail=detail)
+def _refused(reason: str, detail: str, code: str | None = None) -> InboundOutcome:
+    return InboundOutcome(Result.REFUSED, code, reason=reason, detail=detail)
 
 
 # The message ids taken within the window, with the complaint each one created, if any.
@@ -122,11 +123,11 @@ ON CONFLICT (channel, message_id) DO UPDATE SET seen_at = now()
 """
 
 
-def _stale(message: InboundMessage, window: timedelta) -> Outcome | None:
+def _stale(message: InboundMessage, window: timedelta) -> InboundOutcome | None:
     if message.sent_at is None or datetime.now(UTC) - message.sent_at <= window:
         return None
     hours = f"{window.total_seconds() / 3600:g}"
-    return Outcome(
+    return InboundOutcome(
         Result.REFUSED,
         reason="stale",
         detail=(
@@ -151,7 +152,7 @@ class Inbound:
         self.pool, self.settings, self.policy, self.lifecycles = pool, settings, policy, lifecycles
         self.store = store
 
-    async def deliver(self, message: InboundMessage) -> Outcome:
+    async def deliver(self, message: InboundMessage) -> InboundOutcome:
         """Store the complaint or deliver the reply; TryLater when a dependency is away.
 
         A message id taken within the replay window is answered as before, `replayed`, and
@@ -184,18 +185,18 @@ class Inbound:
         )
         return outcome
 
-    async def _replayed(self, message: InboundMessage, window: timedelta) -> Outcome | None:
+    async def _replayed(self, message: InboundMessage, window: timedelta) -> InboundOutcome | None:
         # A taken message with a tracking code was a reply; without one, it made a complaint.
         row = await self.pool.fetchrow(_SEEN, message.channel, message.external_ref, window)
         if row is None:
             return None
         if message.tracking_code is not None:
-            return Outcome(Result.REPLY, message.tracking_code, replayed=True)
+            return InboundOutcome(Result.REPLY, message.tracking_code, replayed=True)
         if row["tracking_code"] is None:  # its complaint is gone: let the channel decide again
             return None
-        return Outcome(Result.COMPLAINT, row["tracking_code"], replayed=True)
+        return InboundOutcome(Result.COMPLAINT, row["tracking_code"], replayed=True)
 
-    async def _complaint(self, message: InboundMessage) -> Outcome:
+    async def _complaint(self, message: InboundMessage) -> InboundOutcome:
         description = message.text.strip() or (message.subject or "").strip()
         if not description:
             return _refused(
@@ -224,20 +225,20 @@ class Inbound:
             except StoreFull:  # the complaint matters more than its photos: take it without
                 skipped += [{"name": clean_name(u.name), "reason": "store_full"} for u in kept]
                 created, is_new = await self._submit(complaint, message, [], skipped)
-        except TooManyRequests:
+        except RateLimited:
             return _refused(
                 "rate_limited",
                 "Terlalu banyak pengaduan dari alamat atau nomor"
                 " ini; silakan coba lagi besok. Too many complaints from this"
                 " address or number; please try again tomorrow.",
             )
-        except Problem as exc:
-            if exc.status >= 500:  # the attachment store is away: the sender tries again
-                raise TryLater(exc.detail) from exc
+        except Unavailable as exc:  # the attachment store is away: the sender tries again
+            raise TryLater(exc.detail) from exc
+        except AduanError as exc:
             return _refused(
                 "invalid",
                 f"Pesan tidak dapat diterima sebagai pengaduan. The"
-                f" message cannot be taken as a complaint: {exc.title}.",
+                f" message cannot be taken as a complaint: {exc.instance_title}.",
             )
         except ValidationError as exc:
             return _refused(
@@ -251,7 +252,7 @@ class Inbound:
             channel=message.channel,
             replayed=not is_new,
         )
-        return Outcome(Result.COMPLAINT, created.tracking_code, replayed=not is_new)
+        return InboundOutcome(Result.COMPLAINT, created.tracking_code, replayed=not is_new)
 
     async def _submit(
         self,
@@ -272,7 +273,7 @@ class Inbound:
             store=self.store,
         )
 
-    async def _reply(self, message: InboundMessage, code: str) -> Outcome:
+    async def _reply(self, message: InboundMessage, code: str) -> InboundOutcome:
         row = await complaints.find_by_tracking_code(self.pool, code)
         # An unknown code gets the stranger's refusal, word for word: the answer must not
         # tell whoever tries codes which of them exist.
@@ -303,9 +304,9 @@ class Inbound:
                 update_id=update_id,
                 wait=_UPDATE_TIMEOUT,
             )
-        except Problem as exc:
-            if exc.status >= 500:
-                raise TryLater(exc.detail) from exc
+        except Unavailable as exc:
+            raise TryLater(exc.detail) from exc
+        except AduanError:
             return _refused(
                 "not_waiting",
                 f"Pengaduan {code} tidak sedang menunggu balasan"
@@ -314,7 +315,7 @@ class Inbound:
             )
         await self._attach_to(row, message.uploads)
         log.info("inbound.reply", complaint_id=str(row["id"]), channel=message.channel)
-        return Outcome(Result.REPLY, code)
+        return InboundOutcome(Result.REPLY, code)
 
     async def _attach_to(self, row: asyncpg.Record, uploads: tuple[Upload, ...]) -> None:
         """Keep the photos and PDFs a reply brings (often what was asked for), once each:
@@ -332,11 +333,13 @@ class Inbound:
                 complaint_id=str(row["id"]),
                 reason="store_full",
             )
-        except Problem as exc:
-            if exc.status >= 500:  # the store is away: the sender retries the whole reply
-                raise TryLater(exc.detail) from exc
+        except Unavailable as exc:  # the store is away: the sender retries the whole reply
+            raise TryLater(exc.detail) from exc
+        except AduanError as exc:
             log.info(
-                "inbound.reply_attachments_refused", complaint_id=str(row["id"]), reason=exc.title
+                "inbound.reply_attachments_refused",
+                complaint_id=str(row["id"]),
+                reason=exc.instance_title,
             )
 
     def _keepable(self, uploads: tuple[Upload, ...]) -> tuple[list[Upload], list[dict[str, Any]]]:

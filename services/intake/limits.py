@@ -37,7 +37,7 @@ def scope_of(method: str, path: str) -> Scope | None:
 
 
 async def rate_limit(request: Request) -> None:
-    """Count the request against its scope's limit; TooManyRequests (429) once spent."""
+    """Count the request against its scope's limit; RateLimited (429) once spent."""
     scope = scope_of(request.method, request.url.path)
     if scope is None:
         return

@@ -1,49 +1,47 @@
-"""What Open311 clients show people: status notes and notices, Bahasa Indonesia first."""
+"""What Open311 clients show people: status notes and notices, Bahasa Indonesia first.
+
+Each note is one text of the catalogues (aduan/locale, keys open311.*) in every language,
+joined as "Indonesian / English"."""
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from typing import Any
 
+from aduan import i18n
 from aduan.domain.events import EventType
 
-_STATUS = {
-    "received": "Diterima / Received",
-    "routed": "Diteruskan ke unit yang berwenang / Routed to the responsible unit",
-    "in_progress": "Sedang ditangani / In progress",
-    "waiting_complainant": "Menunggu informasi dari pelapor / "
-    "Waiting for information from the complainant",
-    "responded": "Telah ditanggapi / Responded",
-    "closed": "Ditutup / Closed",
-}
+# What an event type reads as: the status it leads to, or an event of its own.
 _EVENT = {
-    "routed": _STATUS["routed"],
-    "acknowledged": _STATUS["in_progress"],
-    "info_requested": _STATUS["waiting_complainant"],
-    "replied": "Pelapor melengkapi informasi / The complainant replied",
-    "responded": _STATUS["responded"],
-    "extended": "Batas waktu diperpanjang / The deadline was extended",
-    "reassigned": "Dialihkan ke unit lain / Reassigned to another unit",
-    "deadline_missed": "Batas waktu terlewati / A deadline was missed",
-    "disputed": "Pelapor menyanggah tanggapan / The complainant disputed the response",
-    "rated": "Pelapor memberi penilaian / The complainant rated the handling",
-}
-_ESCALATED = {
-    "supervisor": "Dieskalasi ke atasan / Escalated to the supervisor",
-    "ombudsman": "Dieskalasi ke Ombudsman / Escalated to the Ombudsman",
-}
-_CLOSED = {
-    "resolved": "Selesai, dikonfirmasi pelapor / Resolved, confirmed by the complainant",
-    "auto_closed": "Ditutup setelah tanggapan tanpa sanggahan / "
-    "Closed after the response went undisputed",
-    "withdrawn": "Dianggap dicabut: informasi tidak diterima / "
-    "Deemed withdrawn: the information never came",
-    "rejected": "Ditolak / Rejected",
-    "transferred": "Dialihkan ke penyelenggara lain / Transferred to another provider",
+    "routed": "status.routed",
+    "acknowledged": "status.in_progress",
+    "info_requested": "status.waiting_complainant",
+    "replied": "event.replied",
+    "responded": "status.responded",
+    "extended": "event.extended",
+    "reassigned": "event.reassigned",
+    "deadline_missed": "event.deadline_missed",
+    "disputed": "event.disputed",
+    "rated": "event.rated",
 }
 # The provider's own words that may follow the label on a public report; never the
 # complainant's replies, disputes or ratings.
 _PROVIDER_WORDS = {"responded": "message", "closed": "reason"}
+
+
+def _known(key: str) -> bool:
+    return f"open311.{key}" in i18n.catalogue(i18n.DEFAULT)
+
+
+def _both(key: str, **values: Any) -> str:
+    """The text in every language, Bahasa Indonesia first: "Diterima / Received"."""
+    return " / ".join(
+        i18n.text(language, f"open311.{key}", **values) for language in i18n.LANGUAGES
+    )
+
+
+def _status(status: str) -> str:
+    return _both(f"status.{status}") if _known(f"status.{status}") else status
 
 
 def event_note(
@@ -51,11 +49,14 @@ def event_note(
 ) -> str:
     """status_notes: what last happened that the complainant may see."""
     if event_type == EventType.ESCALATED:
-        label = _ESCALATED.get(str(data.get("level")), _STATUS.get(status, status))
+        level = f"escalated.{data.get('level')}"
+        label = _both(level) if _known(level) else _status(status)
     elif event_type == EventType.CLOSED:
-        label = _CLOSED.get(str(data.get("outcome")), _STATUS["closed"])
+        outcome = f"closed.{data.get('outcome')}"
+        label = _both(outcome if _known(outcome) else "status.closed")
     else:
-        label = _EVENT.get(event_type or "", _STATUS.get(status, status))
+        event = _EVENT.get(event_type or "")
+        label = _both(event) if event else _status(status)
     words = data.get(_PROVIDER_WORDS.get(event_type or "", ""))
     if with_message and isinstance(words, str) and words.strip():
         return f"{label}: {words.strip()}"
@@ -65,20 +66,17 @@ def event_note(
 def routing_notice(resolution_due: datetime | None, zone: tzinfo) -> str:
     """service_notice of an open request: when it is due, or that it is being routed."""
     if resolution_due is None:
-        return (
-            "Sedang diverifikasi dan diteruskan ke unit yang berwenang. / "
-            "Being verified and routed to the responsible unit."
+        return _both("routing")
+    return " / ".join(
+        i18n.text(
+            language,
+            "open311.due",
+            due=i18n.moment(resolution_due, language, zone, i18n.NUMERIC),
         )
-    due = resolution_due.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-    return f"Penyelesaian paling lambat {due}. / Resolution due by {due}."
+        for language in i18n.LANGUAGES
+    )
 
 
 def submitted_notice(tracking_code: str, access_token: str) -> str:
     """service_notice of POST requests: the tracking code and the secret token to keep."""
-    return (
-        f"Pengaduan diterima. Kode pelacakan {tracking_code}, token akses {access_token}: "
-        "simpan keduanya dan jangan bagikan token untuk mengikuti, membalas, atau "
-        "menanggapi pengaduan Anda. / Complaint received. Tracking code "
-        f"{tracking_code}, access token {access_token}: keep both, and the token "
-        "secret, to follow, reply to or answer your complaint."
-    )
+    return _both("submitted", code=tracking_code, token=access_token)

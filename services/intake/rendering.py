@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from aduan import i18n
 from services.intake.words import words
 
 _ENV = Environment(
@@ -21,8 +22,8 @@ _ENV = Environment(
 
 
 class Texts:
-    """`t(key, **values)` for templates; a key missing from the words file fails loudly
-    unless the template gives a `default` (for values the workflow may add later)."""
+    """`t(key, **values)` for templates, from the language's catalogue; a key missing from it
+    fails loudly unless the template gives a `default` (for values the workflow may add later)."""
 
     def __init__(self, language: str) -> None:
         self.language, self.words = language, words(language)
@@ -30,25 +31,19 @@ class Texts:
     def __call__(self, key: str, default: str | None = None, **values: Any) -> str:
         text = self.words.get(key, default)
         if text is None:
-            raise KeyError(f"no text {key!r} in {self.language}.yaml")
+            raise KeyError(f"no text {key!r} in the {self.language} catalogue")
         return text.format(**values) if values else text
 
 
 def when(moment: datetime, language: str, timezone: str) -> str:
     """A moment in the provider's time zone, in words; midnight reads as 24.00 of the day
     before, since a deadline falls at the end of a working day (docs/domain.md "Working days")."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    day, clock = local, local.strftime("%H.%M" if language == "id" else "%H:%M")
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        day, clock = local - timedelta(days=1), "24.00" if language == "id" else "24:00"
-    text = words(language)
-    return text["when"].format(
-        weekday=text["weekdays"].split()[day.weekday()],
-        day=day.day,
-        month=text["months"].split()[day.month - 1],
-        year=day.year,
-        time=clock,
-        zone=local.tzname() or timezone,
+    return i18n.moment(
+        moment,
+        language,
+        ZoneInfo(timezone),
+        i18n.text(language, "when"),
+        midnight=i18n.text(language, "when.midnight"),
     )
 
 

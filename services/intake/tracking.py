@@ -11,22 +11,23 @@ from typing import Any
 
 import asyncpg
 
-from aduan.adapters.attachments import AttachmentRef, AttachmentStore, Upload, check
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
+from aduan.domain.attachments import AttachmentRef, Upload, check
+from aduan.domain.errors import AttachmentRefused, InvalidInput, NotFound
 from aduan.domain.vocabulary import Status
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.client import Lifecycles, parse_action
 from aduan.lifecycle.models import LifecycleState
 from aduan.store import complaints
-from aduan.web.problems import Problem
 from services.intake.schemas import AttachmentOut, ComplaintView, DeadlineOut, TimelineEntry
 
 _NO_COMPLAINT = uuid.UUID(int=0)  # stands in for the id of a code that does not exist
 
 
-def not_found() -> Problem:
-    """The one 404 for an unknown code and a wrong token; a new problem for every raise."""
-    return Problem(404, "Not found", "no complaint with this tracking code and access token")
+def not_found() -> NotFound:
+    """The one NotFound for an unknown code and a wrong token; a new error for every raise."""
+    return NotFound("no complaint with this tracking code and access token")
 
 
 async def find(
@@ -102,14 +103,9 @@ async def attach(
 ) -> list[AttachmentRef]:
     """Add files to a complaint that is not closed, within the per-complaint count."""
     if row["status"] == Status.CLOSED:
-        raise Problem(409, "Attachment refused", "the complaint is closed; it takes no more files")
+        raise AttachmentRefused("the complaint is closed; it takes no more files")
     if not uploads:
-        raise Problem(
-            422,
-            "Invalid request",
-            "attachments: send at least one file",
-            errors=[{"field": "attachments", "message": "no file"}],
-        )
+        raise InvalidInput.field("attachments", "no file", "attachments: send at least one file")
     files = check(
         uploads,
         max_bytes=settings.attachment_max_bytes,
@@ -125,9 +121,7 @@ async def attach(
     )
     if not added:  # closed or filled up meanwhile: keep nothing of this request
         await store.discard(refs)
-        raise Problem(
-            409,
-            "Attachment refused",
+        raise AttachmentRefused(
             "the complaint was closed or reached its"
             f" limit of {settings.attachment_max_count} attachments meanwhile",
         )

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from aduan.adapters.attachments import Upload
 from aduan.config import Settings
+from aduan.domain.attachments import Upload
 
 _SPARE_FILES = 10  # parts beyond the attachment limit still parsed, to refuse them clearly
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Mapping
 
-import yaml
 from fastapi import Request
 
-LANGUAGES = ("id", "en")
-DEFAULT = "id"
+from aduan import i18n
+
+LANGUAGES = i18n.LANGUAGES
+DEFAULT = i18n.DEFAULT
 COOKIE = "aduan_lang"
-_DIR = Path(__file__).resolve().parent / "templates" / "words"
 
 
-@lru_cache
-def words(language: str) -> dict[str, str]:
-    """Every text of one language, by key (templates/words/<language>.yaml)."""
-    loaded: dict[str, str] = yaml.safe_load((_DIR / f"{language}.yaml").read_text("utf-8"))
-    return loaded
+def words(language: str) -> Mapping[str, str]:
+    """Every text of one language, by key (aduan/locale/<language>/LC_MESSAGES/aduan.po)."""
+    return i18n.catalogue(language)
 
 
 def choose(request: Request) -> tuple[str, bool]:

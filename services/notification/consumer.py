@@ -25,9 +25,8 @@ from aduan.adapters import bus
 from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from aduan.domain.events import (
-    ALL_COMPLAINT_EVENTS,
-    NOTIFICATION_CONSUMER,
-    NOTIFICATION_REPLAY,
+    READS,
+    Consumer,
     Event,
     EventType,
 )
@@ -38,7 +37,7 @@ from services.notification.deliveries import (
     DeliveryChannel,
     DeliveryFailed,
     DeliveryStatus,
-    Role,
+    Recipient,
 )
 from services.notification.dossier import load_dossier
 from services.notification.mailer import Mail, Mailer
@@ -143,35 +142,41 @@ class Notifier:
             mail = messages.complainant_mail(self.settings, complaint, work.event, address.to)
             await self._deliver(
                 work,
-                Role.COMPLAINANT,
+                Recipient.COMPLAINANT,
                 address.channel,
-                self._mail(mail, work.event, Role.COMPLAINANT),
+                self._mail(mail, work.event, Recipient.COMPLAINANT),
             )
             return
         text = messages.complainant_text(self.settings, complaint, work.event)
         await self._deliver(
-            work, Role.COMPLAINANT, address.channel, self._text(address, text, work.event)
+            work, Recipient.COMPLAINANT, address.channel, self._text(address, text, work.event)
         )
 
     async def _assign(self, work: Round, complaint: Row) -> None:
         rows = await complaints.deadlines(self.pool, work.event.complaint_id)
         mail = staff.assignment_mail(self.settings, complaint, work.event, rows)
         await self._deliver(
-            work, Role.OFFICER, DeliveryChannel.EMAIL, self._mail(mail, work.event, Role.OFFICER)
+            work,
+            Recipient.OFFICER,
+            DeliveryChannel.EMAIL,
+            self._mail(mail, work.event, Recipient.OFFICER),
         )
 
     async def _remind(self, work: Round, complaint: Row) -> None:
         mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=False)
         await self._deliver(
-            work, Role.OFFICER, DeliveryChannel.EMAIL, self._mail(mail, work.event, Role.OFFICER)
+            work,
+            Recipient.OFFICER,
+            DeliveryChannel.EMAIL,
+            self._mail(mail, work.event, Recipient.OFFICER),
         )
         if work.event.data.get("supervisor"):
             mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=True)
             await self._deliver(
                 work,
-                Role.SUPERVISOR,
+                Recipient.SUPERVISOR,
                 DeliveryChannel.EMAIL,
-                self._mail(mail, work.event, Role.SUPERVISOR),
+                self._mail(mail, work.event, Recipient.SUPERVISOR),
             )
 
     async def _tell_supervisor(self, work: Round, complaint: Row) -> bool:
@@ -180,9 +185,9 @@ class Notifier:
         mail = staff.escalation_mail(self.settings, complaint, work.event, deadline)
         return await self._deliver(
             work,
-            Role.SUPERVISOR,
+            Recipient.SUPERVISOR,
             DeliveryChannel.EMAIL,
-            self._mail(mail, work.event, Role.SUPERVISOR),
+            self._mail(mail, work.event, Recipient.SUPERVISOR),
         )
 
     async def _submit_dossier(self, work: Round, complaint: Row) -> bool:
@@ -197,10 +202,13 @@ class Notifier:
             async def post() -> None:
                 await ombudsman.submit(self.http, url, dossier, event_id=event.id)
 
-            return await self._deliver(work, Role.OMBUDSMAN, DeliveryChannel.HTTP, post)
+            return await self._deliver(work, Recipient.OMBUDSMAN, DeliveryChannel.HTTP, post)
         mail = messages.ombudsman_mail(self.settings, complaint, dossier)
         return await self._deliver(
-            work, Role.OMBUDSMAN, DeliveryChannel.EMAIL, self._mail(mail, event, Role.OMBUDSMAN)
+            work,
+            Recipient.OMBUDSMAN,
+            DeliveryChannel.EMAIL,
+            self._mail(mail, event, Recipient.OMBUDSMAN),
         )
 
     async def _call_integrators(self, work: Round) -> None:
@@ -211,7 +219,7 @@ class Notifier:
 
             await self._deliver(work, webhooks.recipient(url), DeliveryChannel.WEBHOOK, call)
 
-    def _mail(self, mail: Mail, event: Event, role: Role) -> Send:
+    def _mail(self, mail: Mail, event: Event, role: Recipient) -> Send:
         async def send() -> None:
             await self.mailer.send(mail, event_id=event.id, role=role)
 
@@ -219,7 +227,7 @@ class Notifier:
 
     def _text(self, address: Address, text: str, event: Event) -> Send:
         provider = self.sms if address.channel == DeliveryChannel.SMS else self.whatsapp
-        key = deliveries.delivery_key(event.id, Role.COMPLAINANT, address.channel)
+        key = deliveries.delivery_key(event.id, Recipient.COMPLAINANT, address.channel)
 
         async def send() -> None:
             if provider is None:
@@ -304,8 +312,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
                 notifier = Notifier(settings, pool, Mailer.from_settings(settings), http)
                 await bus.consume(
                     nc.jetstream(),
-                    NOTIFICATION_CONSUMER,
-                    [ALL_COMPLAINT_EVENTS, NOTIFICATION_REPLAY],
+                    Consumer.NOTIFICATION,
+                    READS[Consumer.NOTIFICATION],
                     notifier.handle,
                     stop,
                     ack_wait=settings.consumer_ack_wait_s,

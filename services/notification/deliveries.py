@@ -23,7 +23,7 @@ from aduan.domain.events import Event
 RETRY_MAX_S = 300.0  # the longest wait between two attempts of one delivery
 
 
-class Role(StrEnum):
+class Recipient(StrEnum):
     """Who a notification is for (integrators get `integrator:<endpoint hash>`)."""
 
     COMPLAINANT = "complainant"
@@ -96,6 +96,9 @@ def delivery_key(event_id: uuid.UUID, recipient: str, channel: str) -> str:
 
 def retry_delay(attempts: int, base: float) -> float:
     """Seconds to wait before the next attempt, after `attempts` failed ones."""
+    # Kept by hand, not stamina: no process waits here. The attempt count lives in PostgreSQL
+    # and the wait is JetStream's redelivery delay (nak), so the next try may run in another
+    # replica or after a restart, which an in-process retry helper cannot schedule.
     return min(base * 2.0 ** max(attempts - 1, 0), RETRY_MAX_S)
 
 

@@ -1,9 +1,9 @@
-"""What complainants read: Jinja2 templates per event type and language, as mail or text.
+"""What complainants read: one Jinja2 template per event type, as mail or text.
 
-A mail template, templates/<language>/<name>.txt, defines two blocks, `subject` and `body`;
-a text template (SMS, WhatsApp), templates/<language>/<name>.sms.txt, is the message itself.
-Both see the words of their language (templates/<language>/_words.txt) as `words`, and the
-filter `when`, which shows a moment in the provider's time zone.
+A mail template, templates/<name>.txt, defines two blocks, `subject` and `body`; a text
+template (SMS, WhatsApp), templates/<name>.sms.txt, is the message itself. Their words come
+from the language's catalogue (aduan/locale, see aduan.i18n) through `t(key, **values)`, and
+the filter `when` shows a moment in the provider's time zone.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 
+from aduan import i18n
 from aduan.config import Settings
 from aduan.domain.events import Event, EventType
 from aduan.domain.policy import PolicyError, load_policy, parse_duration
@@ -53,7 +54,27 @@ def _when(context: Context, moment: datetime | str | None) -> str:
     if isinstance(moment, str):  # event data carries moments as ISO text
         moment = datetime.fromisoformat(moment)
     zone = context.get("tz") or UTC
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return i18n.moment(moment, context.get("lang", i18n.DEFAULT), zone, i18n.NUMERIC)
+
+
+_REQUIRED: Any = object()
+
+
+class _Texts:
+    """`t(key, **values)` for templates: the text of the language's catalogue with its values;
+    a missing key fails loudly unless the template gives a `default` (which may be None or
+    undefined: then it shows as before, "None" or nothing)."""
+
+    def __init__(self, language: str) -> None:
+        self.language, self.texts = language, i18n.catalogue(language)
+
+    def __call__(self, key: str, default: Any = _REQUIRED, **values: Any) -> Any:
+        text = self.texts.get(key)
+        if text is None:
+            if default is _REQUIRED:
+                raise KeyError(f"no text {key!r} in the {self.language} catalogue")
+            return default
+        return text.format(**values) if values else text
 
 
 # Plain-text mail and SMS: nothing is HTML, so there is nothing to escape.
@@ -67,11 +88,14 @@ _env = Environment(
 _env.filters["when"] = _when
 
 
+def _with_texts(language: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    return {**context, "t": _Texts(language), "lang": language}
+
+
 def render(name: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """Subject and body of mail template `name` in `language`."""
-    template = _env.get_template(f"{language}/{name}.txt")
-    words = _env.get_template(f"{language}/_words.txt").module
-    blocks = template.new_context({**context, "words": words})
+    template = _env.get_template(f"{name}.txt")
+    blocks = template.new_context(_with_texts(language, context))
     subject = "".join(template.blocks["subject"](blocks)).strip()
     body = "".join(template.blocks["body"](blocks)).strip() + "\n"
     return subject, body
@@ -79,9 +103,7 @@ def render(name: str, language: str, context: Mapping[str, Any]) -> tuple[str, s
 
 def render_text(name: str, language: str, context: Mapping[str, Any]) -> str:
     """Text message `name` in `language`, on as few lines as it needs."""
-    template = _env.get_template(f"{language}/{name}.sms.txt")
-    words = _env.get_template(f"{language}/_words.txt").module
-    lines = template.render({**context, "words": words}).splitlines()
+    lines = _env.get_template(f"{name}.sms.txt").render(_with_texts(language, context)).splitlines()
     return "\n".join(line.strip() for line in lines if line.strip())
 
 

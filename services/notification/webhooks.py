@@ -14,7 +14,7 @@ import httpx
 
 from aduan.domain import signing
 from aduan.domain.events import Event
-from services.notification.deliveries import Role
+from services.notification.deliveries import Recipient
 from services.notification.providers import post
 
 SIGNATURE_HEADER = "X-Aduan-Signature"
@@ -62,7 +62,7 @@ def signature(body: bytes, secret: str) -> str:
 
 def recipient(url: str) -> str:
     """A stable delivery-log name for an endpoint, whatever its place in the list."""
-    return f"{Role.INTEGRATOR}:{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+    return f"{Recipient.INTEGRATOR}:{hashlib.sha256(url.encode()).hexdigest()[:12]}"
 
 
 async def deliver(client: httpx.AsyncClient, url: str, secret: str, event: Event) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import asyncpg
+import stamina
 import structlog
 from nats.js import JetStreamContext
 
@@ -16,6 +18,7 @@ from aduan.store import db
 from aduan.store.outbox import CHANNEL, publish_batch
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class Relay:
@@ -32,17 +35,11 @@ class Relay:
         """Loop: publish what is pending, then sleep until notified or the poll interval."""
         listener = await self.pool.acquire()
         await listener.add_listener(CHANNEL, self._notified)
-        backoff = 0.5
         try:
             while not stop.is_set():
-                try:
-                    count = await publish_batch(self.pool, self.js)
-                    backoff = 0.5
-                except Exception as exc:  # NATS or PostgreSQL away: keep the rows, retry
-                    log.warning("relay.publish_failed", error=str(exc), retry_in_s=backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
-                    continue
+                count = await _unless_stopped(stop, self._publish_pending())
+                if count is None:
+                    break
                 if count:
                     log.debug("relay.published", count=count)
                     continue
@@ -53,6 +50,44 @@ class Relay:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(CHANNEL, self._notified)
             await self.pool.release(listener)
+
+    async def _publish_pending(self) -> int:
+        """Publish a batch; while NATS or PostgreSQL is away keep the rows and try again, for
+        as long as it takes: 0.5 s, then doubling up to 10 s between tries."""
+        # No jitter: one loop per replica, and the log says exactly how long it waits.
+        retries = stamina.retry_context(
+            on=Exception,
+            attempts=None,
+            timeout=None,
+            wait_initial=0.5,
+            wait_max=10.0,
+            wait_jitter=0.0,
+        )
+        async for attempt in retries:
+            with attempt:
+                try:
+                    return await publish_batch(self.pool, self.js)
+                except Exception as exc:
+                    log.warning(
+                        "relay.publish_failed", error=str(exc), retry_in_s=attempt.next_wait
+                    )
+                    raise
+        raise AssertionError("unreachable: retried until it returns")
+
+
+async def _unless_stopped(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
+    """The result of `work`, or None if `stop` is set first: then `work` is cancelled (a
+    batch cut short keeps its rows, published again later under the same event ids)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+        await asyncio.wait({task, stopped})
+    return None if task.cancelled() else task.result()
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:

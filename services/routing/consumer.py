@@ -10,7 +10,7 @@ from nats.js import JetStreamContext
 
 from aduan.adapters import bus
 from aduan.config import Settings
-from aduan.domain.events import RECEIVED, ROUTING_CONSUMER, Event, EventType, new_event
+from aduan.domain.events import READS, Consumer, Event, EventType, new_event
 from aduan.domain.routing import RuleSet, decide, load_rules
 
 log = structlog.get_logger(__name__)
@@ -55,8 +55,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     js = nc.jetstream()
     await bus.consume(
         js,
-        ROUTING_CONSUMER,
-        [RECEIVED],
+        Consumer.ROUTING,
+        READS[Consumer.ROUTING],
         Router(rules, js).handle,
         stop,
         ack_wait=settings.consumer_ack_wait_s,

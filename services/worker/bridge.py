@@ -15,7 +15,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from aduan.adapters import temporal as keys
+from aduan.adapters import temporal
 from aduan.adapters.bus import RetryLater
 from aduan.domain.events import Event, EventType
 from aduan.domain.routing import RoutingDecision
@@ -47,13 +47,13 @@ class Bridge:
             await self.client.start_workflow(
                 ComplaintLifecycle.run,
                 LifecycleInput(complaint_id=event.complaint_id),
-                id=keys.workflow_id(event.complaint_id),
+                id=temporal.workflow_id(event.complaint_id),
                 task_queue=self.task_queue,
                 # A running lifecycle is reused; a finished one is never started again.
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(keys.STATUS, Status.RECEIVED.value)]
+                    [SearchAttributePair(temporal.STATUS, Status.RECEIVED.value)]
                 ),
                 **signal,
             )

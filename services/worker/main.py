@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import stamina
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from aduan.adapters import bus
-from aduan.adapters import temporal as temporal_client
+from aduan.adapters import bus, temporal
 from aduan.config import Settings
-from aduan.domain.events import BRIDGE_CONSUMER, RECEIVED, ROUTING_DECIDED
+from aduan.domain.events import READS, Consumer
 from aduan.lifecycle.activities import LifecycleActivities
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from aduan.store import db
@@ -21,17 +21,19 @@ log = structlog.get_logger(__name__)
 
 
 async def connect_temporal(settings: Settings) -> Client:
-    """Connect to Temporal, waiting for it if it is not up yet."""
-    delay = 0.5
-    while True:
-        try:
-            return await temporal_client.connect(
-                settings.temporal_target, settings.temporal_namespace
-            )
-        except Exception as exc:
-            log.warning("temporal.unreachable", error=str(exc), retry_in_s=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)
+    """Connect to Temporal, waiting for it if it is not up yet: tries again for as long as it
+    takes, 0.5 s then doubling up to 10 s apart (no jitter: the log says the exact wait)."""
+    retries = stamina.retry_context(
+        on=Exception, attempts=None, timeout=None, wait_initial=0.5, wait_max=10.0, wait_jitter=0.0
+    )
+    async for attempt in retries:
+        with attempt:
+            try:
+                return await temporal.connect(settings.temporal_target, settings.temporal_namespace)
+            except Exception as exc:
+                log.warning("temporal.unreachable", error=str(exc), retry_in_s=attempt.next_wait)
+                raise
+    raise AssertionError("unreachable: retried until it returns")
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
@@ -51,8 +53,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         log.info("worker.started", task_queue=settings.task_queue)
         await bus.consume(
             nc.jetstream(),
-            BRIDGE_CONSUMER,
-            [RECEIVED, ROUTING_DECIDED],
+            Consumer.BRIDGE,
+            READS[Consumer.BRIDGE],
             bridge.handle,
             stop,
             ack_wait=settings.consumer_ack_wait_s,

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Ombudsman, Stack, confirm_address, eventually
+from tests.support.stack import Ombudsman, Stack, confirm_address
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 

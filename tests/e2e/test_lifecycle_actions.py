@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Stack, confirm_address, eventually, staff_token
+from tests.support.stack import Stack, confirm_address, staff_token
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import OPEN311_KEY, Stack, eventually, staff_token
+from tests.support.stack import OPEN311_KEY, Stack, staff_token
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 UNIT = "pelayanan-informasi"  # routing's unit for `information` (class light in the policy)

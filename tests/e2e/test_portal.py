@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import assert_accessible, chromium
-from tests.e2e.conftest import Stack, eventually
-from tests.samples import png
+from tests.support.browser import assert_accessible, chromium
+from tests.support.samples import png
+from tests.support.stack import Stack
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 PHOTO = png(4, 4)

@@ -18,6 +18,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from aduan.adapters import bus
 from aduan.domain.events import RECEIVED, STREAM, Event, new_event
 from devtools import servers
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
@@ -74,7 +75,7 @@ async def _publish_until_acked(js: nats.js.JetStreamContext, event: Event) -> No
             await bus.publish(js, event)
             return
         except Exception:  # leader election in progress: no responders, timeouts
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2)  # the relay's pause before it publishes again
 
 
 async def test_killing_the_stream_leader_under_load_loses_and_duplicates_nothing(
@@ -82,12 +83,15 @@ async def test_killing_the_stream_leader_under_load_loses_and_duplicates_nothing
 ) -> None:
     client = await bus.connect(cluster.urls, "cluster-test")
     js = client.jetstream()
-    for _ in range(60):  # the cluster elects its meta leader first
+
+    async def stream_made() -> bool:
         try:
             await bus.ensure_stream(js, replicas=3)
-            break
-        except Exception:
-            await asyncio.sleep(0.5)
+        except Exception:  # no meta leader elected yet
+            return False
+        return True
+
+    await wait_until(stream_made, timeout=60, interval=0.5, what="the replicated stream")
     events = [
         new_event("received", uuid.uuid4(), datetime.now(UTC), {"n": n}) for n in range(EVENTS)
     ]

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import nats
 import pytest
 
-from tests.faults.conftest import FaultStack
-from tests.faults.invariants import assert_each_complaint_once, fetch, run
-from tests.faults.stream import ComplaintStream
+from tests.support.faults import FaultStack
+from tests.support.invariants import assert_each_complaint_once, fetch, run
+from tests.support.stream import ComplaintStream
 
 pytestmark = pytest.mark.faults
 
@@ -43,6 +43,7 @@ def test_intake_accepts_while_nats_is_unreachable_and_everything_flows_once_it_i
     stopped_at = time.monotonic()
     try:
         assert not run(_reachable(faults.nats_url)), "NATS still answers while stopped"
+        # The scenario: the outage lasts OUTAGE_S while the stream keeps posting.
         time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - stopped_at)))
         during = [p for p in stream.posted if p.accepted_at and p.accepted_at > stopped_at]
     finally:

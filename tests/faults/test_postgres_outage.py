@@ -17,7 +17,7 @@ import pytest
 
 from aduan.store import db
 from devtools import servers
-from tests.faults.conftest import POLICY
+from tests.support.faults import FAULTS_POLICY
 
 pytestmark = pytest.mark.faults
 
@@ -63,7 +63,7 @@ def intake(
         **os.environ,
         "ADUAN_DATABASE_URL": postgres.dsn,
         "ADUAN_INTAKE_PORT": str(port),
-        "ADUAN_SLA_POLICY": str(POLICY),
+        "ADUAN_SLA_POLICY": str(FAULTS_POLICY),
         "ADUAN_DATA_DIR": str(tmp_path),
         "ADUAN_LOG_FORMAT": "json",
         # Nothing listens there: taking a complaint needs neither NATS nor Temporal.
@@ -113,7 +113,7 @@ def test_intake_answers_503_while_postgresql_is_down_and_recovers_without_restar
         answers.append(answer.status_code)
         if answer.status_code == 201:
             break
-        time.sleep(0.5)
+        time.sleep(0.5)  # the client's pause before it retries
     assert answers[-1] == 201, answers
     assert set(answers[:-1]) <= {503}, answers  # refused cleanly, never a 500
     assert client.get("/readyz").status_code == 200

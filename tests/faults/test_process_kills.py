@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import FaultStack
-from tests.faults.invariants import assert_each_complaint_once
-from tests.faults.stream import ComplaintStream
+from tests.support.faults import FaultStack
+from tests.support.invariants import assert_each_complaint_once
+from tests.support.stream import ComplaintStream
 
 pytestmark = pytest.mark.faults
 

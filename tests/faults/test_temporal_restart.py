@@ -9,17 +9,17 @@ import pytest
 
 from devtools import servers
 from devtools.mailsink import mailbox_dir
-from tests.faults.conftest import FaultStack
-from tests.faults.invariants import (
+from tests.support.faults import FaultStack
+from tests.support.invariants import (
     assert_each_complaint_once,
-    eventually,
     fetch,
     mail_headers,
     run,
     settle,
     timeline_counts,
+    until_done,
 )
-from tests.faults.stream import ComplaintStream
+from tests.support.stream import ComplaintStream
 
 pytestmark = pytest.mark.faults
 
@@ -47,7 +47,7 @@ def test_deadlines_falling_while_temporal_is_down_still_escalate(faults: FaultSt
     assert len(due) == len(ids)
     wait = (min(due) - datetime.now(UTC)).total_seconds() - KILL_BEFORE_DUE_S
     assert wait > 0, "routing took longer than the first-response deadline"
-    time.sleep(wait)
+    time.sleep(wait)  # the scenario: Temporal must go down just before the first deadline falls
 
     old_pid = faults.kill("temporal")
     killed = datetime.now(UTC)
@@ -63,7 +63,7 @@ def test_deadlines_falling_while_temporal_is_down_still_escalate(faults: FaultSt
         waiting = [i for i in ids if counts[i]["escalated"] < 1]
         return f"{len(waiting)} not escalated yet" if waiting else None
 
-    eventually(escalated, 90, "escalation after the restart")
+    until_done(escalated, 90, "escalation after the restart")
     counts = timeline_counts(faults, ids)
     for complaint_id in ids:
         assert counts[complaint_id]["deadline_missed"] == 1, counts[complaint_id]
@@ -81,6 +81,6 @@ def test_deadlines_falling_while_temporal_is_down_still_escalate(faults: FaultSt
         ]
         return f"supervisor not told of {missing}" if missing else None
 
-    eventually(told, 60, "the supervisor's mail")
+    until_done(told, 60, "the supervisor's mail")
     assert_each_complaint_once(faults, posted)
     assert_each_complaint_once(faults, late.finish())

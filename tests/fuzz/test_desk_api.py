@@ -14,12 +14,14 @@ import pytest_asyncio
 import schemathesis
 from hypothesis import strategies as st
 
+from aduan.adapters.tokens import issue_token
 from aduan.config import Settings
+from aduan.domain.staff import make_staff
 from aduan.lifecycle.actions import STAFF_ACTIONS
-from aduan.web.auth import issue_token, make_staff
 from services.desk.app import create_app
-from tests.conftest import insert_complaint
-from tests.fuzz.conftest import CHECKS, FUZZ, SECRET, json_api_schema, served
+from tests.support.complaints import insert_complaint
+from tests.support.fuzz import CHECKS, FUZZ, SECRET, json_api_schema
+from tests.support.http import serve
 
 pytestmark = pytest.mark.fuzz
 schema = json_api_schema(create_app(Settings()))
@@ -53,7 +55,7 @@ async def complaint_of_unit(pool: asyncpg.Pool) -> str:
 
 @pytest.fixture(scope="module")
 def desk(fuzz_settings: Settings, complaint_of_unit: str) -> Iterator[Desk]:
-    with served(create_app(fuzz_settings)) as base_url:
+    with serve(create_app(fuzz_settings)) as base_url:
         yield Desk(base_url, complaint_of_unit)
 
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from aduan.config import Settings
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from services.intake.app import create_app
-from tests.fuzz.conftest import CHECKS, FUZZ, json_api_schema, served
+from tests.support.fuzz import CHECKS, FUZZ, json_api_schema
+from tests.support.http import serve
 
 pytestmark = pytest.mark.fuzz
 schema = json_api_schema(create_app(Settings()))
@@ -30,7 +31,7 @@ class Intake:
 
 @pytest.fixture(scope="module")
 def intake(fuzz_settings: Settings) -> Iterator[Intake]:
-    with served(create_app(fuzz_settings)) as base_url:
+    with serve(create_app(fuzz_settings)) as base_url:
         answer = httpx.post(
             f"{base_url}/v1/complaints",
             json={"description": "Tagihan air naik dua kali lipat", "channel": "web"},

@@ -24,8 +24,8 @@ from aduan.lifecycle.activities import LifecycleActivities
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from aduan.store import db
 from devtools import servers
-from tests.integration.workflows.conftest import DEFAULT_POLICY, Lifecycles
-from tests.replay.scenarios import SCENARIOS
+from tests.support.lifecycle import DEFAULT_POLICY, Lifecycles
+from tests.support.scenarios import SCENARIOS
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from aduan.lifecycle.workflow import ComplaintLifecycle
-from tests.replay.scenarios import SCENARIOS
+from tests.support.scenarios import SCENARIOS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 
-from aduan.adapters.attachments import (
-    ALLOWED_TYPES,
-    download,
-    find_attachment,
-)
+from aduan.adapters.attachments import find_attachment
+from aduan.domain.attachments import ALLOWED_TYPES
+from aduan.domain.errors import NotFound
 from aduan.store import complaints
 from aduan.web.deps import PoolDep
-from aduan.web.problems import Problem, responses
+from aduan.web.downloads import download
+from aduan.web.problems import responses
 from services.desk import access
 from services.desk.auth import StaffDep
 
@@ -35,7 +34,7 @@ async def get_attachment(
     """One attached file, as a download, for staff who may read the complaint."""
     row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
     if row is None:
-        raise Problem(404, "Not found", f"no complaint {complaint_id}")
+        raise NotFound(f"no complaint {complaint_id}")
     access.require_read(staff, row["unit"], row["escalation_level"])
     ref, data = await find_attachment(request.app.state.attachments, row["attachments"], key)
     return download(ref, data)

@@ -11,6 +11,7 @@ import structlog
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import ValidationError
 
+from aduan.domain.errors import InvalidInput, Malformed, NotFound
 from aduan.domain.vocabulary import Channel
 from aduan.lifecycle.actions import STAFF_ACTIONS
 from aduan.lifecycle.client import parse_action
@@ -18,7 +19,7 @@ from aduan.lifecycle.models import LifecycleState
 from aduan.store import complaints
 from aduan.store.submission import ComplaintCreated, ComplaintIn, submit
 from aduan.web.deps import PoolDep, SettingsDep
-from aduan.web.problems import Problem, invalid, responses
+from aduan.web.problems import responses
 from services.desk import access
 from services.desk.auth import StaffDep
 from services.desk.schemas import (
@@ -54,15 +55,15 @@ _ENTRY_BODY = {
 }
 
 
-def _not_found(complaint_id: uuid.UUID) -> Problem:
-    return Problem(404, "Not found", f"no complaint {complaint_id}")
+def _not_found(complaint_id: uuid.UUID) -> NotFound:
+    return NotFound(f"no complaint {complaint_id}")
 
 
 def _check_class(request: Request, complaint_class: str | None) -> None:
     known: frozenset[str] = request.app.state.classes
     if complaint_class is not None and complaint_class not in known:
         message = f"unknown class; the policy has {', '.join(sorted(known))}"
-        raise invalid([{"loc": ("query", "class"), "msg": message}])
+        raise InvalidInput.fields([{"loc": ("query", "class"), "msg": message}])
 
 
 @router.get("", response_model=list[ComplaintSummary], responses=responses(403))
@@ -114,7 +115,7 @@ async def enter_complaint(
             {**fields.model_dump(by_alias=True, exclude_unset=True), "channel": Channel.PHONE}
         )
     except ValidationError as exc:
-        raise invalid(exc.errors()) from exc
+        raise InvalidInput.fields(exc.errors()) from exc
     created, is_new = await submit(
         pool,
         settings,
@@ -185,4 +186,4 @@ async def _json_body(request: Request) -> Any:
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise Problem(400, "Malformed JSON", "the request body is not valid JSON") from exc
+        raise Malformed("the request body is not valid JSON") from exc

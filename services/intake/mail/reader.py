@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
-from aduan.adapters.attachments import Upload
+from aduan.domain.attachments import Upload
 from aduan.domain.vocabulary import Channel
 from aduan.store.complaints import find_tracking_code
 from aduan.store.submission import is_mail_address

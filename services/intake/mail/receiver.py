@@ -102,10 +102,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     """The `inbound-mail` process: receive mail until `stop` is set."""
     # min_size=0: the receiver starts while PostgreSQL is down and answers 451 meanwhile.
     pool = await db.create_pool(settings.dsn, min_size=0, max_size=8)
-    store = AttachmentStore(
-        settings.nats_servers,  # photos and PDFs attached to the mail
-        quota_bytes=settings.attachment_store_max_bytes,
-    )
+    store = AttachmentStore.from_settings(settings)  # photos and PDFs attached to the mail
     try:
         inbound = Inbound(
             pool, settings, load_policy(settings.sla_policy), Lifecycles(settings), store

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from aduan.adapters.attachments import ALLOWED_TYPES, AttachmentStore, download, find_attachment
+from aduan.adapters.attachments import AttachmentStore, find_attachment
+from aduan.domain.attachments import ALLOWED_TYPES
 from aduan.web.deps import PoolDep, SettingsDep
+from aduan.web.downloads import download
 from aduan.web.problems import responses
 from services.intake import tracking
 from services.intake.schemas import AttachmentOut

@@ -14,12 +14,14 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from aduan.domain.errors import AduanError
 from aduan.domain.vocabulary import Channel
 from aduan.store import complaints
+from aduan.store.db import DATABASE_DOWN
 from aduan.store.submission import submit
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.http import ReadCache, app_cache
-from aduan.web.problems import DATABASE_DOWN, Problem
+from aduan.web.problems import status_of
 from services.intake import open311_params
 from services.intake.open311 import (
     Catalogue,
@@ -59,10 +61,12 @@ def _open311_error(exc: Exception) -> Open311Error:
                 f"{' '.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors()
             ),
         )
-    if isinstance(exc, StarletteHTTPException | Problem):
-        status = exc.status_code if isinstance(exc, StarletteHTTPException) else exc.status
+    if isinstance(exc, StarletteHTTPException | AduanError):
+        status = exc.status_code if isinstance(exc, StarletteHTTPException) else status_of(exc)
         detail = str(exc.detail)
-        retry_after = exc.headers.get("Retry-After") if isinstance(exc, Problem) else None
+        retry_after = None
+        if isinstance(exc, AduanError) and exc.retry_after is not None:
+            retry_after = str(exc.retry_after)
         return Open311Error(
             status if status in (403, 404) else 400, detail, code=status, retry_after=retry_after
         )

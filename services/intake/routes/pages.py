@@ -16,18 +16,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aduan.adapters.attachments import AttachmentRefused, download, find_attachment
+from aduan.adapters.attachments import find_attachment
 from aduan.config import Settings
 from aduan.domain import signing
+from aduan.domain.errors import AduanError, AttachmentRefused, NotFound, RateLimited, Unavailable
 from aduan.domain.events import EventType
 from aduan.domain.vocabulary import Status
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.rules import ALLOWED_FROM
 from aduan.store import complaints
-from aduan.store.ratelimit import TooManyRequests
+from aduan.store.db import DATABASE_DOWN
 from aduan.store.submission import submit
 from aduan.web.deps import PoolDep, SettingsDep
-from aduan.web.problems import DATABASE_DOWN, Problem
+from aduan.web.downloads import download
+from aduan.web.problems import status_of
 from services.intake import csrf, forms, rendering, tracking, words
 from services.intake.forms import Message
 from services.intake.open311 import load_catalogue
@@ -163,11 +165,11 @@ async def submit_complaint(
         )
     except ValidationError as exc:
         return _submit_page(request, values=form.fields, errors=forms.field_errors(exc), status=422)
-    except Problem as exc:
+    except AduanError as exc:
         return _submit_page(
             request,
             values=form.fields,
-            status=exc.status,
+            status=status_of(exc),
             errors=[forms.submission_refusal(exc, settings)],
         )
     except DATABASE_DOWN:
@@ -224,7 +226,7 @@ async def _tracked(
         return None
     try:
         return await tracking.find(pool, settings, *followed)
-    except Problem:
+    except NotFound:
         return None
 
 
@@ -283,7 +285,7 @@ async def track_open(request: Request, pool: PoolDep, settings: SettingsDep) -> 
     code, token = form.text("tracking_code") or "", form.text("token") or ""
     try:
         row = await tracking.find(pool, settings, code, token)
-    except Problem:
+    except NotFound:
         return _page(
             request,
             "track_form.html",
@@ -315,12 +317,12 @@ async def track_act(name: str, request: Request, pool: PoolDep, settings: Settin
             body,
             update_id=f"web-{nonce}" if _NONCE.fullmatch(nonce) else None,
         )
-    except Problem as exc:
+    except AduanError as exc:
         return await _track_page(
             request,
             pool,
             row,
-            status=exc.status,
+            status=status_of(exc),
             values=form.fields,
             failed=name,
             errors=[forms.action_refusal(exc, name, row["status"])],
@@ -340,11 +342,17 @@ async def track_attach(request: Request, pool: PoolDep, settings: SettingsDep) -
         await tracking.attach(pool, settings, request.app.state.attachments, row, form.uploads)
     except AttachmentRefused as exc:
         return await _track_page(
-            request, pool, row, status=exc.status, errors=[forms.attachment_refusal(exc, settings)]
+            request,
+            pool,
+            row,
+            status=status_of(exc),
+            errors=[forms.attachment_refusal(exc, settings)],
         )
-    except Problem as exc:
-        message = "error.unavailable" if exc.status == 503 else "refused.attachments"
-        return await _track_page(request, pool, row, status=exc.status, errors=[Message(message)])
+    except AduanError as exc:
+        message = "error.unavailable" if isinstance(exc, Unavailable) else "refused.attachments"
+        return await _track_page(
+            request, pool, row, status=status_of(exc), errors=[Message(message)]
+        )
     return RedirectResponse("/track?done=attachments", 303)
 
 
@@ -449,7 +457,7 @@ async def contact_confirm(
 # Too many requests -------------------------------------------------------------------------
 
 
-def too_many(request: Request, exc: TooManyRequests) -> HTMLResponse:
+def too_many(request: Request, exc: RateLimited) -> HTMLResponse:
     """The page a visitor sees past a rate limit, with the wait in minutes."""
     minutes = max(1, math.ceil(exc.retry_after / 60))
     back = "/track" if request.url.path.startswith("/track") else "/"

@@ -19,7 +19,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from aduan.domain import signing
-from aduan.web.problems import Problem
+from aduan.domain.errors import Forbidden, Unavailable
 from services.intake import channels
 from services.intake.inbound import Inbound, InboundMessage, TryLater
 
@@ -61,12 +61,7 @@ async def _deliver(
             outcome = await inbound.deliver(message)
         except TryLater as exc:
             # Messages already taken are replays when the provider calls again.
-            raise Problem(
-                503,
-                "Service unavailable",
-                f"{exc}; deliver the call again",
-                headers={"Retry-After": "5"},
-            ) from exc
+            raise Unavailable(f"{exc}; deliver the call again") from exc
         answers.append(
             MessageOutcome(
                 message_id=message.external_ref,
@@ -114,5 +109,5 @@ async def whatsapp_subscription(
     """Meta's subscription handshake: echo the challenge when the verify token is ours."""
     expected: str = request.app.state.settings.whatsapp_verify_token
     if mode != "subscribe" or not expected or not signing.matches(expected, verify_token):
-        raise Problem(403, "Forbidden", "hub.mode must be subscribe and hub.verify_token ours")
+        raise Forbidden("hub.mode must be subscribe and hub.verify_token ours")
     return PlainTextResponse(challenge)

@@ -8,12 +8,10 @@ import httpx
 import pytest_asyncio
 
 from aduan.config import Settings
-from aduan.web.auth import issue_token, make_staff
 from devtools import servers
 from services.desk.app import create_app
-from tests.conftest import asgi_client
-
-SECRET = "desk-test-secret-long-enough-for-hs256"
+from tests.support.desk import SECRET
+from tests.support.http import asgi_client
 
 
 @pytest_asyncio.fixture
@@ -23,8 +21,3 @@ async def desk(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
     )
     async with asgi_client(create_app(settings), "http://desk") as client:
         yield client
-
-
-def auth(role: str, unit: str | None = None, user: str = "tester") -> dict[str, str]:
-    """Headers of a staff member with this role and unit."""
-    return {"Authorization": f"Bearer {issue_token(make_staff(user, role, unit), SECRET)}"}

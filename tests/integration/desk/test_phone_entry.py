@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import assert_problem
-from tests.integration.desk.conftest import auth as staff
+from tests.support.desk import auth as staff
+from tests.support.http import assert_problem
 
 CALL = {
     "description": "Penelepon melaporkan air tidak mengalir sejak tiga hari di Jl. Kenanga 7.",

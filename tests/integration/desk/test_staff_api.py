@@ -16,12 +16,13 @@ import jwt
 import pytest
 from structlog.testing import capture_logs
 
+from aduan.adapters.tokens import signing_key
 from aduan.config import Settings
-from aduan.web.auth import signing_key
 from devtools import servers
 from services.desk.app import create_app
-from tests.conftest import asgi_client, assert_problem, insert_complaint
-from tests.integration.desk.conftest import SECRET, auth
+from tests.support.complaints import insert_complaint
+from tests.support.desk import SECRET, auth
+from tests.support.http import asgi_client, assert_problem
 
 NOW = datetime.now(UTC)
 

@@ -9,8 +9,8 @@ import pytest
 import pytest_asyncio
 
 from services.intake.app import create_app
-from tests.conftest import asgi_client
-from tests.integration.intake.open311_support import OPEN311, serve, settings
+from tests.support.http import asgi_client, serve
+from tests.support.open311 import OPEN311, PATH, settings
 
 
 @pytest_asyncio.fixture
@@ -21,5 +21,6 @@ async def open311(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(scope="module")
 def endpoint(pg_dsn: str) -> Iterator[str]:
-    with serve(create_app(settings(pg_dsn))) as url:
-        yield url
+    """The Open311 endpoint's URL on a real port, for clients that speak real HTTP."""
+    with serve(create_app(settings(pg_dsn))) as base:
+        yield base + PATH

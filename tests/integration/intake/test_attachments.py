@@ -16,13 +16,14 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from aduan.adapters.attachments import BUCKET
+from aduan.adapters.tokens import issue_token
 from aduan.config import Settings
-from aduan.web.auth import issue_token, make_staff
+from aduan.domain.staff import make_staff
 from devtools import servers
 from services.desk.app import create_app as desk_app
 from services.intake.app import create_app as intake_app
-from tests.conftest import asgi_client
-from tests.samples import EXE, HTML, PDF, png
+from tests.support.http import asgi_client
+from tests.support.samples import EXE, HTML, PDF, png
 
 SECRET = "attachments-test-secret-long-enough"
 MAX_BYTES = 5 * 1024 * 1024

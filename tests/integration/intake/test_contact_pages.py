@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, expect
 from aduan.config import Settings
 from aduan.store.complaints import contact_token
 from services.intake.app import create_app
-from tests.browser import assert_accessible, chromium
-from tests.integration.intake.open311_support import serve
+from tests.support.browser import assert_accessible, chromium
+from tests.support.http import serve
 
 
 @pytest.fixture(scope="module")
@@ -23,17 +23,12 @@ def browser() -> Iterator[Browser]:
         yield launched
 
 
-def base_of(open311_url: str) -> str:
-    return open311_url.removesuffix("/open311/v2")
-
-
 def test_the_receipt_link_asks_before_it_confirms_and_then_says_so(
     pg_dsn: str,
     browser: Browser,
 ) -> None:
     settings = Settings(database_url=pg_dsn)
-    with serve(create_app(settings)) as url:
-        base = base_of(url)
+    with serve(create_app(settings)) as base:
         email = f"wulan-{uuid.uuid4().hex[:6]}@example.id"
         created = httpx.post(
             f"{base}/v1/complaints",
@@ -67,10 +62,10 @@ def test_the_receipt_link_asks_before_it_confirms_and_then_says_so(
 
 
 def test_past_the_limit_a_visitor_reads_how_long_to_wait(pg_dsn: str, browser: Browser) -> None:
-    with serve(create_app(Settings(database_url=pg_dsn, rate_logins="2/hour"))) as url:
+    with serve(create_app(Settings(database_url=pg_dsn, rate_logins="2/hour"))) as base:
         page = browser.new_page()
         for _ in range(3):
-            page.goto(base_of(url) + "/track")
+            page.goto(base + "/track")
             page.get_by_label("Kode pelacakan").fill("ADU-0000-0000")
             page.get_by_label("Token").fill("0" * 32)
             page.get_by_role("button", name="Lihat pengaduan").click()

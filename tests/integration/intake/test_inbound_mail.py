@@ -1,7 +1,8 @@
 """The inbound mail receiver: real SMTP sessions, real PostgreSQL, a real lifecycle for replies.
 
 The receiver runs in the test's event loop on a free port; replies reach ComplaintLifecycle
-on Temporal's time-skipping server, run by the worker of the workflow tests' fixture.
+on Temporal's time-skipping server, run by the worker of the `lifecycles` fixture
+(tests/integration/conftest.py).
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ from aduan.store import db
 from devtools import servers
 from services.intake.inbound import Inbound
 from services.intake.mail import receiver as mail
-from tests.conftest import insert_complaint
-from tests.integration.workflows import conftest as workflow_fixtures
-from tests.samples import EXE, png
+from tests.support import lifecycle as on_test_server
+from tests.support.complaints import insert_complaint
+from tests.support.samples import EXE, png
 
-lifecycles = workflow_fixtures.lifecycles  # a worker for ComplaintLifecycle on the test server
 POLICY = load_policy(PACKAGE_DIR / "default_policy.yaml")
 INBOX = "pengaduan@pdam.example.go.id"
 
@@ -167,7 +167,7 @@ async def test_the_plain_part_wins_and_photos_are_kept_other_files_noted(
 
 
 async def test_a_reply_from_the_complainant_reaches_the_waiting_lifecycle_once(
-    smtp_port: int, pool: asyncpg.Pool, lifecycles: workflow_fixtures.Lifecycles
+    smtp_port: int, pool: asyncpg.Pool, lifecycles: on_test_server.Lifecycles
 ) -> None:
     complaint = await lifecycles.start(
         channel="email",

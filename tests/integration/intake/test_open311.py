@@ -23,8 +23,8 @@ from georeport import GeoReport
 from aduan.domain.routing import load_rules
 from devtools import servers
 from services.intake.app import create_app
-from tests.conftest import asgi_client
-from tests.integration.intake.open311_support import (
+from tests.support.http import asgi_client
+from tests.support.open311 import (
     OPEN311,
     errors,
     open311_count,

@@ -20,8 +20,9 @@ from georeport import GeoReport
 from aduan.store import complaints
 from services.intake.app import create_app
 from services.intake.routes.open311 import REQUESTS_CACHE_SECONDS, requests_cache
-from tests.conftest import asgi_client, insert_complaint
-from tests.integration.intake.open311_support import (
+from tests.support.complaints import insert_complaint
+from tests.support.http import asgi_client
+from tests.support.open311 import (
     OPEN311,
     errors,
     posted_id,

@@ -13,7 +13,7 @@ import pytest_asyncio
 from aduan.config import Settings
 from devtools import servers
 from services.intake.app import create_app
-from tests.conftest import asgi_client
+from tests.support.http import asgi_client
 
 SECRET = "pages-test-secret-long-enough"
 

@@ -18,7 +18,8 @@ from aduan.store.transitions import DeadlineChange, Transition, record
 from services.intake.app import create_app
 from services.intake.routes import stats as stats_routes
 from services.intake.routes.stats import CACHE_SECONDS
-from tests.conftest import asgi_client, insert_complaint
+from tests.support.complaints import insert_complaint
+from tests.support.http import asgi_client
 
 
 class Clock:

@@ -15,15 +15,16 @@ import pytest
 from nats.js import JetStreamContext
 from prometheus_client import REGISTRY
 
-from aduan.adapters.attachments import AttachmentStore, Upload
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
+from aduan.domain.attachments import Upload
 from aduan.domain.vocabulary import Channel
 from aduan.lifecycle.client import Lifecycles
 from aduan.store.submission import ComplaintIn, submit
 from services.intake import watch
 from services.intake.app import create_app
 from services.intake.inbound import Inbound, InboundMessage, Result, Sender
-from tests.conftest import assert_problem
+from tests.support.http import assert_problem
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
 

@@ -9,10 +9,11 @@ import asyncpg
 import pytest
 
 from aduan.config import Settings
+from aduan.domain.errors import AduanError
 from aduan.store import complaints
-from aduan.web.problems import Problem
+from aduan.web.problems import status_of
 from services.intake import tracking
-from tests.conftest import insert_complaint
+from tests.support.complaints import insert_complaint
 
 
 async def test_an_unknown_code_costs_the_token_check_a_known_one_costs(
@@ -30,14 +31,14 @@ async def test_an_unknown_code_costs_the_token_check_a_known_one_costs(
 
     monkeypatch.setattr(complaints, "token_matches", counted)
     token = complaints.access_token(settings.secret_key, complaint_id)
-    refusals: list[Problem] = []
+    refusals: list[AduanError] = []
     for tried, given in ((code, "0" * 32), ("ADU-0000-0000", token), ("ADU-0000-0000", None)):
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(AduanError) as refused:
             await tracking.find(pool, settings, tried, given)
         refusals.append(refused.value)
 
     assert len(checked) == 3  # the HMAC is computed whether or not the code exists
-    assert {(p.status, p.detail) for p in refusals} == {
+    assert {(status_of(p), p.detail) for p in refusals} == {
         (404, "no complaint with this tracking code and access token")
     }
     assert len({id(p) for p in refusals}) == 3  # a new problem each time, never one reused

@@ -22,10 +22,10 @@ from aduan.lifecycle.models import AcknowledgeInput, RequestInfoInput
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from devtools import servers
 from services.intake.app import create_app
-from tests.conftest import asgi_client, insert_complaint
-from tests.integration.workflows import conftest as workflow_fixtures
+from tests.support.complaints import insert_complaint
+from tests.support.http import asgi_client
+from tests.support.lifecycle import Lifecycles
 
-lifecycles = workflow_fixtures.lifecycles  # a worker for ComplaintLifecycle on the test server
 SMS_SECRET = "sms-gateway-shared-secret"
 APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "verify-me-please"
@@ -230,7 +230,7 @@ async def test_an_sms_missing_its_message_id_is_422(intake: httpx.AsyncClient) -
 
 
 async def test_an_sms_with_the_tracking_code_is_a_reply_from_the_complainant_only(
-    intake: httpx.AsyncClient, pool: asyncpg.Pool, lifecycles: workflow_fixtures.Lifecycles
+    intake: httpx.AsyncClient, pool: asyncpg.Pool, lifecycles: Lifecycles
 ) -> None:
     complaint = await lifecycles.start(channel="web", complainant={"phone": "0812-7777-0001"})
     await complaint.handle.execute_update(
@@ -345,7 +345,7 @@ async def test_a_whatsapp_message_older_than_the_window_is_refused_as_stale(
 async def test_a_replayed_reply_is_answered_as_before_and_reaches_nothing(
     intake: httpx.AsyncClient,
     pool: asyncpg.Pool,
-    lifecycles: workflow_fixtures.Lifecycles,
+    lifecycles: Lifecycles,
     pg_dsn: str,
     nats_url: str,
 ) -> None:

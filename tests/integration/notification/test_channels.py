@@ -20,15 +20,18 @@ from aduan.store.complaints import access_token
 from services.notification.consumer import Notifier, run
 from services.notification.deliveries import delivery_key
 from services.notification.mailer import Mailer
-from tests.integration.notification.conftest import (
+from tests.support.complaints import tracking_code
+from tests.support.notification import (
     Providers,
     SmtpSink,
+    consumer_moved_on,
     insert_complaint,
     new_phone,
     outbox_event,
     routed,
     with_channels,
 )
+from tests.support.waiting import wait_until
 
 
 @pytest_asyncio.fixture
@@ -47,13 +50,6 @@ def notifier(texting: Settings, pool: asyncpg.Pool, impatient_http: httpx.AsyncC
     return Notifier(texting, pool, Mailer.from_settings(texting), impatient_http)
 
 
-async def code_of(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> str:
-    code: str = await pool.fetchval(
-        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id
-    )
-    return code
-
-
 async def test_an_sms_complainant_gets_the_receipt_by_sms_and_no_mail(
     notifier: Notifier,
     pool: asyncpg.Pool,
@@ -65,7 +61,7 @@ async def test_an_sms_complainant_gets_the_receipt_by_sms_and_no_mail(
     complaint_id = await insert_complaint(
         pool, channel="sms", complainant={"name": "Budi", "phone": phone}
     )
-    code = await code_of(pool, complaint_id)
+    code = await tracking_code(pool, complaint_id)
 
     await notifier.handle(await outbox_event(pool, complaint_id, "received"))
 
@@ -88,7 +84,7 @@ async def test_a_whatsapp_complainant_gets_a_cloud_api_text_in_their_language(
     complaint_id = await insert_complaint(
         pool, channel="whatsapp", language="en", received_at=received, complainant={"phone": phone}
     )
-    code = await code_of(pool, complaint_id)
+    code = await tracking_code(pool, complaint_id)
 
     await notifier.handle(await routed(pool, complaint_id, received))
 
@@ -132,7 +128,7 @@ async def test_an_email_wins_over_the_text_channel_they_came_from(
 
     await notifier.handle(await outbox_event(pool, complaint_id, "received"))
 
-    assert len(smtp_sink.about(await code_of(pool, complaint_id), to=email)) == 1
+    assert len(smtp_sink.about(await tracking_code(pool, complaint_id), to=email)) == 1
     assert providers.sms.delivered_to(phone[1:]) == []
 
 
@@ -151,9 +147,9 @@ async def test_an_anonymous_complainant_hears_only_on_the_channel_that_reached_u
         await notifier.handle(await outbox_event(pool, complaint_id, "received"))
 
     [sms] = providers.sms.delivered_to(phone[1:])
-    assert await code_of(pool, by_sms) in sms.form()["text"]
-    assert smtp_sink.about(await code_of(pool, by_sms)) == []
-    assert smtp_sink.about(await code_of(pool, by_web)) == []
+    assert await tracking_code(pool, by_sms) in sms.form()["text"]
+    assert smtp_sink.about(await tracking_code(pool, by_sms)) == []
+    assert smtp_sink.about(await tracking_code(pool, by_web)) == []
 
 
 async def test_an_sms_outage_delays_the_message_but_never_loses_or_repeats_it(
@@ -221,11 +217,8 @@ async def test_the_consumer_rides_out_a_provider_outage(
     consumer = asyncio.create_task(run(fast, stop))
     try:
         await bus.publish(js, event)
-        for _ in range(100):
-            if providers.sms.delivered_to(phone[1:]):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # time for a duplicate to show up, if one were coming
+        await wait_until(lambda: providers.sms.delivered_to(phone[1:]), what="the SMS")
+        await consumer_moved_on(pool, js, providers.sms)  # a duplicate would have been sent by now
     finally:
         stop.set()
         await asyncio.wait_for(consumer, timeout=15)

@@ -21,8 +21,10 @@ from services.notification.consumer import Notifier, run
 from services.notification.deliveries import DeliveryChannel
 from services.notification.dossier import NO_SERVICE
 from services.notification.mailer import Mailer
-from tests.integration.notification.conftest import (
+from tests.support.complaints import tracking_code
+from tests.support.notification import (
     OMBUDSMAN,
+    SITI,
     SUPERVISOR,
     OmbudsmanStub,
     SmtpSink,
@@ -34,15 +36,7 @@ from tests.integration.notification.conftest import (
     silent_provider,
     step,
 )
-
-SITI = {"name": "Siti Rahayu", "email": "siti.rahayu@example.id", "phone": "+62811000111"}
-
-
-async def tracking_code(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> str:
-    code: str = await pool.fetchval(
-        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id
-    )
-    return code
+from tests.support.waiting import wait_until
 
 
 async def deliveries(pool: asyncpg.Pool, event_id: uuid.UUID) -> dict[tuple[str, str], int]:
@@ -388,10 +382,10 @@ async def test_the_consumer_mails_what_is_published(
         )
         await bus.publish(js, await outbox_event(pool, complaint_id, "received"))
         await bus.publish(js, await routed(pool, complaint_id, received))
-        for _ in range(100):
-            if len(smtp_sink.about(code, to=SITI["email"])) >= 2:
-                break
-            await asyncio.sleep(0.1)
+        await wait_until(
+            lambda: len(smtp_sink.about(code, to=SITI["email"])) >= 2,
+            what="the receipt and the routing notice",
+        )
     finally:
         stop.set()
         await asyncio.wait_for(consumer, timeout=15)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -21,16 +21,18 @@ from services.notification import deadletters, deliveries
 from services.notification.consumer import Notifier, run
 from services.notification.deliveries import delivery_key
 from services.notification.mailer import Mailer
-from tests.integration.notification.conftest import (
+from tests.support.notification import (
     OmbudsmanStub,
     Providers,
     SmtpSink,
+    consumer_moved_on,
     insert_complaint,
     new_phone,
     outbox_event,
     silent_provider,
     with_channels,
 )
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -59,14 +61,6 @@ async def consumer(fragile: Settings) -> AsyncIterator[None]:
     yield
     stop.set()
     await asyncio.wait_for(task, timeout=15)
-
-
-async def eventually(check: Callable[[], object], seconds: float = 10.0) -> None:
-    for _ in range(int(seconds * 10)):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("did not happen in time")
 
 
 async def dead_row(pool: asyncpg.Pool, event_id: uuid.UUID) -> deliveries.DeliveryRow:
@@ -106,8 +100,8 @@ async def test_a_delivery_dies_after_the_last_attempt_and_a_replay_sends_it_once
     result = await deadletters.replay(pool, js, ids=[dead.id])
 
     assert result.replayed == [dead.id] and result.failed == []
-    await eventually(lambda: providers.sms.delivered_to(phone[1:]))
-    await asyncio.sleep(0.5)  # room for a duplicate, if one were coming
+    await wait_until(lambda: providers.sms.delivered_to(phone[1:]), what="the replayed SMS")
+    await consumer_moved_on(pool, js, providers.sms)  # a duplicate would have been sent by now
     assert [c.status for c in providers.sms.calls_for(key)] == [500, 500, 500, 200]
     status = await deliveries.status_of(
         pool, event_id=event.id, recipient="complainant", channel=deliveries.DeliveryChannel.SMS
@@ -145,7 +139,7 @@ async def test_a_dead_dossier_keeps_the_complainant_waiting_until_it_is_replayed
 
     await deadletters.replay(pool, js)
 
-    await eventually(lambda: smtp_sink.about(code, to=email))
+    await wait_until(lambda: smtp_sink.about(code, to=email), what="the complainant's mail")
     assert [s.status for s in ombudsman_stub.for_key(event.id)] == [500, 500, 500, 200]
     [told] = smtp_sink.about(code, to=email)
     assert told.subject == f"[{code}] Pengaduan Anda diteruskan ke Ombudsman"
@@ -155,6 +149,7 @@ async def test_ops_list_and_retry_dead_deliveries_from_the_command_line(
     settings: Settings,
     providers: Providers,
     pool: asyncpg.Pool,
+    js: JetStreamContext,
     http: httpx.AsyncClient,
     monkeypatch: pytest.MonkeyPatch,
     pg_dsn: str,
@@ -194,6 +189,8 @@ async def test_ops_list_and_retry_dead_deliveries_from_the_command_line(
     finally:
         get_settings.cache_clear()
 
-    await eventually(lambda: providers.whatsapp.delivered_to(phone[1:]))
-    await asyncio.sleep(0.5)
+    await wait_until(
+        lambda: providers.whatsapp.delivered_to(phone[1:]), what="the replayed WhatsApp message"
+    )
+    await consumer_moved_on(pool, js, providers.sms)  # a duplicate would have been sent by now
     assert len(providers.whatsapp.delivered_to(phone[1:])) == 1

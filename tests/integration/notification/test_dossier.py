@@ -1,4 +1,5 @@
-"""The Ombudsman dossier read from real PostgreSQL rows, and built from plain rows."""
+"""The Ombudsman dossier read from real PostgreSQL rows (built from plain rows:
+tests/unit/services/notification/test_dossier.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from aduan.store.transitions import DeadlineChange
-from services.notification.dossier import UNDUE_DELAY, build_dossier, load_dossier
-from tests.integration.notification.conftest import (
+from services.notification.dossier import UNDUE_DELAY, load_dossier
+from tests.support.notification import (
     escalated,
     insert_complaint,
     missed,
@@ -79,37 +80,6 @@ async def test_acknowledged_then_answered_late_is_undue_delay(pool: asyncpg.Pool
     assert deadlines["resolution"]["met_at"] == answered.isoformat()
     assert [e["event_type"] for e in dossier["timeline"]][-1] == "responded"
     assert dossier["complaint"]["attachments"] == [PHOTO]  # the evidence, by reference
-
-
-def test_an_anonymous_complainant_stays_anonymous() -> None:
-    received = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-    complaint = {
-        "tracking_code": "ADU-TEST-0001",
-        "received_at": received,
-        "channel": "sms",
-        "category": "no_water",
-        "complaint_class": "urgent",
-        "subject": None,
-        "description": "Air tidak mengalir tiga hari",
-        "account_ref": None,
-        "complainant": {"anonymous": True, "name": "tidak dipakai"},
-        "unit": "distribusi",
-        "officer": None,
-    }
-    deadline = {
-        "kind": "first_response",
-        "started_at": received,
-        "due_at": received + timedelta(hours=24),
-        "met_at": None,
-        "missed_at": received + timedelta(hours=24),
-    }
-
-    dossier = build_dossier(complaint, [], [deadline], as_of=received + timedelta(hours=30))
-
-    assert dossier["complainant"] is None
-    assert dossier["deadlines"][0]["late_by_seconds"] == 6 * 3600
-    assert dossier["timeline"] == [] and dossier["escalations"] == []
-    assert dossier["maladministration"] == "tidak_memberikan_pelayanan"
 
 
 async def test_an_appeal_carries_reminders_the_dispute_and_no_internal_notes(

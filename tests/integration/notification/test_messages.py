@@ -14,7 +14,7 @@ from aduan.domain.events import Event
 from aduan.store.complaints import contact_token
 from services.notification.consumer import Notifier
 from services.notification.messages import COMPLAINANT_EVENTS, complainant_text
-from tests.integration.notification.conftest import (
+from tests.support.notification import (
     Delivered,
     SmtpSink,
     insert_complaint,

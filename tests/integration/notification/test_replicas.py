@@ -23,7 +23,7 @@ from aduan.domain.events import STREAM, Event
 from devtools import servers
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
-from tests.integration.notification.conftest import (
+from tests.support.notification import (
     insert_complaint,
     make_settings,
     outbox_event,

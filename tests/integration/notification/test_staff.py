@@ -14,7 +14,8 @@ from aduan.config import Settings
 from aduan.domain.events import Event
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
-from tests.integration.notification.conftest import (
+from tests.support.complaints import tracking_code
+from tests.support.notification import (
     SUPERVISOR,
     Providers,
     SmtpSink,
@@ -32,13 +33,6 @@ DEWI: dict[str, Any] = {
     "confidential": True,
 }
 SECRET_TEXT = "Petugas meter meminta uang kepada Dewi"
-
-
-async def code_of(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> str:
-    code: str = await pool.fetchval(
-        "SELECT tracking_code FROM complaints WHERE id = $1", complaint_id
-    )
-    return code
 
 
 def assert_anonymous_to_staff(text: str) -> None:
@@ -81,7 +75,7 @@ async def test_reminders_reach_the_unit_mailbox_and_at_80_percent_the_supervisor
     complaint_id = await insert_complaint(
         pool, complainant=DEWI, received_at=received, description=SECRET_TEXT
     )
-    code = await code_of(pool, complaint_id)
+    code = await tracking_code(pool, complaint_id)
     await routed(pool, complaint_id, received)
     due = received + timedelta(days=14)
     half = await reminder(
@@ -131,7 +125,7 @@ async def test_officers_learn_of_an_assignment_and_the_complainant_only_of_the_n
     complaint_id = await insert_complaint(
         pool, complainant=DEWI, received_at=received, description=SECRET_TEXT
     )
-    code = await code_of(pool, complaint_id)
+    code = await tracking_code(pool, complaint_id)
     await notifier.handle(await routed(pool, complaint_id, received))
     await notifier.handle(
         await step(
@@ -189,7 +183,7 @@ async def test_a_supervisor_address_may_name_the_unit(
         )
     )
 
-    code = await code_of(pool, complaint_id)
+    code = await tracking_code(pool, complaint_id)
     assert len(smtp_sink.about(code, to="atasan.penagihan@example.id")) == 1
 
 
@@ -225,7 +219,7 @@ async def test_a_note_is_never_sent_to_anyone(
 
     await notifier.handle(note)
 
-    code = await code_of(pool, complaint_id)
+    code = await tracking_code(pool, complaint_id)
     assert smtp_sink.about(code) == []
     for stub in (providers.sms, providers.whatsapp, providers.hook_a, providers.hook_b):
         assert not [

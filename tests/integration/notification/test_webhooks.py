@@ -15,7 +15,8 @@ from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from services.notification.consumer import Notifier
 from services.notification.mailer import Mailer
-from tests.integration.notification.conftest import (
+from tests.support.notification import (
+    SITI,
     WEBHOOK_SECRET,
     Call,
     Providers,
@@ -26,8 +27,6 @@ from tests.integration.notification.conftest import (
     step,
     with_channels,
 )
-
-SITI = {"name": "Siti Rahayu", "email": "siti.rahayu@example.id", "phone": "+62811000111"}
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from aduan.adapters.tokens import verify_token
 from aduan.cli import app
 from aduan.config import get_settings
-from aduan.web.auth import Role, Staff, verify_token
+from aduan.domain.staff import Role, Staff
 
 SECRET = "cli-test-secret-long-enough-for-hs256"
 runner = CliRunner()

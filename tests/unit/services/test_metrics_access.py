@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from aduan.config import Settings
 from services.desk.app import create_app as desk_app
 from services.intake.app import create_app as intake_app
-from tests.conftest import assert_problem
+from tests.support.http import assert_problem
 
 TOKEN = "metrics-token-for-the-scraper"
 PRODUCTION = {"environment": "production", "secret_key": "p" * 40}

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from aduan.web.auth import Role, Staff
-from aduan.web.problems import Problem
+from aduan.domain.errors import AduanError
+from aduan.domain.staff import Role, Staff
+from aduan.web.problems import status_of
 from services.desk import access
 
 OFFICER = Staff("budi", Role.OFFICER, "penagihan")
@@ -41,12 +42,12 @@ def test_who_reads_and_who_acts(
 
 
 def test_refusals_are_403_problems() -> None:
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(AduanError) as refused:
         access.require_act(OPS, "penagihan")
-    assert refused.value.status == 403
-    with pytest.raises(Problem) as refused:
+    assert status_of(refused.value) == 403
+    with pytest.raises(AduanError) as refused:
         access.require_read(OFFICER, "meter", "none")
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
 
 
 def test_queue_scopes() -> None:
@@ -54,9 +55,9 @@ def test_queue_scopes() -> None:
     assert access.queue_scope(OFFICER, "penagihan") == access.QueueScope("penagihan", False)
     assert access.queue_scope(SUPERVISOR, "meter") == access.QueueScope("penagihan", True)
     assert access.queue_scope(OPS, "meter") == access.QueueScope()
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(AduanError) as refused:
         access.queue_scope(OFFICER, "meter")
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
 
 
 COMPLAINT: dict[str, Any] = {

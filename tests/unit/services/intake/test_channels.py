@@ -8,8 +8,9 @@ import json
 
 import pytest
 
+from aduan.domain.errors import AduanError
 from aduan.domain.vocabulary import Language
-from aduan.web.problems import Problem
+from aduan.web.problems import status_of
 from services.intake.channels import read_sms, read_whatsapp, signature_valid
 from services.intake.inbound import same_phone
 from services.intake.language import guess_language
@@ -40,9 +41,9 @@ def test_an_sms_with_a_tracking_code_is_a_reply_without_the_code() -> None:
 
 
 def test_an_sms_without_its_id_is_refused() -> None:
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(AduanError) as refused:
         read_sms(b"From=%2B62812345&Body=hi")
-    assert refused.value.status == 422
+    assert status_of(refused.value) == 422
 
 
 def test_whatsapp_text_and_captions_are_messages_other_kinds_are_counted() -> None:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aduan.domain.routing import RulesError, RuleSet, decide, parse_rules
-from tests.unit.yaml_tree import parent, paths
+from tests.support.yaml_tree import parent, paths
 
 PROPERTY = settings(
     max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

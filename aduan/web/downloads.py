@@ -1,0 +1,25 @@
+"""Attachments as downloads: the sniffed type, never rendered inline, never cached."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.responses import Response
+
+from aduan.domain.attachments import AttachmentRef
+
+
+def download(ref: AttachmentRef, data: bytes) -> Response:
+    """The file as a download: the sniffed type, never rendered inline, never cached."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in ref.name)
+    return Response(
+        data,
+        media_type=ref.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{fallback}";'
+            f" filename*=UTF-8''{quote(ref.name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
