@@ -61,13 +61,13 @@ class Sizes:
             raw_db=n(5000, 500),
             raw_temporal=n(800, 100),
             raw_temporal_serial=n(200, 30),
-            intake=n(600, 100),
+            intake=n(1000, 100),
             steady_s=max(10.0, 30 * scale),
             updates=n(200, 30),
             update_concurrency=8,
-            burst=n(400, 50),
+            burst=n(2000, 50),
             burst_concurrency=64,
-            cliff=n(250, 50),
+            cliff=n(2000, 50),
         )
 
 
@@ -108,8 +108,18 @@ async def run_all(stack: BenchStack, sizes: Sizes, results: Results, progress: P
     try:
         async with httpx.AsyncClient(base_url=stack.intake_url, limits=limits, timeout=60) as http:
             await _benchmarks(stack, sizes, results, progress, phase, pool, client, http)
-        results.figures["open_lifecycles"] = await observe.open_lifecycles(client)
-        results.figures["worker_rss_mb"] = probe.worker_rss_mb()
+        f = results.figures
+        f["open_lifecycles"] = await observe.open_lifecycles(client)
+        f["worker_rss_mb"] = probe.worker_rss_mb()
+        f["temporal_db_mb"] = _megabytes(stack.data / "temporal.db")
+        # What one machine holds: growth per 1,000 open lifecycles since the warm-up.
+        per_1000 = 1000 / f["open_lifecycles"] if f["open_lifecycles"] else None
+        for name in ("worker_rss_mb", "temporal_db_mb"):
+            idle, end = f.get(f"{name}_idle"), f.get(name)
+            grown = end - idle if end is not None and idle is not None else None
+            f[f"{name}_per_1000_open"] = (
+                grown * per_1000 if grown is not None and per_1000 else None
+            )
         results.figures["rows"] = await intake.table_sizes(pool)
         await _series(pool, client, results)
     finally:
@@ -118,6 +128,13 @@ async def run_all(stack: BenchStack, sizes: Sizes, results: Results, progress: P
         rss = [s.worker_rss_mb for s in probe.samples if s.worker_rss_mb is not None]
         results.figures["worker_rss_mb_max"] = max(rss) if rss else None
         await pool.close()
+
+
+def _megabytes(path: Path) -> float | None:
+    # The dev server's SQLite file and its write-ahead log, as the disk holds them.
+    files = [path, path.with_name(path.name + "-wal")]
+    sizes = [f.stat().st_size for f in files if f.exists()]
+    return sum(sizes) / 2**20 if sizes else None
 
 
 async def _benchmarks(
@@ -140,6 +157,7 @@ async def _benchmarks(
         with progress.task("warm-up complaints routed", len(warm)) as task:
             await observe.wait_routed(pool, [uuid.UUID(a["id"]) for a in warm], 120, task)
         f["worker_rss_mb_idle"] = phase.probe.worker_rss_mb()
+        f["temporal_db_mb_idle"] = _megabytes(stack.data / "temporal.db")
     async with phase("raw PostgreSQL"):
         await intake.raw_db(stack.dsn, sizes.raw_db, sizes.concurrency, results, progress)
     async with phase("raw Temporal"):
@@ -150,6 +168,10 @@ async def _benchmarks(
             sizes.concurrency,
             results,
             progress,
+        )
+    async with phase("raw minimal lifecycle"):
+        await lifecycles.raw_min_lifecycle(
+            client, sizes.raw_temporal, sizes.concurrency, results, progress
         )
     accepted: dict[uuid.UUID, float] = {}
     async with phase("intake"):

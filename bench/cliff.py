@@ -31,7 +31,7 @@ CLASS = "cliff"
 LEVEL = "supervisor"
 
 
-MAX_LEAD_S = 150.0
+MAX_LEAD_S = 450.0
 
 
 def lead_time(count: int, routed_per_s: float | None, first_response_s: float) -> float:

@@ -8,9 +8,11 @@ import asyncpg
 import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from aduan.adapters import temporal
-from bench import observe
+from aduan.lifecycle.runner import PASSED_THROUGH
+from bench import minimal_lifecycle, observe
 from bench.empty_workflow import EmptyWorkflow
 from bench.intake import accepted_ids, complaint_body, submit
 from bench.load import Caller, LoadRun, percentile, run_load, run_paced, span_rate
@@ -64,6 +66,42 @@ async def raw_temporal(
         raw_temporal_start_p50_ms_serial=percentile(serial.latencies_ms(), 50),
     )
     results.series["raw_temporal_started_at"] = [c.ended for c in run.ok + serial.ok]
+
+
+async def raw_min_lifecycle(
+    client: Client, count: int, concurrency: int, results: Results, progress: Progress
+) -> None:
+    """Minimal lifecycles (bench/minimal_lifecycle.py) on a queue of their own, run by a
+    worker with the lifecycle worker's settings: how many reach their timer per second."""
+    queue = f"bench-min-{uuid.uuid4().hex[:8]}"
+    reached = minimal_lifecycle.REACHED
+    reached.clear()
+
+    async def start(i: int) -> None:
+        await client.start_workflow(
+            minimal_lifecycle.MinimalLifecycle.run, id=f"{queue}-{i}", task_queue=queue
+        )
+
+    async def marked() -> int:
+        return len(reached)
+
+    # The lifecycle worker's sandbox, with this module passed through as Aduan's are.
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH, "bench")
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[minimal_lifecycle.MinimalLifecycle],
+        activities=[minimal_lifecycle.mark],
+        workflow_runner=SandboxedWorkflowRunner(restrictions=restrictions),
+    ):
+        with progress.task(f"minimal lifecycles, {concurrency} at a time", count) as task:
+            run = await run_load(count, concurrency, start, task)
+        with progress.task("minimal lifecycles reaching their timer", len(run.ok)) as task:
+            await observe.wait_for(marked, len(run.ok), 120, task)
+    results.figures.update(
+        raw_min_lifecycle_rps=span_rate(reached),
+        raw_min_lifecycle_count=len(reached),
+    )
 
 
 async def lifecycle_starts(

@@ -18,12 +18,17 @@ FIELDS: list[tuple[str, str, str]] = [
     ("raw_temporal_start_rps", "/s", "bare start_workflow of an empty workflow"),
     ("raw_temporal_start_rps_serial", "/s", "the same, one call at a time (as the bridge)"),
     ("lifecycle_ratio", "", "lifecycle_start_rps / raw_temporal_start_rps"),
+    ("lifecycle_routed_rps", "/s", "complaints reaching `routed` per second (intake's batch)"),
+    ("raw_min_lifecycle_rps", "/s", "start + one local activity + a timer, same worker settings"),
+    ("routed_ratio", "", "lifecycle_routed_rps / raw_min_lifecycle_rps"),
     ("e2e_routed_p50_ms", "ms", "accepted -> routed recorded, median (steady load)"),
     ("e2e_routed_p95_ms", "ms", "accepted -> routed recorded, 95th percentile"),
     ("update_p50_ms", "ms", "desk acknowledge round trip, median"),
     ("update_p95_ms", "ms", "desk acknowledge round trip, 95th percentile"),
     ("open_lifecycles", "", "lifecycles running with live timers at the end"),
     ("worker_rss_mb", "MiB", "worker process resident memory at the end"),
+    ("worker_rss_mb_per_1000_open", "MiB", "worker memory grown per 1,000 open lifecycles"),
+    ("temporal_db_mb_per_1000_open", "MiB", "Temporal's database grown per 1,000 open lifecycles"),
     ("cliff_size", "", "deadlines expiring at the same instant"),
     ("cliff_drain_s", "s", "deadline -> last supervisor escalation written"),
     ("burst_size", "", "complaints in the burst"),
@@ -68,11 +73,12 @@ class Results:
         return {name: 1000 * seconds / count for name, seconds in sorted(spent.items())}
 
     def ratios(self) -> None:
-        """Compute intake_ratio and lifecycle_ratio from what was measured."""
+        """Compute intake_ratio, lifecycle_ratio and routed_ratio from what was measured."""
         f = self.figures
         for name, top, bottom in (
             ("intake_ratio", "intake_rps", "raw_db_tps"),
             ("lifecycle_ratio", "lifecycle_start_rps", "raw_temporal_start_rps"),
+            ("routed_ratio", "lifecycle_routed_rps", "raw_min_lifecycle_rps"),
         ):
             if f.get(top) and f.get(bottom):
                 f[name] = f[top] / f[bottom]

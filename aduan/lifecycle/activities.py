@@ -32,7 +32,13 @@ class LifecycleActivities:
 
     def all(self) -> list[Callable[..., Any]]:
         """Every activity, for a worker's registration."""
-        return [self.start_lifecycle, self.schedule, self.shift, self.record_transition]
+        return [
+            self.start_lifecycle,
+            self.schedule,
+            self.schedule_all,
+            self.shift,
+            self.record_transition,
+        ]
 
     @activity.defn
     async def start_lifecycle(self, input: LifecycleInput) -> LifecycleStart:
@@ -56,6 +62,11 @@ class LifecycleActivities:
         calendar = WorkingCalendar.from_config(input.calendar, input.timezone)
         due, ladder = calendar.schedule(input.start, input.duration, input.ladder)
         return Schedule(due=due, ladder=ladder)
+
+    @activity.defn
+    async def schedule_all(self, inputs: list[ScheduleInput]) -> list[Schedule]:
+        """Every deadline a step needs, in one call (each as `schedule` computes it)."""
+        return [await self.schedule(input) for input in inputs]
 
     @activity.defn
     async def shift(self, input: ShiftInput) -> list[datetime]:

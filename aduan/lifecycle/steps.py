@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
@@ -42,14 +42,23 @@ with workflow.unsafe.imports_passed_through():
     from aduan.lifecycle.rules import choose_class, raises_level, refusal
     from aduan.store.transitions import DeadlineChange, Transition
 
-ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1),
-        maximum_interval=timedelta(minutes=1),
-        non_retryable_error_types=["ComplaintNotFound"],
-    ),
-}
+_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["ComplaintNotFound"],
+)
+ACTIVITY: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": _RETRY}
+# A short PostgreSQL write or calendar sum runs in the worker beside the workflow task and is
+# recorded as a marker: no activity task, no round trip through the server. PostgreSQL away,
+# it is retried like any activity (after a minute, with a timer between attempts).
+LOCAL: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10), "retry_policy": _RETRY}
+# Lifecycles started before this patch keep their ordinary activities to the end of their
+# run; new ones (and every run after a continue-as-new) use local activities and compute all
+# the deadlines of a step in one call. docs/lifecycle.md "Changing the workflow safely".
+LOCAL_ACTIVITIES = "local-activities-v1"
+
+
+T = TypeVar("T")
 
 
 class LifecycleSteps:
@@ -60,6 +69,13 @@ class LifecycleSteps:
     m: LifecycleMemory
     _lock: asyncio.Lock
     _version: int
+    _local: bool  # workflow.patched(LOCAL_ACTIVITIES), asked once per run
+
+    async def _run(self, activity: Callable[..., Awaitable[T]], arg: Any) -> T:
+        """One activity: local for lifecycles under LOCAL_ACTIVITIES, ordinary before it."""
+        if self._local:
+            return await workflow.execute_local_activity_method(activity, arg, **LOCAL)
+        return await workflow.execute_activity_method(activity, arg, **ACTIVITY)
 
     # Recording --------------------------------------------------------------------------
 
@@ -89,9 +105,7 @@ class LifecycleSteps:
             deadlines=deadlines or [],
             **fields,
         )
-        await workflow.execute_activity_method(
-            LifecycleActivities.record_transition, transition, **ACTIVITY
-        )
+        await self._run(LifecycleActivities.record_transition, transition)
         if status is not None:
             self.m.status = status
         self.m.history.append(
@@ -135,9 +149,24 @@ class LifecycleSteps:
 
     async def _clock(self, kind: DeadlineKind, start: datetime, duration: Duration) -> Clock:
         """Compute a deadline (with ladder and reminders for legal ones) and keep it."""
+        return (await self._clocks((kind, start, duration)))[0]
+
+    async def _clocks(self, *specs: tuple[DeadlineKind, datetime, Duration]) -> list[Clock]:
+        """Compute and keep several deadlines of one step: one call under LOCAL_ACTIVITIES."""
+        inputs = [self._schedule_input(s, d, ladder=k.legal) for k, s, d in specs]
+        if self._local:
+            schedules = await self._run(LifecycleActivities.schedule_all, inputs)
+        else:
+            schedules = [await self._run(LifecycleActivities.schedule, i) for i in inputs]
+        return [
+            self._keep(*spec, schedule) for spec, schedule in zip(specs, schedules, strict=True)
+        ]
+
+    def _keep(
+        self, kind: DeadlineKind, start: datetime, duration: Duration, schedule: Schedule
+    ) -> Clock:
         policy = self.m.policy
         legal = kind.legal
-        schedule = await self._schedule(start, duration, ladder=legal)
         supervisor = policy.supervisor_reminder if kind == DeadlineKind.RESOLUTION else None
         with_reminders = kind in (DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION)
         clock = Clock(
@@ -156,23 +185,25 @@ class LifecycleSteps:
 
     async def _schedule(self, start: datetime, duration: Duration, *, ladder: bool) -> Schedule:
         """When `duration` from `start` runs out, and (with `ladder`) each escalation step."""
-        policy = self.m.policy
-        schedule: Schedule = await workflow.execute_activity_method(
-            LifecycleActivities.schedule,
-            ScheduleInput(
-                timezone=policy.timezone,
-                calendar=policy.calendar,
-                start=start,
-                duration=duration,
-                ladder=[step.after for step in policy.escalation] if ladder else [],
-            ),
-            **ACTIVITY,
+        return await self._run(
+            LifecycleActivities.schedule, self._schedule_input(start, duration, ladder=ladder)
         )
-        return schedule
+
+    def _schedule_input(
+        self, start: datetime, duration: Duration, *, ladder: bool
+    ) -> ScheduleInput:
+        policy = self.m.policy
+        return ScheduleInput(
+            timezone=policy.timezone,
+            calendar=policy.calendar,
+            start=start,
+            duration=duration,
+            ladder=[step.after for step in policy.escalation] if ladder else [],
+        )
 
     async def _shifted(self, clock: Clock, paused_at: datetime, resumed_at: datetime) -> Clock:
         policy = self.m.policy
-        moments = await workflow.execute_activity_method(
+        moments = await self._run(
             LifecycleActivities.shift,
             ShiftInput(
                 timezone=policy.timezone,
@@ -182,7 +213,6 @@ class LifecycleSteps:
                 working_days=clock.working_days,
                 moments=clock.moments(),
             ),
-            **ACTIVITY,
         )
         return clock.with_moments(moments).model_copy(update={"paused_at": None})
 
@@ -209,8 +239,10 @@ class LifecycleSteps:
         )
         rules = self.m.policy.deadlines_for(decision.complaint_class)
         received = self.m.received_at
-        first = await self._clock(DeadlineKind.FIRST_RESPONSE, received, rules.first_response)
-        resolution = await self._clock(DeadlineKind.RESOLUTION, received, rules.resolution)
+        first, resolution = await self._clocks(
+            (DeadlineKind.FIRST_RESPONSE, received, rules.first_response),
+            (DeadlineKind.RESOLUTION, received, rules.resolution),
+        )
         async with self._lock:
             self.m.routed = True
             await self._record(

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
         TransferInput,
     )
     from aduan.lifecycle.rules import extension_refusal, parse_extension
-    from aduan.lifecycle.steps import ACTIVITY, LifecycleSteps
+    from aduan.lifecycle.steps import LOCAL_ACTIVITIES, LifecycleSteps
 
 
 @workflow.defn
@@ -58,6 +58,7 @@ class ComplaintLifecycle(LifecycleSteps):
         self._decision: RoutingDecision | None = None
         self._lock = asyncio.Lock()
         self._version = 0
+        self._local = workflow.patched(LOCAL_ACTIVITIES)
         if input.memory is not None:
             self.m = input.memory
 
@@ -83,9 +84,7 @@ class ComplaintLifecycle(LifecycleSteps):
         return self._state()
 
     async def _open(self, input: LifecycleInput) -> None:
-        start = await workflow.execute_activity_method(
-            LifecycleActivities.start_lifecycle, input, **ACTIVITY
-        )
+        start = await self._run(LifecycleActivities.start_lifecycle, input)
         self.m = LifecycleMemory(
             policy=start.policy, received_at=start.received_at, class_hint=start.complaint_class
         )

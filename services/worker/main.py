@@ -13,6 +13,7 @@ from aduan.adapters import bus, temporal
 from aduan.config import Settings
 from aduan.domain.events import READS, Consumer
 from aduan.lifecycle.activities import LifecycleActivities
+from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from aduan.store import db
 from services.worker.bridge import Bridge
@@ -46,6 +47,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=[ComplaintLifecycle],
+        workflow_runner=workflow_runner(),
         activities=activities.all(),
     )
     bridge = Bridge(client, settings.task_queue)

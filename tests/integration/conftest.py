@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from aduan.lifecycle.activities import LifecycleActivities
+from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from tests.support.lifecycle import DEFAULT_POLICY, Lifecycles
 
@@ -30,6 +31,7 @@ async def lifecycles(
         time_skipping_env.client,
         task_queue=task_queue,
         workflows=[ComplaintLifecycle],
+        workflow_runner=workflow_runner(),
         activities=activities.all(),
     ):
         running = Lifecycles(

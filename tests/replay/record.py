@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from aduan.lifecycle.activities import LifecycleActivities
+from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from aduan.store import db
 from devtools import servers
@@ -45,6 +46,7 @@ async def record(dsn: str) -> None:
         env.client,
         task_queue=task_queue,
         workflows=[ComplaintLifecycle],
+        workflow_runner=workflow_runner(),
         activities=activities.all(),
     ):
         lifecycles = Lifecycles(env, env.client, task_queue, pool, activities)

@@ -14,6 +14,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from tests.support.scenarios import SCENARIOS
 
@@ -27,5 +28,9 @@ def test_every_path_has_a_recorded_history() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays_with_the_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
-    replayer = Replayer(workflows=[ComplaintLifecycle], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[ComplaintLifecycle],
+        workflow_runner=workflow_runner(),
+        data_converter=pydantic_data_converter,
+    )
     await replayer.replay_workflow(history)
