@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,7 @@ from pydantic import (
     AfterValidator,
     AnyHttpUrl,
     BeforeValidator,
+    Field,
     NatsDsn,
     TypeAdapter,
     UrlConstraints,
@@ -151,12 +153,18 @@ class Settings(BaseSettings):
     temporal_address: str = ""
     temporal_namespace: str = "default"
     task_queue: str = "aduan-lifecycle"
+    # The worker keeps this many lifecycles in memory (sticky cache); one not kept replays its
+    # whole history when its next timer fires. docs/operations.md "How much one worker holds".
+    worker_cached_workflows: int = Field(10_000, ge=1)
+    worker_workflow_task_polls: int = Field(10, ge=2)
     # How long JetStream waits for a consumer's ack before redelivering: the events a crashed
     # consumer held come back after this long. Longer than a batch takes to handle.
     consumer_ack_wait_s: float = 60.0
 
     # HTTP services.
     host: str = "127.0.0.1"
+    # Intake's processes sharing its port, so a burst of complaints is parsed on every core.
+    intake_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     # Where people reach intake and desk from outside (links in messages); unset: host:port.
     public_url: str = ""
     desk_public_url: HttpUrlText = ""

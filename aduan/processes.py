@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import importlib
+import os
+import shutil
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from aduan.adapters import bus, temporal
-from aduan.config import Settings
+from aduan.config import Settings, get_settings
 from aduan.logs import configure_logging
 from aduan.store import db
 
@@ -45,6 +49,41 @@ def _http_app(name: str, settings: Settings) -> tuple[FastAPI, int]:
     return desk_app(settings), settings.desk_port
 
 
+def _serve_intake_workers(settings: Settings, http: dict[str, Any]) -> None:
+    # Several processes share intake's port, so a burst is parsed on every core. Each builds
+    # its own app (pools, caches) from the environment, as uvicorn's workers must, and keeps
+    # its metrics in files that /metrics sums (the folder is emptied first: a crashed run's
+    # counts must not add up with this one's).
+    metrics = settings.data_dir.resolve() / "metrics" / "intake"
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+    uvicorn.run(
+        "aduan.processes:intake_worker",
+        factory=True,
+        workers=settings.intake_workers,
+        port=settings.intake_port,
+        **http,
+    )
+
+
+def intake_worker() -> FastAPI:
+    """One of intake's processes (ADUAN_INTAKE_WORKERS > 1), tied to its parent's life."""
+    _die_with_parent()
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format, process="intake")
+    return _http_app("intake", settings)[0]
+
+
+def _die_with_parent() -> None:
+    # uvicorn's workers are children of `serve intake`: killed, even by kill -9, it must not
+    # leave them holding the port the restarted intake needs.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent died before the line above took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 PROCESS_NAMES = [
     "intake",
     "desk",
@@ -61,17 +100,20 @@ def serve(name: str, settings: Settings) -> None:
     """Run one process in the foreground until SIGTERM or SIGINT."""
     configure_logging(settings.log_level, settings.log_format, process=name)
     if name in ("intake", "desk"):
-        app, port = _http_app(name, settings)
         # Behind a trusted proxy, X-Forwarded-For names the client the rate limits count.
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=True,
-            forwarded_allow_ips=settings.trusted_proxies,
-        )
+        http: dict[str, Any] = {
+            "host": settings.host,
+            "log_config": None,
+            "access_log": False,
+            "proxy_headers": True,
+            "forwarded_allow_ips": settings.trusted_proxies,
+            "timeout_graceful_shutdown": 10,
+        }
+        if name == "intake" and settings.intake_workers > 1:
+            _serve_intake_workers(settings, http)
+            return
+        app, port = _http_app(name, settings)
+        uvicorn.run(app, port=port, **http)
         return
     service = _service(name)
 

@@ -186,6 +186,12 @@ async def _benchmarks(
     )
     raw_workflows = (f.get("raw_temporal_count") or 0) + (f.get("raw_temporal_count_serial") or 0)
     f["cpu_ms_per_raw_workflow"] = results.cpu_ms_per(("raw Temporal",), raw_workflows)
+    async with phase("intake isolated"):
+        await intake.intake_isolated(
+            http, phase.probe.processes(), sizes.intake, sizes.concurrency, results, progress
+        )
+    isolated = results.cpu_ms_per(("intake isolated",), f.get("intake_count_isolated"))
+    f["intake_cpu_ms_per_complaint"] = (isolated or {}).get("intake")
     await settle()
     async with phase("steady e2e"):
         # A quarter of what the lifecycles just sustained: latency without a queue in front.

@@ -11,9 +11,11 @@ from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 
 from aduan.store import complaints, db
 from bench.load import LoadRun, percentile, run_load
+from bench.probe import component
 from bench.progress import Progress
 from bench.report import Results
 
@@ -124,6 +126,38 @@ async def intake(
     )
     results.series["intake_latency_ms"] = latencies
     return accepted_ids(run)
+
+
+# What runs behind intake; paused for the isolated run, so intake and PostgreSQL are alone.
+DOWNSTREAM = ("relay", "routing", "worker", "notification")
+
+
+async def intake_isolated(
+    client: httpx.AsyncClient,
+    processes: list[psutil.Process],
+    count: int,
+    concurrency: int,
+    results: Results,
+    progress: Progress,
+) -> None:
+    """The same POSTs with relay, routing, worker and notification stopped (SIGSTOP) meanwhile,
+    then let go: what intake does with the cores to itself."""
+    paused = [p for p in processes if component(p) in DOWNSTREAM]
+    for process in paused:
+        process.suspend()
+    try:
+        with progress.task("intake POST, the rest paused", count) as task:
+            run = await run_load(
+                count, concurrency, lambda i: submit(client, complaint_body(i, "isolated")), task
+            )
+    finally:
+        for process in paused:
+            process.resume()
+    results.figures.update(
+        intake_rps_isolated=run.rate,
+        intake_count_isolated=len(run.ok),
+        intake_p99_ms_isolated=percentile(run.latencies_ms(), 99),
+    )
 
 
 async def table_sizes(pool: asyncpg.Pool) -> dict[str, int]:

@@ -20,6 +20,12 @@ def component(process: psutil.Process) -> str | None:
         return None
     if "serve" in argv and argv.index("serve") + 1 < len(argv):
         return str(argv[argv.index("serve") + 1])
+    if "--multiprocessing-fork" in argv:  # one of intake's worker processes: intake's share
+        try:
+            parent = process.parent()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return None
+        return component(parent) if parent is not None else None
     if name.startswith("postgres") or any(a.endswith("/postgres") for a in argv[:1]):
         return "postgres"
     if "nats-server" in name:

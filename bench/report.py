@@ -14,6 +14,8 @@ FIELDS: list[tuple[str, str, str]] = [
     ("intake_p99_ms", "ms", "POST /v1/complaints latency, 99th percentile"),
     ("raw_db_tps", "/s", "the same row + outbox row straight from asyncpg"),
     ("intake_ratio", "", "intake_rps / raw_db_tps"),
+    ("intake_ratio_isolated", "", "the same with relay, routing, worker, notification paused"),
+    ("intake_cpu_ms_per_complaint", "ms", "intake's own CPU per accepted complaint (paused run)"),
     ("lifecycle_start_rps", "/s", "lifecycles started per second (Temporal start times)"),
     ("raw_temporal_start_rps", "/s", "bare start_workflow of an empty workflow"),
     ("raw_temporal_start_rps_serial", "/s", "the same, one call at a time (as the bridge)"),
@@ -79,6 +81,7 @@ class Results:
             ("intake_ratio", "intake_rps", "raw_db_tps"),
             ("lifecycle_ratio", "lifecycle_start_rps", "raw_temporal_start_rps"),
             ("routed_ratio", "lifecycle_routed_rps", "raw_min_lifecycle_rps"),
+            ("intake_ratio_isolated", "intake_rps_isolated", "raw_db_tps"),
         ):
             if f.get(top) and f.get(bottom):
                 f[name] = f[top] / f[bottom]

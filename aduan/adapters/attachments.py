@@ -29,11 +29,20 @@ log = structlog.get_logger(__name__)
 BUCKET = "ATTACHMENTS"  # the Object Store bucket (stream OBJ_ATTACHMENTS)
 _CONNECT_TIMEOUT_S = 3.0
 ALARM_SHARE = 0.8  # the store's use alarm rises once this share of its quota is used
-STORE_BYTES = Gauge("aduan_attachment_store_bytes", "Bytes kept in the attachment store")
-STORE_QUOTA = Gauge("aduan_attachment_store_quota_bytes", "The attachment store's quota")
+STORE_BYTES = Gauge(
+    "aduan_attachment_store_bytes",
+    "Bytes kept in the attachment store",
+    multiprocess_mode="mostrecent",
+)
+STORE_QUOTA = Gauge(
+    "aduan_attachment_store_quota_bytes",
+    "The attachment store's quota",
+    multiprocess_mode="mostrecent",
+)
 STORE_ALARM = Gauge(
     "aduan_attachment_store_alarm",
     f"1 once the attachment store uses {ALARM_SHARE:.0%} of its quota",
+    multiprocess_mode="mostrecent",
 )
 
 

@@ -16,6 +16,7 @@ from aduan.config import Settings
 from aduan.domain import errors
 from aduan.lifecycle.actions import Action
 from aduan.lifecycle.models import ActionInput, LifecycleState
+from aduan.lifecycle.workflow import ComplaintLifecycle
 
 # An Update waits for a worker to run it; past this, the caller hears 503 and may retry
 # (with the same update id, the retry cannot act twice).
@@ -74,10 +75,9 @@ class Lifecycles:
         handle = (await self.client()).get_workflow_handle(temporal.workflow_id(complaint_id))
         try:
             result: LifecycleState = await handle.execute_update(
-                action.update,
+                getattr(ComplaintLifecycle, action.update),  # the Update by method reference
                 body,
                 id=update_id,
-                result_type=LifecycleState,
                 rpc_timeout=wait,
             )
             return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import re
 import time
 import uuid
@@ -14,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import structlog
 from fastapi import APIRouter, FastAPI, Path
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
+from prometheus_client import REGISTRY, CollectorRegistry, make_asgi_app, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aduan.config import Settings
@@ -208,11 +209,21 @@ def add_operations(
 ) -> None:
     """Health, readiness, Prometheus metrics (for operators only) and the body limit."""
     app.include_router(operations_router(checks))
-    app.mount("/metrics", MetricsGate(make_asgi_app(), settings))
+    app.mount("/metrics", MetricsGate(make_asgi_app(_registry()), settings))
     app.add_middleware(
         BodyLimit, max_bytes=max_body_bytes, upload_paths=upload_paths, upload_bytes=upload_bytes
     )
     app.add_middleware(RequestLog)
+
+
+def _registry() -> CollectorRegistry:
+    # Several processes behind one port (ADUAN_INTAKE_WORKERS) write their figures to files
+    # (PROMETHEUS_MULTIPROC_DIR); /metrics sums them, whichever process answers.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY  # the process's own
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
 
 
 class ReadCache(Generic[K, V]):

@@ -14,9 +14,13 @@ from aduan.domain.events import STREAM
 
 log = structlog.get_logger(__name__)
 INTERVAL_S = 15.0
-STREAM_BYTES = Gauge("aduan_event_stream_bytes", "Bytes kept in the event stream")
+STREAM_BYTES = Gauge(
+    "aduan_event_stream_bytes", "Bytes kept in the event stream", multiprocess_mode="mostrecent"
+)
 STREAM_ALARM = Gauge(
-    "aduan_event_stream_alarm", "1 once the event stream is over ADUAN_STREAM_ALARM_BYTES"
+    "aduan_event_stream_alarm",
+    "1 once the event stream is over ADUAN_STREAM_ALARM_BYTES",
+    multiprocess_mode="mostrecent",
 )
 
 

@@ -48,6 +48,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         task_queue=settings.task_queue,
         workflows=[ComplaintLifecycle],
         workflow_runner=workflow_runner(),
+        max_cached_workflows=settings.worker_cached_workflows,
+        max_concurrent_workflow_task_polls=settings.worker_workflow_task_polls,
         activities=activities.all(),
     )
     bridge = Bridge(client, settings.task_queue)

@@ -8,19 +8,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.faults import ACK_WAIT_S, FAULTS_POLICY, FaultStack
+from tests.support.faults import ACK_WAIT_S, FAULTS_POLICY, INTAKE_WORKERS, FaultStack
 from tests.support.stack import running_stack
 
 
 @pytest.fixture(scope="package")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
     # Escalations go to the mail sink (no Ombudsman URL); events a killed consumer held come
-    # back after 10 s instead of a minute.
+    # back after 10 s instead of a minute; intake runs two processes whatever the cores.
     with running_stack(
         tmp_path_factory.mktemp("fault-stack"),
         FAULTS_POLICY,
         FaultStack,
         ombudsman_url="",
         consumer_ack_wait_s=str(ACK_WAIT_S),
+        intake_workers=str(INTAKE_WORKERS),
     ) as running:
         yield running

@@ -13,6 +13,7 @@ from tests.support.stack import Stack
 # Ordinary clocks stay quiet for an hour; class `kilat` misses its first response in 12 s.
 FAULTS_POLICY = Path(__file__).parents[1] / "faults" / "policy.yaml"
 ACK_WAIT_S = 10
+INTAKE_WORKERS = 2
 SERVERS = {"postgres": "postgres", "nats": "nats-server", "temporal": "temporal"}
 
 
