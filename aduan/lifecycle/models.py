@@ -74,6 +74,17 @@ class HistoryEntry(BaseModel):
     actor: str | None = None
 
 
+# Lifecycles under the same policy hold one object of it in the worker, not a copy each: a
+# policy is over half of what a cached lifecycle weighs (docs/operations.md). Shared safely
+# because nothing in a lifecycle changes its policy.
+_SHARED: dict[str, Policy] = {}
+
+
+def shared(policy: Policy) -> Policy:
+    """The worker's one object equal to `policy`."""
+    return _SHARED.setdefault(policy.model_dump_json(), policy)
+
+
 class LifecycleMemory(BaseModel):
     """Everything the workflow knows; carried whole across continue-as-new."""
 

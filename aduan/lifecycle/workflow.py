@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         RequestInfoInput,
         RespondInput,
         TransferInput,
+        shared,
     )
     from aduan.lifecycle.rules import extension_refusal, parse_extension
     from aduan.lifecycle.steps import LOCAL_ACTIVITIES, LifecycleSteps
@@ -61,6 +62,7 @@ class ComplaintLifecycle(LifecycleSteps):
         self._local = workflow.patched(LOCAL_ACTIVITIES)
         if input.memory is not None:
             self.m = input.memory
+            self.m.policy = shared(self.m.policy)
 
     @workflow.run
     async def run(self, input: LifecycleInput) -> LifecycleState:
@@ -86,7 +88,9 @@ class ComplaintLifecycle(LifecycleSteps):
     async def _open(self, input: LifecycleInput) -> None:
         start = await self._run(LifecycleActivities.start_lifecycle, input)
         self.m = LifecycleMemory(
-            policy=start.policy, received_at=start.received_at, class_hint=start.complaint_class
+            policy=shared(start.policy),
+            received_at=start.received_at,
+            class_hint=start.complaint_class,
         )
         routing = await self._clock(
             DeadlineKind.ROUTING, start.received_at, start.policy.routing_due
