@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nats
 import pytest
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from aduan.adapters import bus
@@ -108,9 +109,15 @@ async def test_killing_the_stream_leader_under_load_loses_and_duplicates_nothing
         await _publish_until_acked(js, event)
     cluster.start(leader)  # the killed node comes back and catches up
 
-    sub = await js.pull_subscribe(
-        RECEIVED, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, num_replicas=1)
-    )
+    async def subscribed() -> JetStreamContext.PullSubscription | None:
+        try:
+            return await js.pull_subscribe(
+                RECEIVED, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, num_replicas=1)
+            )
+        except (nats.errors.Error, TimeoutError):  # the cluster is still taking its node back
+            return None
+
+    sub = await wait_until(subscribed, timeout=60, interval=0.5, what="a consumer on the cluster")
     seen: list[str] = []
     while len(seen) < EVENTS + 5:
         try:
