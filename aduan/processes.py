@@ -69,15 +69,16 @@ def _serve_intake_workers(settings: Settings, http: dict[str, Any]) -> None:
 
 def intake_worker() -> FastAPI:
     """One of intake's processes (ADUAN_INTAKE_WORKERS > 1), tied to its parent's life."""
-    _die_with_parent()
+    die_with_parent()
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format, process="intake")
     return _http_app("intake", settings)[0]
 
 
-def _die_with_parent() -> None:
-    # uvicorn's workers are children of `serve intake`: killed, even by kill -9, it must not
-    # leave them holding the port the restarted intake needs.
+def die_with_parent() -> None:
+    """Linux: get SIGTERM when the parent process dies, even by kill -9 (intake's workers
+    must not hold the port a restarted intake needs; the dev stack's servers and processes
+    must not outlive `aduan run`)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     if os.getppid() == 1:  # the parent died before the line above took effect

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import signal
@@ -14,13 +13,9 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+from aduan.processes import die_with_parent
+
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
-
-
-def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM if the process that started it dies, even by kill -9.
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def spawn(
@@ -39,7 +34,7 @@ def spawn(
             stderr=subprocess.STDOUT if output else None,
             env={**os.environ, **(env or {})},
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=die_with_parent if sys.platform == "linux" else None,
             user=user,
         )
     finally:

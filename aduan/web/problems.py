@@ -82,7 +82,12 @@ class ProblemDetails(BaseModel):
 
 def status_of(error: AduanError) -> int:
     """The HTTP status a domain error is answered with."""
-    return next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 500)
+    return _status(type(error))
+
+
+def _status(kind: type[AduanError]) -> int:
+    # A class not listed is answered as its nearest listed base.
+    return next((STATUS[k] for k in kind.__mro__ if k in STATUS), 500)
 
 
 def problem_response(error: AduanError) -> JSONResponse:
@@ -162,7 +167,7 @@ def describe(code: str) -> dict[str, Any]:
         "type": TYPE_PREFIX + code,
         "code": code,
         "title": kind.title,
-        "status": next(STATUS[k] for k in kind.__mro__ if k in STATUS),
+        "status": _status(kind),
         "meaning": meaning,
     }
 
@@ -200,7 +205,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _documented(status: int) -> dict[str, Any]:
-    codes = sorted(code for code in _BY_CODE if describe(code)["status"] == status)
+    codes = sorted(code for code, kind in _BY_CODE.items() if _status(kind) == status)
     types = "; `type`: " + ", ".join(f"`{TYPE_PREFIX}{code}`" for code in codes) if codes else ""
     entry: dict[str, Any] = {
         "description": _MEANING[status] + types,
