@@ -14,12 +14,12 @@ from temporalio.exceptions import ApplicationError
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import load_policy
 from aduan.lifecycle.models import (
-    LifecycleInput,
     LifecycleStart,
     Schedule,
     ScheduleInput,
     ShiftInput,
 )
+from aduan.lifecycle.state import LifecycleInput
 from aduan.store import complaints, transitions
 
 

@@ -9,22 +9,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from aduan.domain.policy import CalendarConfig, Duration, Policy
-from aduan.domain.routing import RoutingDecision
 from aduan.domain.text import refuse_nul
-from aduan.domain.vocabulary import EscalationLevel, Outcome, Status
-from aduan.lifecycle.clocks import Clock
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-
-
-class LifecycleInput(BaseModel):
-    """Start input: the id (everything else is loaded by an activity), whether to keep
-    search attributes current (off only where the server has none registered, like the
-    time-skipping test server), and the memory carried over by continue-as-new."""
-
-    complaint_id: uuid.UUID
-    search_attributes: bool = True
-    memory: LifecycleMemory | None = None
 
 
 class LifecycleStart(BaseModel):
@@ -72,38 +59,6 @@ class HistoryEntry(BaseModel):
     escalation_level: str
     occurred_at: datetime
     actor: str | None = None
-
-
-# Lifecycles under the same policy hold one object of it in the worker, not a copy each: a
-# policy is over half of what a cached lifecycle weighs (docs/operations.md). Shared safely
-# because nothing in a lifecycle changes its policy.
-_SHARED: dict[str, Policy] = {}
-
-
-def shared(policy: Policy) -> Policy:
-    """The worker's one object equal to `policy`."""
-    return _SHARED.setdefault(policy.model_dump_json(), policy)
-
-
-class LifecycleMemory(BaseModel):
-    """Everything the workflow knows; carried whole across continue-as-new."""
-
-    policy: Policy
-    received_at: datetime
-    class_hint: str | None = None
-    status: Status = Status.RECEIVED
-    escalation_level: EscalationLevel = EscalationLevel.NONE
-    outcome: Outcome | None = None
-    decision: RoutingDecision | None = None
-    routed: bool = False
-    clocks: dict[str, Clock] = Field(default_factory=dict)
-    seq: int = 0
-    reopen_count: int = 0
-    extensions_used: int = 0
-    rated: bool = False
-    appealed: bool = False
-    finished: bool = False
-    history: list[HistoryEntry] = Field(default_factory=list)
 
 
 class ActionInput(BaseModel):
@@ -215,6 +170,3 @@ class LifecycleState(BaseModel):
     reopen_count: int = 0
     extensions_used: int = 0
     deadlines: list[DeadlineView] = Field(default_factory=list)
-
-
-LifecycleInput.model_rebuild()

@@ -1,7 +1,9 @@
-"""The steps ComplaintLifecycle is made of: recording, clocks, routing, closing, timers.
+"""Steps: what ComplaintLifecycle does that reaches outside the workflow, each through an
+activity: recording a transition, computing deadlines, routing, escalating, closing, firing.
 
-Deterministic workflow code (no I/O, workflow.now() only); every effect goes through an
-activity. Kept apart from lifecycle.py so that the workflow class reads as its handlers.
+Deterministic workflow code (no I/O, workflow.now() only). The rules themselves are pure
+methods of the Lifecycle (state.py); the Temporal surface (signal, queries, Updates, the run
+loop) is workflow.py.
 """
 
 from __future__ import annotations
@@ -14,33 +16,18 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from aduan.adapters import temporal
     from aduan.domain.events import EventType
     from aduan.domain.policy import Duration
-    from aduan.domain.vocabulary import ActionName, DeadlineKind, EscalationLevel, Outcome, Status
+    from aduan.domain.routing import RoutingDecision
+    from aduan.domain.vocabulary import DeadlineKind, EscalationLevel, Outcome, Status
     from aduan.lifecycle.activities import LifecycleActivities
-    from aduan.lifecycle.clocks import (
-        Clock,
-        Fire,
-        Timer,
-        next_deadline,
-        next_timer,
-        reminders_for,
-    )
-    from aduan.lifecycle.models import (
-        DeadlineView,
-        HistoryEntry,
-        LifecycleMemory,
-        LifecycleState,
-        Schedule,
-        ScheduleInput,
-        ShiftInput,
-    )
-    from aduan.lifecycle.rules import choose_class, raises_level, refusal
-    from aduan.store.transitions import DeadlineChange, Transition
+    from aduan.lifecycle.clocks import Clock, Fire, Timer
+    from aduan.lifecycle.models import Schedule
+    from aduan.lifecycle.state import Lifecycle, deadline_set
+    from aduan.store.transitions import DeadlineChange
 
 _RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -61,25 +48,31 @@ LOCAL_ACTIVITIES = "local-activities-v1"
 T = TypeVar("T")
 
 
-class LifecycleSteps:
-    """State and the private steps of the lifecycle; handlers live in the subclass."""
+class Steps:
+    """The lifecycle's steps with their I/O; `lifecycle` is None until the start activity."""
 
-    complaint_id: uuid.UUID
-    indexed: bool
-    m: LifecycleMemory
-    _lock: asyncio.Lock
-    _version: int
-    _local: bool  # workflow.patched(LOCAL_ACTIVITIES), asked once per run
+    def __init__(self, complaint_id: uuid.UUID, *, indexed: bool, local: bool) -> None:
+        self.complaint_id = complaint_id
+        self.indexed = indexed  # keep search attributes current
+        self.local = local  # workflow.patched(LOCAL_ACTIVITIES), asked once per run
+        self.lifecycle: Lifecycle | None = None
+        self.lock = asyncio.Lock()  # one step at a time: Updates and timers interleave
 
-    async def _run(self, activity: Callable[..., Awaitable[T]], arg: Any) -> T:
+    @property
+    def held(self) -> Lifecycle:
+        """The lifecycle, for steps that only run once it is opened."""
+        assert self.lifecycle is not None
+        return self.lifecycle
+
+    async def run(self, activity: Callable[..., Awaitable[T]], arg: Any) -> T:
         """One activity: local for lifecycles under LOCAL_ACTIVITIES, ordinary before it."""
-        if self._local:
+        if self.local:
             return await workflow.execute_local_activity_method(activity, arg, **LOCAL)
         return await workflow.execute_activity_method(activity, arg, **ACTIVITY)
 
     # Recording --------------------------------------------------------------------------
 
-    async def _record(
+    async def record(
         self,
         event_type: EventType,
         *,
@@ -90,162 +83,84 @@ class LifecycleSteps:
         **fields: Any,
     ) -> None:
         """Record one transition through the activity; callers hold the lock."""
-        self.m.seq += 1
-        step = f"{self.m.seq:04d}-{event_type}"
-        now = workflow.now()
-        transition = Transition(
-            complaint_id=self.complaint_id,
-            step=step,
-            event_type=event_type,
-            status=status or self.m.status,
-            escalation_level=self.m.escalation_level,
-            outcome=self.m.outcome,
-            occurred_at=now,
+        lifecycle = self.held
+        transition = lifecycle.transition(
+            self.complaint_id,
+            event_type,
+            workflow.now(),
+            status=status,
             public=public,
             deadlines=deadlines or [],
             **fields,
         )
-        await self._run(LifecycleActivities.record_transition, transition)
-        if status is not None:
-            self.m.status = status
-        self.m.history.append(
-            HistoryEntry(
-                step=step,
-                event_type=event_type,
-                status=self.m.status,
-                escalation_level=self.m.escalation_level,
-                occurred_at=now,
-                actor=actor,
-            )
-        )
+        await self.run(LifecycleActivities.record_transition, transition)
+        lifecycle.recorded(transition, status, actor)
         self._publish_search_attributes()
 
     def _publish_search_attributes(self) -> None:
         if not self.indexed:
             return
-        due = next_deadline([c for c in self.m.clocks.values() if c.kind.legal])
+        lifecycle = self.held
+        due = lifecycle.next_due()
         updates: list[SearchAttributeUpdate[Any]] = [
-            temporal.STATUS.value_set(self.m.status),
-            temporal.ESCALATION.value_set(self.m.escalation_level),
+            temporal.STATUS.value_set(lifecycle.status),
+            temporal.ESCALATION.value_set(lifecycle.escalation_level),
             temporal.NEXT_DEADLINE.value_set(due) if due else temporal.NEXT_DEADLINE.value_unset(),
         ]
-        if self.m.decision is not None:
+        if lifecycle.decision is not None:
             updates += [
-                temporal.UNIT.value_set(self.m.decision.unit),
-                temporal.CLASS.value_set(self.m.decision.complaint_class),
+                temporal.UNIT.value_set(lifecycle.decision.unit),
+                temporal.CLASS.value_set(lifecycle.decision.complaint_class),
             ]
         workflow.upsert_search_attributes(updates)
 
-    @property
-    def _opened(self) -> bool:
-        return hasattr(self, "m")  # memory exists once the start activity has answered
-
-    def _check(self, action: ActionName) -> None:
-        reason = refusal(action, self.m.status if self._opened else Status.RECEIVED)
-        if reason:
-            raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True)
-
     # Clocks -----------------------------------------------------------------------------
 
-    async def _clock(self, kind: DeadlineKind, start: datetime, duration: Duration) -> Clock:
+    async def clock(self, kind: DeadlineKind, start: datetime, duration: Duration) -> Clock:
         """Compute a deadline (with ladder and reminders for legal ones) and keep it."""
-        return (await self._clocks((kind, start, duration)))[0]
+        return (await self.clocks((kind, start, duration)))[0]
 
-    async def _clocks(self, *specs: tuple[DeadlineKind, datetime, Duration]) -> list[Clock]:
+    async def clocks(self, *specs: tuple[DeadlineKind, datetime, Duration]) -> list[Clock]:
         """Compute and keep several deadlines of one step: one call under LOCAL_ACTIVITIES."""
-        inputs = [self._schedule_input(s, d, ladder=k.legal) for k, s, d in specs]
-        if self._local:
-            schedules = await self._run(LifecycleActivities.schedule_all, inputs)
+        lifecycle = self.held
+        inputs = [lifecycle.schedule_input(s, d, ladder=k.legal) for k, s, d in specs]
+        if self.local:
+            schedules = await self.run(LifecycleActivities.schedule_all, inputs)
         else:
-            schedules = [await self._run(LifecycleActivities.schedule, i) for i in inputs]
+            schedules = [await self.run(LifecycleActivities.schedule, i) for i in inputs]
         return [
-            self._keep(*spec, schedule) for spec, schedule in zip(specs, schedules, strict=True)
+            lifecycle.keep(*spec, schedule) for spec, schedule in zip(specs, schedules, strict=True)
         ]
 
-    def _keep(
-        self, kind: DeadlineKind, start: datetime, duration: Duration, schedule: Schedule
-    ) -> Clock:
-        policy = self.m.policy
-        legal = kind.legal
-        supervisor = policy.supervisor_reminder if kind == DeadlineKind.RESOLUTION else None
-        with_reminders = kind in (DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION)
-        clock = Clock(
-            kind=kind,
-            started_at=start,
-            due=schedule.due,
-            working_days=duration.unit == "wd",
-            ladder=schedule.ladder,
-            levels=[s.level for s in policy.escalation] if legal else [],
-            reminders=reminders_for(start, schedule.due, policy.reminders, supervisor)
-            if with_reminders
-            else [],
-        )
-        self.m.clocks[kind] = clock
-        return clock
-
-    async def _schedule(self, start: datetime, duration: Duration, *, ladder: bool) -> Schedule:
+    async def schedule(self, start: datetime, duration: Duration, *, ladder: bool) -> Schedule:
         """When `duration` from `start` runs out, and (with `ladder`) each escalation step."""
-        return await self._run(
-            LifecycleActivities.schedule, self._schedule_input(start, duration, ladder=ladder)
+        return await self.run(
+            LifecycleActivities.schedule,
+            self.held.schedule_input(start, duration, ladder=ladder),
         )
 
-    def _schedule_input(
-        self, start: datetime, duration: Duration, *, ladder: bool
-    ) -> ScheduleInput:
-        policy = self.m.policy
-        return ScheduleInput(
-            timezone=policy.timezone,
-            calendar=policy.calendar,
-            start=start,
-            duration=duration,
-            ladder=[step.after for step in policy.escalation] if ladder else [],
-        )
-
-    async def _shifted(self, clock: Clock, paused_at: datetime, resumed_at: datetime) -> Clock:
-        policy = self.m.policy
-        moments = await self._run(
-            LifecycleActivities.shift,
-            ShiftInput(
-                timezone=policy.timezone,
-                calendar=policy.calendar,
-                paused_at=paused_at,
-                resumed_at=resumed_at,
-                working_days=clock.working_days,
-                moments=clock.moments(),
-            ),
+    async def resume(self, clock: Clock, resumed_at: datetime) -> Clock:
+        """The paused clock moved on by its pause, running again."""
+        moments = await self.run(
+            LifecycleActivities.shift, self.held.shift_input(clock, resumed_at)
         )
         return clock.with_moments(moments).model_copy(update={"paused_at": None})
 
-    def _set(self, clock: Clock) -> DeadlineChange:
-        return DeadlineChange(
-            kind=clock.kind,
-            started_at=clock.started_at,
-            due_at=clock.due,
-            missed_at=clock.due if clock.missed else None,
-        )
-
-    def _meet(self, kind: DeadlineKind) -> DeadlineChange:
-        if kind in self.m.clocks:
-            self.m.clocks[kind].met = True
-        return DeadlineChange(kind=kind, met_at=workflow.now())
-
     # Routing, escalation, closing -------------------------------------------------------
 
-    async def _route(self) -> None:
-        decision = self.m.decision
-        assert decision is not None
-        decision.complaint_class = choose_class(
-            self.m.class_hint, decision.complaint_class, self.m.policy
-        )
-        rules = self.m.policy.deadlines_for(decision.complaint_class)
-        received = self.m.received_at
-        first, resolution = await self._clocks(
+    async def route(self, decision: RoutingDecision) -> None:
+        """Routing's decision is known: start the first-response and resolution clocks."""
+        lifecycle = self.held
+        decision = lifecycle.route(decision)
+        rules = lifecycle.policy.deadlines_for(decision.complaint_class)
+        received = lifecycle.received_at
+        first, resolution = await self.clocks(
             (DeadlineKind.FIRST_RESPONSE, received, rules.first_response),
             (DeadlineKind.RESOLUTION, received, rules.resolution),
         )
-        async with self._lock:
-            self.m.routed = True
-            await self._record(
+        async with self.lock:
+            lifecycle.routed = True
+            await self.record(
                 EventType.ROUTED,
                 status=Status.ROUTED,
                 unit=decision.unit,
@@ -253,28 +168,26 @@ class LifecycleSteps:
                 complaint_class=decision.complaint_class,
                 data={"category": decision.category},
                 deadlines=[
-                    self._meet(DeadlineKind.ROUTING),
-                    self._set(first),
-                    self._set(resolution),
+                    lifecycle.meet(DeadlineKind.ROUTING, workflow.now()),
+                    deadline_set(first),
+                    deadline_set(resolution),
                 ],
             )
 
-    async def _escalate(self, level: EscalationLevel, **data: Any) -> None:
+    async def escalate(self, level: EscalationLevel, **data: Any) -> None:
         """Raise the level once; a level already reached is never recorded again."""
-        if raises_level(self.m.escalation_level, level):
-            self.m.escalation_level = level
-            await self._record(EventType.ESCALATED, data={"level": level, **data})
+        if self.held.escalates_to(level):
+            await self.record(EventType.ESCALATED, data={"level": level, **data})
 
-    async def _close(self, outcome: Outcome, actor: str | None = None, **data: Any) -> None:
+    async def close(self, outcome: Outcome, actor: str | None = None, **data: Any) -> None:
         """Stop every clock, record the outcome, and open the rating window."""
-        for clock in self.m.clocks.values():
-            clock.met = True
-        self.m.outcome = outcome
-        await self._record(
+        lifecycle = self.held
+        lifecycle.close(outcome)
+        await self.record(
             EventType.CLOSED, status=Status.CLOSED, actor=actor, data={"outcome": outcome, **data}
         )
-        complainant = self.m.policy.complainant
-        await self._clock(
+        complainant = lifecycle.policy.complainant
+        await self.clock(
             DeadlineKind.RATING,
             workflow.now(),
             complainant.rating_window or complainant.confirm_window,
@@ -282,31 +195,13 @@ class LifecycleSteps:
 
     # Timers -----------------------------------------------------------------------------
 
-    async def _wait_for_next_timer(self) -> None:
-        """Sleep until the next timer or any change; fire the timer if nothing changed."""
-        timer = next_timer(list(self.m.clocks.values()))
-        version = self._version
-
-        def changed() -> bool:
-            return self._version != version or self._interrupted()
-
-        if await self._wait_until(changed, timer.at if timer else None):
-            return
-        assert timer is not None
-        async with self._lock:
-            if self._version == version:
-                await self._fire(timer)
-
-    def _interrupted(self) -> bool:
-        """A reason to leave the timer wait: override in the workflow."""
-        return False
-
-    async def _fire(self, timer: Timer) -> None:
-        clock = self.m.clocks[timer.kind]
+    async def fire(self, timer: Timer) -> None:
+        """What a timer that fired does: a reminder, a missed deadline, an escalation step."""
+        clock = self.held.clocks[timer.kind]
         if timer.fire == Fire.REMINDER:
             reminder = clock.reminders[timer.index]
             reminder.sent = True
-            await self._record(
+            await self.record(
                 EventType.REMINDER,
                 public=False,
                 data={
@@ -318,79 +213,37 @@ class LifecycleSteps:
             )
         elif timer.fire == Fire.ESCALATE:
             clock.steps_taken += 1
-            await self._escalate(EscalationLevel(clock.levels[timer.index]), deadline=clock.kind)
+            await self.escalate(EscalationLevel(clock.levels[timer.index]), deadline=clock.kind)
         else:
             await self._missed(clock)
 
     async def _missed(self, clock: Clock) -> None:
         clock.missed = True
         if clock.kind == DeadlineKind.INFO:
-            await self._close(Outcome.WITHDRAWN, reason="information not received in time")
+            await self.close(Outcome.WITHDRAWN, reason="information not received in time")
         elif clock.kind == DeadlineKind.CONFIRM:
-            await self._close(Outcome.AUTO_CLOSED)
+            await self.close(Outcome.AUTO_CLOSED)
         elif clock.kind == DeadlineKind.RATING:
             clock.met = True
-            self.m.finished = True
+            self.held.finished = True
         else:
-            await self._record(
+            await self.record(
                 EventType.DEADLINE_MISSED,
                 data={"deadline": clock.kind},
                 deadlines=[DeadlineChange(kind=clock.kind, missed_at=clock.due)],
             )
 
-    @staticmethod
-    async def _wait_until(done: Callable[[], bool], until: datetime | None) -> bool:
-        """True when `done` holds before `until` (None: no limit); a durable timer."""
-        if until is None:
-            await workflow.wait_condition(done)
-            return True
-        remaining = (until - workflow.now()).total_seconds()
-        if remaining <= 0:
-            return done()
-        try:
-            await workflow.wait_condition(done, timeout=remaining)
-        except TimeoutError:
-            return done()
+
+async def wait_until(done: Callable[[], bool], until: datetime | None) -> bool:
+    """True when `done` holds before `until` (None: no limit); a durable timer."""
+    if until is None:
+        await workflow.wait_condition(done)
         return True
-
-    # Views ------------------------------------------------------------------------------
-
-    def _deadlines(self) -> list[DeadlineView]:
-        now = workflow.now()
-        views = []
-        for clock in self.m.clocks.values():
-            if clock.kind == DeadlineKind.RATING:
-                continue
-            left_from = clock.paused_at or now
-            views.append(
-                DeadlineView(
-                    kind=clock.kind,
-                    due_at=clock.due,
-                    met=clock.met,
-                    missed=clock.missed,
-                    paused=clock.paused_at is not None,
-                    remaining_s=0.0 if clock.met else (clock.due - left_from).total_seconds(),
-                )
-            )
-        return views
-
-    def _state(self) -> LifecycleState:
-        if not self._opened:
-            return LifecycleState(
-                complaint_id=self.complaint_id,
-                status=Status.RECEIVED,
-                escalation_level=EscalationLevel.NONE,
-            )
-        decision = self.m.decision if self.m.routed else None
-        return LifecycleState(
-            complaint_id=self.complaint_id,
-            status=self.m.status,
-            escalation_level=self.m.escalation_level,
-            outcome=self.m.outcome,
-            unit=decision.unit if decision else None,
-            officer=decision.officer if decision else None,
-            complaint_class=decision.complaint_class if decision else None,
-            reopen_count=self.m.reopen_count,
-            extensions_used=self.m.extensions_used,
-            deadlines=self._deadlines(),
-        )
+    remaining = (until - workflow.now()).total_seconds()
+    if remaining <= 0:
+        return done()
+    try:
+        await workflow.wait_condition(done, timeout=remaining)
+    except TimeoutError:
+        return done()
+    return True

@@ -1,13 +1,12 @@
 """ComplaintLifecycle: one durable workflow per complaint, holding it to its deadlines.
 
-The run loop waits for the next timer of the complaint's clocks (reminder, deadline,
-escalation step, complainant window) or for a change made by a signal or an Update. The
-steps themselves are in steps.py; the rules (what each status allows) in rules.py.
+The Temporal surface: the run loop, routing's signal, the queries and the Updates. The run
+loop waits for the next timer of the complaint's clocks (reminder, deadline, escalation step,
+complainant window) or for a change made by the signal or an Update. What each step does is
+in steps.py, the state and its pure rules in state.py, what each status allows in rules.py.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -31,8 +30,6 @@ with workflow.unsafe.imports_passed_through():
         DisputeInput,
         ExtendInput,
         HistoryEntry,
-        LifecycleInput,
-        LifecycleMemory,
         LifecycleState,
         NoteInput,
         RatingInput,
@@ -42,14 +39,14 @@ with workflow.unsafe.imports_passed_through():
         RequestInfoInput,
         RespondInput,
         TransferInput,
-        shared,
     )
-    from aduan.lifecycle.rules import extension_refusal, parse_extension
-    from aduan.lifecycle.steps import LOCAL_ACTIVITIES, LifecycleSteps
+    from aduan.lifecycle.rules import parse_extension, refusal
+    from aduan.lifecycle.state import Lifecycle, LifecycleInput, deadline_set, shared
+    from aduan.lifecycle.steps import LOCAL_ACTIVITIES, Steps, wait_until
 
 
 @workflow.defn
-class ComplaintLifecycle(LifecycleSteps):
+class ComplaintLifecycle:
     """From receipt to closure: routing, acknowledgement, response, escalation ladder."""
 
     @workflow.init
@@ -57,28 +54,35 @@ class ComplaintLifecycle(LifecycleSteps):
         self.complaint_id = input.complaint_id
         self.indexed = input.search_attributes
         self._decision: RoutingDecision | None = None
-        self._lock = asyncio.Lock()
-        self._version = 0
-        self._local = workflow.patched(LOCAL_ACTIVITIES)
+        self._version = 0  # counts changes made by Updates, so a timer wait knows to redo
+        self.steps = Steps(
+            input.complaint_id,
+            indexed=input.search_attributes,
+            local=workflow.patched(LOCAL_ACTIVITIES),
+        )
         if input.memory is not None:
-            self.m = input.memory
-            self.m.policy = shared(self.m.policy)
+            input.memory.policy = shared(input.memory.policy)
+            self.steps.lifecycle = input.memory
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The complaint's state, once the start activity has answered."""
+        return self.steps.held
 
     @workflow.run
     async def run(self, input: LifecycleInput) -> LifecycleState:
         if input.memory is None:
             await self._open(input)
-        while not self.m.finished:
-            if self._decision is not None and not self.m.routed:
-                self.m.decision = self._decision
-                await self._route()
+        while not self.lifecycle.finished:
+            if self._decision is not None and not self.lifecycle.routed:
+                await self.steps.route(self._decision)
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     LifecycleInput(
                         complaint_id=self.complaint_id,
                         search_attributes=self.indexed,
-                        memory=self.m,
+                        memory=self.lifecycle,
                     )
                 )
             await self._wait_for_next_timer()
@@ -86,22 +90,54 @@ class ComplaintLifecycle(LifecycleSteps):
         return self._state()
 
     async def _open(self, input: LifecycleInput) -> None:
-        start = await self._run(LifecycleActivities.start_lifecycle, input)
-        self.m = LifecycleMemory(
+        start = await self.steps.run(LifecycleActivities.start_lifecycle, input)
+        self.steps.lifecycle = Lifecycle(
             policy=shared(start.policy),
             received_at=start.received_at,
             class_hint=start.complaint_class,
         )
-        routing = await self._clock(
+        routing = await self.steps.clock(
             DeadlineKind.ROUTING, start.received_at, start.policy.routing_due
         )
-        async with self._lock:
-            await self._record(EventType.OPENED, public=False, deadlines=[self._set(routing)])
+        async with self.steps.lock:
+            await self.steps.record(
+                EventType.OPENED, public=False, deadlines=[deadline_set(routing)]
+            )
 
-    def _interrupted(self) -> bool:
-        return (
-            self._decision is not None and not self.m.routed
-        ) or workflow.info().is_continue_as_new_suggested()
+    async def _wait_for_next_timer(self) -> None:
+        """Sleep until the next timer or any change; fire the timer if nothing changed."""
+        timer = self.lifecycle.next_timer()
+        version = self._version
+
+        def changed() -> bool:
+            return (
+                self._version != version
+                or (self._decision is not None and not self.lifecycle.routed)
+                or workflow.info().is_continue_as_new_suggested()
+            )
+
+        if await wait_until(changed, timer.at if timer else None):
+            return
+        assert timer is not None
+        async with self.steps.lock:
+            if self._version == version:
+                await self.steps.fire(timer)
+
+    def _check(self, action: ActionName) -> None:
+        opened = self.steps.lifecycle
+        reason = opened.refusal(action) if opened else refusal(action, Status.RECEIVED)
+        if reason:
+            raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True)
+
+    def _state(self) -> LifecycleState:
+        opened = self.steps.lifecycle
+        if opened is None:
+            return LifecycleState(
+                complaint_id=self.complaint_id,
+                status=Status.RECEIVED,
+                escalation_level=EscalationLevel.NONE,
+            )
+        return opened.view(self.complaint_id, workflow.now())
 
     def _changed(self) -> LifecycleState:
         self._version += 1
@@ -128,23 +164,23 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.query
     def history(self) -> list[HistoryEntry]:
         """Every transition recorded, in order."""
-        return list(self.m.history) if self._opened else []
+        return list(self.steps.lifecycle.history) if self.steps.lifecycle else []
 
     # Officer actions --------------------------------------------------------------------
 
     @workflow.update
     async def acknowledge(self, action: AcknowledgeInput) -> LifecycleState:
         """An officer takes the complaint on: the first-response deadline is met."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.ACKNOWLEDGE)
-            assert self.m.decision is not None
-            self.m.decision.officer = action.actor or self.m.decision.officer
-            await self._record(
+            assert self.lifecycle.decision is not None
+            self.lifecycle.decision.officer = action.actor or self.lifecycle.decision.officer
+            await self.steps.record(
                 EventType.ACKNOWLEDGED,
                 status=Status.IN_PROGRESS,
                 actor=action.actor,
-                officer=self.m.decision.officer,
-                deadlines=[self._meet(DeadlineKind.FIRST_RESPONSE)],
+                officer=self.lifecycle.decision.officer,
+                deadlines=[self.lifecycle.meet(DeadlineKind.FIRST_RESPONSE, workflow.now())],
             )
         return self._changed()
 
@@ -155,21 +191,19 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def request_info(self, action: RequestInfoInput) -> LifecycleState:
         """Ask the complainant; every running clock pauses until they reply."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.REQUEST_INFO)
             now = workflow.now()
-            for clock in self.m.clocks.values():
-                if clock.running:
-                    clock.paused_at = now
-            window = await self._clock(
-                DeadlineKind.INFO, now, self.m.policy.complainant.info_window
+            self.lifecycle.pause(now)
+            window = await self.steps.clock(
+                DeadlineKind.INFO, now, self.lifecycle.policy.complainant.info_window
             )
-            await self._record(
+            await self.steps.record(
                 EventType.INFO_REQUESTED,
                 status=Status.WAITING_COMPLAINANT,
                 actor=action.actor,
                 data={"message": action.message},
-                deadlines=[self._set(window)],
+                deadlines=[deadline_set(window)],
             )
         return self._changed()
 
@@ -180,17 +214,22 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def respond(self, action: RespondInput) -> LifecycleState:
         """The provider's answer: the resolution deadline is met, the confirm window opens."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.RESPOND)
-            window = await self._clock(
-                DeadlineKind.CONFIRM, workflow.now(), self.m.policy.complainant.confirm_window
+            window = await self.steps.clock(
+                DeadlineKind.CONFIRM,
+                workflow.now(),
+                self.lifecycle.policy.complainant.confirm_window,
             )
-            await self._record(
+            await self.steps.record(
                 EventType.RESPONDED,
                 status=Status.RESPONDED,
                 actor=action.actor,
                 data={"message": action.message},
-                deadlines=[self._meet(DeadlineKind.RESOLUTION), self._set(window)],
+                deadlines=[
+                    self.lifecycle.meet(DeadlineKind.RESOLUTION, workflow.now()),
+                    deadline_set(window),
+                ],
             )
         return self._changed()
 
@@ -201,20 +240,15 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def extend(self, action: ExtendInput) -> LifecycleState:
         """Extend the resolution deadline once, before it passes; the complainant is told."""
-        async with self._lock:
+        async with self.steps.lock:
             by = self._check_extension(action)
-            clock = self.m.clocks[DeadlineKind.RESOLUTION]
-            schedule = await self._schedule(clock.due, by, ladder=True)
-            span = schedule.due - clock.started_at
-            for reminder in clock.reminders:
-                if not reminder.sent:
-                    reminder.at = clock.started_at + span * reminder.fraction
-            clock.due, clock.ladder = schedule.due, schedule.ladder
-            self.m.extensions_used += 1
-            await self._record(
+            clock = self.lifecycle.clocks[DeadlineKind.RESOLUTION]
+            schedule = await self.steps.schedule(clock.due, by, ladder=True)
+            self.lifecycle.extend(clock, schedule)
+            await self.steps.record(
                 EventType.EXTENDED,
                 actor=action.actor,
-                deadlines=[self._set(clock)],
+                deadlines=[deadline_set(clock)],
                 data={"by": str(by), "reason": action.reason, "due_at": clock.due.isoformat()},
             )
         return self._changed()
@@ -226,13 +260,10 @@ class ComplaintLifecycle(LifecycleSteps):
     def _check_extension(self, action: ExtendInput) -> Duration:
         self._check(ActionName.EXTEND)
         try:
-            by = parse_extension(action.by, self.m.policy)
+            by = parse_extension(action.by, self.lifecycle.policy)
         except ValueError as exc:
             raise ApplicationError(str(exc), type="InvalidAction", non_retryable=True) from exc
-        clock = self.m.clocks[DeadlineKind.RESOLUTION]
-        reason = extension_refusal(
-            self.m.extensions_used, self.m.policy, clock.due, workflow.now(), clock.missed
-        )
+        reason = self.lifecycle.extension_refusal(workflow.now())
         if reason:
             raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True)
         return by
@@ -240,11 +271,14 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def reassign(self, action: ReassignInput) -> LifecycleState:
         """Move the complaint to another unit or officer; the clocks keep running."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.REASSIGN)
-            assert self.m.decision is not None
-            self.m.decision.unit, self.m.decision.officer = action.unit, action.officer
-            await self._record(
+            assert self.lifecycle.decision is not None
+            self.lifecycle.decision.unit, self.lifecycle.decision.officer = (
+                action.unit,
+                action.officer,
+            )
+            await self.steps.record(
                 EventType.REASSIGNED,
                 actor=action.actor,
                 unit=action.unit,
@@ -261,9 +295,9 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def transfer(self, action: TransferInput) -> LifecycleState:
         """Another provider is competent: closed as `transferred`."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.TRANSFER)
-            await self._close(
+            await self.steps.close(
                 Outcome.TRANSFERRED, action.actor, provider=action.provider, reason=action.reason
             )
         return self._changed()
@@ -275,9 +309,9 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def reject(self, action: RejectInput) -> LifecycleState:
         """Out of scope: closed as `rejected`, with the reason."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.REJECT)
-            await self._close(Outcome.REJECTED, action.actor, reason=action.reason)
+            await self.steps.close(Outcome.REJECTED, action.actor, reason=action.reason)
         return self._changed()
 
     @reject.validator
@@ -287,9 +321,9 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def note(self, action: NoteInput) -> LifecycleState:
         """An internal note: on the staff timeline only."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.NOTE)
-            await self._record(
+            await self.steps.record(
                 EventType.NOTE, public=False, actor=action.actor, data={"text": action.text}
             )
         return self._changed()
@@ -303,15 +337,15 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def reply(self, action: ReplyInput) -> LifecycleState:
         """The requested information: paused clocks resume with the time they had left."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.REPLY)
             now = workflow.now()
-            changes = [self._meet(DeadlineKind.INFO)]
-            for kind, clock in list(self.m.clocks.items()):
+            changes = [self.lifecycle.meet(DeadlineKind.INFO, workflow.now())]
+            for kind, clock in list(self.lifecycle.clocks.items()):
                 if clock.paused_at is not None:
-                    self.m.clocks[kind] = await self._shifted(clock, clock.paused_at, now)
-                    changes.append(self._set(self.m.clocks[kind]))
-            await self._record(
+                    self.lifecycle.clocks[kind] = await self.steps.resume(clock, now)
+                    changes.append(deadline_set(self.lifecycle.clocks[kind]))
+            await self.steps.record(
                 EventType.REPLIED,
                 status=Status.IN_PROGRESS,
                 actor="complainant",
@@ -327,9 +361,9 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def confirm(self, action: ConfirmInput) -> LifecycleState:
         """The complainant accepts the answer: closed as `resolved`."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check(ActionName.CONFIRM)
-            await self._close(Outcome.RESOLVED, "complainant")
+            await self.steps.close(Outcome.RESOLVED, "complainant")
         return self._changed()
 
     @confirm.validator
@@ -339,12 +373,12 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def dispute(self, action: DisputeInput) -> LifecycleState:
         """Reopen (up to max_reopen) with a new resolution deadline; beyond it, appeal."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check_dispute()
-            if self.m.reopen_count < self.m.policy.complainant.max_reopen:
+            if self.lifecycle.reopen_count < self.lifecycle.policy.complainant.max_reopen:
                 await self._reopen(action)
             else:
-                await self._record(
+                await self.steps.record(
                     EventType.DISPUTED,
                     actor="complainant",
                     data={"message": action.message, "appeal": True},
@@ -352,21 +386,21 @@ class ComplaintLifecycle(LifecycleSteps):
                 if workflow.patched("appeal-sent-at-any-level"):
                     await self._appeal()
                 else:  # lifecycles that appealed before: no appeal step if already there
-                    await self._escalate(EscalationLevel.OMBUDSMAN, appeal=True)
+                    await self.steps.escalate(EscalationLevel.OMBUDSMAN, appeal=True)
         return self._changed()
 
     async def _appeal(self) -> None:
         # An appeal always goes to the Ombudsman with its own dossier, even when a missed
         # deadline already took the complaint there; the complainant may appeal once.
-        self.m.appealed = True
-        self.m.escalation_level = EscalationLevel.OMBUDSMAN
-        await self._record(
+        self.lifecycle.appealed = True
+        self.lifecycle.escalation_level = EscalationLevel.OMBUDSMAN
+        await self.steps.record(
             EventType.ESCALATED, data={"level": EscalationLevel.OMBUDSMAN, "appeal": True}
         )
 
     def _check_dispute(self) -> None:
         self._check(ActionName.DISPUTE)
-        if self.m.appealed:
+        if self.lifecycle.appealed:
             raise ApplicationError(
                 "this complaint was already appealed to the Ombudsman",
                 type="ActionNotAllowed",
@@ -374,17 +408,19 @@ class ComplaintLifecycle(LifecycleSteps):
             )
 
     async def _reopen(self, action: DisputeInput) -> None:
-        self.m.reopen_count += 1
-        assert self.m.decision is not None
-        rules = self.m.policy.deadlines_for(self.m.decision.complaint_class)
-        confirm = self._meet(DeadlineKind.CONFIRM)
-        resolution = await self._clock(DeadlineKind.RESOLUTION, workflow.now(), rules.resolution)
-        await self._record(
+        self.lifecycle.reopen_count += 1
+        assert self.lifecycle.decision is not None
+        rules = self.lifecycle.policy.deadlines_for(self.lifecycle.decision.complaint_class)
+        confirm = self.lifecycle.meet(DeadlineKind.CONFIRM, workflow.now())
+        resolution = await self.steps.clock(
+            DeadlineKind.RESOLUTION, workflow.now(), rules.resolution
+        )
+        await self.steps.record(
             EventType.DISPUTED,
             status=Status.IN_PROGRESS,
             actor="complainant",
-            data={"message": action.message, "reopened": self.m.reopen_count},
-            deadlines=[confirm, self._set(resolution)],
+            data={"message": action.message, "reopened": self.lifecycle.reopen_count},
+            deadlines=[confirm, deadline_set(resolution)],
         )
 
     @dispute.validator
@@ -394,16 +430,16 @@ class ComplaintLifecycle(LifecycleSteps):
     @workflow.update
     async def rate(self, action: RatingInput) -> LifecycleState:
         """The complainant's rating, once; after closure it ends the lifecycle."""
-        async with self._lock:
+        async with self.steps.lock:
             self._check_rating()
-            self.m.rated = True
-            await self._record(
+            self.lifecycle.rated = True
+            await self.steps.record(
                 EventType.RATED,
                 actor="complainant",
                 data={"score": action.score, "comment": action.comment},
             )
-            if self.m.status == Status.CLOSED:
-                self.m.finished = True
+            if self.lifecycle.status == Status.CLOSED:
+                self.lifecycle.finished = True
         return self._changed()
 
     @rate.validator
@@ -412,7 +448,7 @@ class ComplaintLifecycle(LifecycleSteps):
 
     def _check_rating(self) -> None:
         self._check(ActionName.RATE)
-        if self.m.rated:
+        if self.lifecycle.rated:
             raise ApplicationError(
                 "this complaint was already rated", type="ActionNotAllowed", non_retryable=True
             )

@@ -20,7 +20,7 @@ from aduan.adapters.bus import RetryLater
 from aduan.domain.events import Event, EventType
 from aduan.domain.routing import RoutingDecision
 from aduan.domain.vocabulary import Status
-from aduan.lifecycle.models import LifecycleInput
+from aduan.lifecycle.state import LifecycleInput
 from aduan.lifecycle.workflow import ComplaintLifecycle
 
 log = structlog.get_logger(__name__)

@@ -15,7 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from aduan.config import PACKAGE_DIR
 from aduan.domain.routing import RoutingDecision
 from aduan.lifecycle.activities import LifecycleActivities
-from aduan.lifecycle.models import LifecycleInput, LifecycleState
+from aduan.lifecycle.models import LifecycleState
+from aduan.lifecycle.state import LifecycleInput
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from tests.support.complaints import insert_complaint
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aduan.config import Settings
 from aduan.domain.policy import load_policy, parse_duration
-from aduan.lifecycle.models import shared
+from aduan.lifecycle.state import shared
 
 
 def test_equal_policies_are_one_object_and_a_changed_one_is_its_own() -> None:
