@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
+import orjson
 import stamina.instrumentation
 import structlog
 
@@ -15,7 +17,9 @@ def configure_logging(level: str = "INFO", fmt: str = "auto", process: str = "ad
     stamina.instrumentation.set_on_retry_hooks([stamina.instrumentation.PrometheusOnRetryHook])
     json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer(serializer=_json_line)
+        if json_output
+        else structlog.dev.ConsoleRenderer()
     )
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -39,3 +43,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto", process: str = "ad
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(process=process)
+
+
+def _json_line(event: object, default: Callable[[object], object] | None = None) -> str:
+    return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()

@@ -47,6 +47,7 @@ class Sizes:
     steady_s: float
     updates: int
     update_concurrency: int
+    updates_alone: int
     burst: int
     burst_concurrency: int
     cliff: int
@@ -65,6 +66,7 @@ class Sizes:
             steady_s=max(10.0, 30 * scale),
             updates=n(200, 30),
             update_concurrency=8,
+            updates_alone=n(50, 20),
             burst=n(2000, 50),
             burst_concurrency=64,
             cliff=n(2000, 50),
@@ -211,6 +213,12 @@ async def _benchmarks(
             await updates.acknowledge_round_trips(
                 desk, ids, sizes.update_concurrency, results, progress
             )
+    await settle()
+    async with phase("desk updates alone"):
+        # One at a time on a quiet stack: the latency an officer sees, without a queue.
+        ids = await updates.routed_complaints(pool, list(accepted), sizes.updates_alone)
+        async with httpx.AsyncClient(base_url=stack.desk_url, headers=header, timeout=60) as desk:
+            await updates.acknowledge_round_trips(desk, ids, 1, results, progress, "_alone")
     await settle()
     async with phase("burst"):
         await burst.burst(

@@ -27,6 +27,7 @@ FIELDS: list[tuple[str, str, str]] = [
     ("e2e_routed_p95_ms", "ms", "accepted -> routed recorded, 95th percentile"),
     ("update_p50_ms", "ms", "desk acknowledge round trip, median"),
     ("update_p95_ms", "ms", "desk acknowledge round trip, 95th percentile"),
+    ("update_p95_ms_alone", "ms", "the same, one at a time on a quiet stack"),
     ("open_lifecycles", "", "lifecycles running with live timers at the end"),
     ("worker_rss_mb", "MiB", "worker process resident memory at the end"),
     ("worker_rss_mb_per_1000_open", "MiB", "worker memory grown per 1,000 open lifecycles"),

@@ -39,8 +39,10 @@ async def acknowledge_round_trips(
     concurrency: int,
     results: Results,
     progress: Progress,
+    suffix: str = "",
 ) -> None:
-    """POST .../actions/acknowledge on each complaint; the 200 comes after the Update."""
+    """POST .../actions/acknowledge on each complaint; the 200 comes after the Update.
+    The figures are named `update_*` + `suffix`."""
 
     async def acknowledge(i: int) -> None:
         response = await desk.post(f"/v1/staff/complaints/{ids[i]}/actions/acknowledge", json={})
@@ -50,12 +52,13 @@ async def acknowledge_round_trips(
     with progress.task(f"desk acknowledge, {concurrency} at a time", len(ids)) as task:
         run = await run_load(len(ids), concurrency, acknowledge, task)
     latencies = run.latencies_ms()
-    results.figures.update(
-        update_p50_ms=percentile(latencies, 50),
-        update_p95_ms=percentile(latencies, 95),
-        update_count=len(run.ok),
-        update_errors=run.errors(),
-        update_concurrency=concurrency,
-        update_rps=run.rate,
-    )
-    results.series["update_latency_ms"] = latencies
+    figures = {
+        "update_p50_ms": percentile(latencies, 50),
+        "update_p95_ms": percentile(latencies, 95),
+        "update_count": len(run.ok),
+        "update_errors": run.errors(),
+        "update_concurrency": concurrency,
+        "update_rps": run.rate,
+    }
+    results.figures.update({name + suffix: value for name, value in figures.items()})
+    results.series["update_latency_ms" + suffix] = latencies

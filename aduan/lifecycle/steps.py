@@ -43,6 +43,10 @@ LOCAL: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10), "retry
 # run; new ones (and every run after a continue-as-new) use local activities and compute all
 # the deadlines of a step in one call. docs/lifecycle.md "Changing the workflow safely".
 LOCAL_ACTIVITIES = "local-activities-v1"
+# Under this patch the search attributes are upserted once before the workflow waits, not
+# after every transition: a timer that records a miss and an escalation, or an opening with
+# routing already known, costs the server one upsert (and one visibility write), not two.
+ONE_UPSERT_PER_WAIT = "one-upsert-per-wait-v1"
 
 
 T = TypeVar("T")
@@ -51,10 +55,14 @@ T = TypeVar("T")
 class Steps:
     """The lifecycle's steps with their I/O; `lifecycle` is None until the start activity."""
 
-    def __init__(self, complaint_id: uuid.UUID, *, indexed: bool, local: bool) -> None:
+    def __init__(
+        self, complaint_id: uuid.UUID, *, indexed: bool, local: bool, once_per_wait: bool
+    ) -> None:
         self.complaint_id = complaint_id
         self.indexed = indexed  # keep search attributes current
         self.local = local  # workflow.patched(LOCAL_ACTIVITIES), asked once per run
+        self.once_per_wait = once_per_wait  # workflow.patched(ONE_UPSERT_PER_WAIT), likewise
+        self._unpublished = False
         self.lifecycle: Lifecycle | None = None
         self.lock = asyncio.Lock()  # one step at a time: Updates and timers interleave
 
@@ -95,11 +103,15 @@ class Steps:
         )
         await self.run(LifecycleActivities.record_transition, transition)
         lifecycle.recorded(transition, status, actor)
-        self._publish_search_attributes()
+        self._unpublished = True
+        if not self.once_per_wait:
+            self.publish()
 
-    def _publish_search_attributes(self) -> None:
-        if not self.indexed:
+    def publish(self) -> None:
+        """Upsert the search attributes if a transition changed them since the last time."""
+        if not (self.indexed and self._unpublished):
             return
+        self._unpublished = False
         lifecycle = self.held
         due = lifecycle.next_due()
         updates: list[SearchAttributeUpdate[Any]] = [

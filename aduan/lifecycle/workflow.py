@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from aduan.lifecycle.rules import parse_extension, refusal
     from aduan.lifecycle.state import Lifecycle, LifecycleInput, deadline_set, shared
-    from aduan.lifecycle.steps import LOCAL_ACTIVITIES, Steps, wait_until
+    from aduan.lifecycle.steps import LOCAL_ACTIVITIES, ONE_UPSERT_PER_WAIT, Steps, wait_until
 
 
 @workflow.defn
@@ -59,6 +59,7 @@ class ComplaintLifecycle:
             input.complaint_id,
             indexed=input.search_attributes,
             local=workflow.patched(LOCAL_ACTIVITIES),
+            once_per_wait=workflow.patched(ONE_UPSERT_PER_WAIT),
         )
         if input.memory is not None:
             input.memory.policy = shared(input.memory.policy)
@@ -78,6 +79,7 @@ class ComplaintLifecycle:
                 await self.steps.route(self._decision)
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                self.steps.publish()
                 workflow.continue_as_new(
                     LifecycleInput(
                         complaint_id=self.complaint_id,
@@ -87,6 +89,7 @@ class ComplaintLifecycle:
                 )
             await self._wait_for_next_timer()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self.steps.publish()
         return self._state()
 
     async def _open(self, input: LifecycleInput) -> None:
@@ -106,6 +109,7 @@ class ComplaintLifecycle:
 
     async def _wait_for_next_timer(self) -> None:
         """Sleep until the next timer or any change; fire the timer if nothing changed."""
+        self.steps.publish()
         timer = self.lifecycle.next_timer()
         version = self._version
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import asyncpg
+import orjson
 import stamina
 from alembic import command
 from alembic.config import Config
@@ -24,10 +24,14 @@ DATABASE_DOWN = (
 UNSTORABLE_TEXT = (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError)
 
 
+def _json_text(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 async def _init_connection(connection: asyncpg.Connection) -> None:
     for name in ("json", "jsonb"):
         await connection.set_type_codec(
-            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            name, encoder=_json_text, decoder=orjson.loads, schema="pg_catalog"
         )
 
 

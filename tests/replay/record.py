@@ -1,4 +1,5 @@
-"""Record replay histories of every scenario: `.venv/bin/python -m tests.replay.record`.
+"""Record replay histories: `.venv/bin/python -m tests.replay.record [SCENARIO...]` (all
+scenarios when none is named).
 
 Run it after a change meant to alter new lifecycles (behind `workflow.patched`) and commit
 the new files beside the old ones: the old histories must keep replaying too.
@@ -15,31 +16,52 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import asyncpg
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from aduan.adapters import temporal
 from aduan.lifecycle.activities import LifecycleActivities
 from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from aduan.store import db
 from devtools import servers
 from tests.support.lifecycle import DEFAULT_POLICY, Lifecycles
-from tests.support.scenarios import SCENARIOS
+from tests.support.scenarios import INDEXED_SCENARIOS, SCENARIOS, Scenario
 
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def record(dsn: str) -> None:
-    """Run each scenario on a time-skipping server and write its history as JSON."""
+async def record(dsn: str, only: set[str]) -> None:
+    """Run each scenario and write its history as JSON: on a time-skipping server, and the
+    indexed ones on a dev server with Aduan's search attributes registered."""
     pool = await db.create_pool(dsn)
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=shutil.which(
-            "temporal-test-server", path=str(Path(sys.executable).parent)
-        ),
+    bin_dir = str(Path(sys.executable).parent)
+    skipping = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=shutil.which("temporal-test-server", path=bin_dir),
         data_converter=pydantic_data_converter,
     )
+    await _record_on(skipping, pool, _chosen(SCENARIOS, only), indexed=False)
+    await skipping.shutdown()
+    dev = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=shutil.which("temporal", path=bin_dir),
+        dev_server_extra_args=temporal.dev_server_flags(),
+        data_converter=pydantic_data_converter,
+    )
+    await _record_on(dev, pool, _chosen(INDEXED_SCENARIOS, only), indexed=True)
+    await dev.shutdown()
+    await pool.close()
+
+
+def _chosen(scenarios: dict[str, Scenario], only: set[str]) -> dict[str, Scenario]:
+    return {name: s for name, s in scenarios.items() if not only or name in only}
+
+
+async def _record_on(
+    env: WorkflowEnvironment, pool: asyncpg.Pool, scenarios: dict[str, Scenario], *, indexed: bool
+) -> None:
     activities = LifecycleActivities(pool, DEFAULT_POLICY)
     task_queue = f"record-{uuid.uuid4()}"
     async with Worker(
@@ -49,8 +71,8 @@ async def record(dsn: str) -> None:
         workflow_runner=workflow_runner(),
         activities=activities.all(),
     ):
-        lifecycles = Lifecycles(env, env.client, task_queue, pool, activities)
-        for name, scenario in SCENARIOS.items():
+        lifecycles = Lifecycles(env, env.client, task_queue, pool, activities, indexed=indexed)
+        for name, scenario in scenarios.items():
             complaint = await scenario(lifecycles)
             history = await complaint.handle.fetch_history()
             version = len(list(HISTORIES.glob(f"{name}.v*.json"))) + 1
@@ -59,8 +81,6 @@ async def record(dsn: str) -> None:
         for complaint in lifecycles.started:
             with contextlib.suppress(RPCError):  # most have completed already
                 await complaint.handle.terminate()
-    await env.shutdown()
-    await pool.close()
 
 
 def main() -> None:
@@ -72,7 +92,7 @@ def main() -> None:
         try:
             asyncio.run(db.ensure_database(dsn))
             db.migrate(dsn)
-            asyncio.run(record(dsn))
+            asyncio.run(record(dsn, set(sys.argv[1:])))
         finally:
             servers.stop(server, signal.SIGINT)
 

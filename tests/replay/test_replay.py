@@ -16,13 +16,13 @@ from temporalio.worker import Replayer
 
 from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
-from tests.support.scenarios import SCENARIOS
+from tests.support.scenarios import INDEXED_SCENARIOS, SCENARIOS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_every_path_has_a_recorded_history() -> None:
-    assert {path.name.split(".")[0] for path in HISTORIES} == set(SCENARIOS)
+    assert {path.name.split(".")[0] for path in HISTORIES} == {*SCENARIOS, *INDEXED_SCENARIOS}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

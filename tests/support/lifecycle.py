@@ -58,6 +58,7 @@ class Lifecycles:
     pool: asyncpg.Pool
     activities: LifecycleActivities
     started: list[Complaint] = field(default_factory=list)
+    indexed: bool = False  # keep search attributes current: only where they are registered
 
     async def now(self) -> datetime:
         return await self.env.get_current_time()
@@ -89,7 +90,7 @@ class Lifecycles:
             }
         handle = await self.client.start_workflow(
             ComplaintLifecycle.run,
-            LifecycleInput(complaint_id=complaint_id, search_attributes=False),
+            LifecycleInput(complaint_id=complaint_id, search_attributes=self.indexed),
             id=f"complaint-{complaint_id}",
             task_queue=self.task_queue,
             **options,

@@ -107,6 +107,18 @@ async def transferred(lifecycles: Lifecycles) -> Complaint:
     return complaint
 
 
+async def confirmed_indexed(lifecycles: Lifecycles) -> Complaint:
+    """Answered, confirmed and rated with search attributes kept current (a dev server's
+    history: the time-skipping server has none), so upserts are replayed too."""
+    complaint = await lifecycles.start("standard")
+    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
+    await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
+    await complaint.handle.execute_update(ComplaintLifecycle.confirm, ConfirmInput())
+    await complaint.handle.execute_update(ComplaintLifecycle.rate, RatingInput(score=5))
+    await complaint.handle.result()
+    return complaint
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.__name__: scenario
     for scenario in (
@@ -118,3 +130,5 @@ SCENARIOS: dict[str, Scenario] = {
         transferred,
     )
 }
+# Recorded on a dev server with Aduan's search attributes registered, in real time.
+INDEXED_SCENARIOS: dict[str, Scenario] = {confirmed_indexed.__name__: confirmed_indexed}
