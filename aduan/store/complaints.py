@@ -302,6 +302,61 @@ async def find_for_staff(
     )
 
 
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the desk's queue is narrowed to; `only_unit` (plus escalated complaints with
+    `or_escalated`) is the caller's scope, the rest are the filters they chose."""
+
+    status: str | None = None
+    unit: str | None = None
+    complaint_class: str | None = None
+    escalation_level: str | None = None
+    overdue: bool | None = None
+    channel: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    only_unit: str | None = None
+    or_escalated: bool = False
+    text: str | None = None  # words of the subject or description (full-text search)
+
+
+# The same expression as the index complaints_text_search (migration 0007), so it is used.
+_SEARCHED = "to_tsvector('indonesian', coalesce(v.subject, '') || ' ' || v.description)"
+_QUEUE_WHERE = (
+    """
+        WHERE ($4::text IS NULL OR v.unit = $4 OR ($5 AND v.escalation_level <> 'none'))
+          AND ($6::text IS NULL OR v.status = $6) AND ($7::text IS NULL OR v.unit = $7)
+          AND ($8::text IS NULL OR v.complaint_class = $8)
+          AND ($9::text IS NULL OR v.escalation_level = $9)
+          AND ($10::boolean IS NULL OR COALESCE(v.next_due < $1, false) = $10)
+          AND ($11::text IS NULL OR v.channel = $11)
+          AND ($12::timestamptz IS NULL OR v.received_at >= $12)
+          AND ($13::timestamptz IS NULL OR v.received_at < $13)
+          AND ($14::text IS NULL OR """
+    + _SEARCHED
+    + """ @@ websearch_to_tsquery('indonesian', $14))"""
+)
+
+
+def _queue_args(now: datetime, f: QueueFilter) -> list[Any]:
+    return [
+        now,
+        _CLOCK_RUNNING,
+        _PROVIDER_DEADLINES,
+        f.only_unit,
+        f.or_escalated,
+        f.status,
+        f.unit,
+        f.complaint_class,
+        f.escalation_level,
+        f.overdue,
+        f.channel,
+        f.received_from,
+        f.received_before,
+        f.text,
+    ]
+
+
 async def list_for_staff(
     pool: asyncpg.Pool,
     *,
@@ -318,27 +373,43 @@ async def list_for_staff(
     """The desk's queue, soonest unmet deadline first.
 
     `only_unit` restricts it to one unit (plus escalated complaints with `or_escalated`)."""
-    rows: list[asyncpg.Record] = await pool.fetch(
-        f"""{_STAFF_VIEW}
-        WHERE ($4::text IS NULL OR v.unit = $4 OR ($5 AND v.escalation_level <> 'none'))
-          AND ($6::text IS NULL OR v.status = $6) AND ($7::text IS NULL OR v.unit = $7)
-          AND ($8::text IS NULL OR v.complaint_class = $8)
-          AND ($9::text IS NULL OR v.escalation_level = $9)
-          AND ($10::boolean IS NULL OR COALESCE(v.next_due < $1, false) = $10)
-        ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $11""",
-        now,
-        _CLOCK_RUNNING,
-        _PROVIDER_DEADLINES,
-        only_unit,
-        or_escalated,
+    chosen = QueueFilter(
         status,
         unit,
         complaint_class,
         escalation_level,
         overdue,
+        None,
+        None,
+        None,
+        only_unit,
+        or_escalated,
+    )
+    return await queue_page(pool, now, chosen, limit=limit, offset=0)
+
+
+async def queue_page(
+    pool: asyncpg.Pool, now: datetime, chosen: QueueFilter, *, limit: int, offset: int
+) -> list[asyncpg.Record]:
+    """One page of the queue, soonest unmet deadline first."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        f"""{_STAFF_VIEW} {_QUEUE_WHERE}
+        ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $15 OFFSET $16""",
+        *_queue_args(now, chosen),
         limit,
+        offset,
     )
     return rows
+
+
+async def queue_counts(pool: asyncpg.Pool, now: datetime, chosen: QueueFilter) -> dict[str, int]:
+    """How many complaints of the filtered queue are in each status (the status filter aside)."""
+    everything = QueueFilter(**{**chosen.__dict__, "status": None})
+    rows = await pool.fetch(
+        f"SELECT v.status, count(*) AS n FROM ({_STAFF_VIEW} {_QUEUE_WHERE}) v GROUP BY v.status",
+        *_queue_args(now, everything),
+    )
+    return {row["status"]: row["n"] for row in rows}
 
 
 # Open311's public view: no identity, only the flags that decide what of the text is shown.

@@ -1,4 +1,4 @@
-"""Desk: the staff API."""
+"""Desk: the staff API (/v1/staff) and the staff's web pages."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from fastapi import FastAPI
 from aduan.adapters.attachments import AttachmentStore
 from aduan.adapters.tokens import TokenVerifier
 from aduan.config import Settings
+from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import load_policy
 from aduan.lifecycle.client import Lifecycles
 from aduan.store import db
 from aduan.web import problems
 from aduan.web.http import add_operations
+from services.desk import pages
 from services.desk.routes import attachments, complaints
 
 
@@ -36,6 +38,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.policy = load_policy(settings.sla_policy)  # phone entries are checked against it
     # The class filter is checked against the policy in force: a typo is a 422, not [].
     app.state.classes = frozenset(app.state.policy.classes)
+    policy = app.state.policy
+    app.state.calendar = WorkingCalendar.from_config(policy.calendar, policy.timezone)
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")
@@ -49,4 +53,5 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(complaints.router)
     app.include_router(attachments.router)
+    pages.install(app)
     return app

@@ -27,6 +27,7 @@ from aduan.lifecycle.rules import ALLOWED_FROM
 from aduan.store import complaints
 from aduan.store.db import DATABASE_DOWN
 from aduan.store.submission import submit
+from aduan.web import pages
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.downloads import download
 from aduan.web.problems import status_of
@@ -39,14 +40,7 @@ router = APIRouter(include_in_schema=False)
 TRACK_COOKIE = csrf.SESSION_COOKIE  # forms' CSRF tokens are bound to its value
 TRACK_SECONDS = 30 * 60  # how long a browser stays "signed in" to one complaint
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_HEADERS = {  # no script, no framing, nothing sent elsewhere, nothing cached
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self';"
-    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
+_HEADERS = pages.HEADERS
 
 
 def _page(

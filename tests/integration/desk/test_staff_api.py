@@ -20,50 +20,12 @@ from aduan.adapters.tokens import signing_key
 from aduan.config import Settings
 from devtools import servers
 from services.desk.app import create_app
-from tests.support.complaints import insert_complaint
+from tests.support.complaints import new_unit
+from tests.support.complaints import unit_complaint as complaint
 from tests.support.desk import SECRET, auth
 from tests.support.http import asgi_client, assert_problem
 
 NOW = datetime.now(UTC)
-
-
-def new_unit() -> str:
-    return f"unit-{uuid.uuid4().hex[:8]}"
-
-
-async def complaint(
-    pool: asyncpg.Pool,
-    unit: str | None,
-    *,
-    status: str = "routed",
-    level: str = "none",
-    complaint_class: str = "standard",
-    due: dict[str, timedelta] | None = None,
-    met: tuple[str, ...] = (),
-    **fields: Any,
-) -> str:
-    """A complaint of `unit` as a running lifecycle would leave it; `due` is relative to now."""
-    complaint_id = await insert_complaint(pool, **fields)
-    await pool.execute(
-        """UPDATE complaints SET unit = $2, status = $3, escalation_level = $4,
-               complaint_class = $5, officer = 'budi' WHERE id = $1""",
-        complaint_id,
-        unit,
-        status,
-        level,
-        complaint_class,
-    )
-    for kind, offset in (due or {}).items():
-        await pool.execute(
-            """INSERT INTO deadlines (complaint_id, kind, started_at, due_at, met_at)
-            VALUES ($1, $2, $3, $4, $5)""",
-            complaint_id,
-            kind,
-            NOW - timedelta(days=1),
-            NOW + offset,
-            NOW if kind in met else None,
-        )
-    return str(complaint_id)
 
 
 def ids(answer: httpx.Response) -> list[str]:

@@ -1,0 +1,258 @@
+"""The queue (`/`), its CSV export, one complaint with its actions, and its files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from aduan.adapters.attachments import find_attachment
+from aduan.domain.errors import AduanError, Forbidden, InvalidInput
+from aduan.domain.vocabulary import Channel, EscalationLevel, Status
+from aduan.lifecycle.actions import STAFF_ACTIONS
+from aduan.lifecycle.client import parse_action
+from aduan.lifecycle.rules import ALLOWED_FROM
+from aduan.store import complaints
+from aduan.web.downloads import download
+from aduan.web.problems import status_of
+from services.desk import access
+from services.desk.pages.filters import PAGE_SIZE, Filters, parse_filters, query_string
+from services.desk.pages.render import page
+from services.desk.pages.session import SignedIn, SignedInDep, check_form
+
+router = APIRouter(include_in_schema=False)
+CSV_COLUMNS = (
+    "tracking_code", "status", "escalation_level", "complaint_class", "unit", "officer",
+    "channel", "received_at", "next_due", "overdue",
+)  # fmt: skip
+
+
+def _error(request: Request, signed: SignedIn, status: int, key: str) -> HTMLResponse:
+    return page(request, "error.html", signed, status=status, message_key=key)
+
+
+async def _filtered(request: Request, signed: SignedIn) -> Filters:
+    """The filters asked for, within what the signed-in user may list (Forbidden if not)."""
+    policy = request.app.state.policy
+    filters = parse_filters(request.query_params, request.app.state.classes, policy.timezone)
+    scope = access.queue_scope(signed.account.staff, filters.chosen.unit)
+    chosen = replace(filters.chosen, only_unit=scope.only_unit, or_escalated=scope.or_escalated)
+    return replace(filters, chosen=chosen)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def queue(request: Request, signed: SignedInDep) -> Response:
+    """The complaints the user may see, soonest unmet deadline first, 50 a page."""
+    try:
+        filters = await _filtered(request, signed)
+    except Forbidden:
+        return _error(request, signed, 403, "desk.error.unit")
+    pool = request.app.state.pool
+    searched = filters.values["q"]
+    code = complaints.find_tracking_code(searched) if searched else None
+    if code:
+        row = await complaints.find_by_tracking_code(pool, code)
+        staff = signed.account.staff
+        if row is not None and access.can_read(staff, row["unit"], row["escalation_level"]):
+            return RedirectResponse(f"/complaints/{row['id']}", status_code=303)
+        filters.problems.append("desk.search.no_code")
+    elif searched:
+        filters = replace(filters, chosen=replace(filters.chosen, text=searched))
+    now = datetime.now(UTC)
+    rows = await complaints.queue_page(
+        pool, now, filters.chosen, limit=PAGE_SIZE + 1, offset=filters.offset
+    )
+    counts = await complaints.queue_counts(pool, now, filters.chosen)
+    return page(
+        request,
+        "queue.html",
+        signed,
+        status=400 if filters.problems else 200,
+        rows=rows[:PAGE_SIZE],
+        filters=filters,
+        counts=counts,
+        more=len(rows) > PAGE_SIZE,
+        query=lambda **changes: query_string(filters.values, **changes),
+        statuses=list(Status),
+        levels=list(EscalationLevel),
+        channels=list(Channel),
+        classes=sorted(request.app.state.classes),
+        may_choose_unit=signed.account.staff.role in ("ops", "admin", "supervisor"),
+    )
+
+
+@router.get("/export.csv")
+async def export(request: Request, signed: SignedInDep) -> Response:
+    """The filtered queue as CSV, every page of it; no complainant's identity in any row."""
+    try:
+        filters = await _filtered(request, signed)
+    except Forbidden:
+        return _error(request, signed, 403, "desk.error.unit")
+    if filters.values["q"]:
+        filters = replace(filters, chosen=replace(filters.chosen, text=filters.values["q"]))
+    rows = await complaints.queue_page(
+        request.app.state.pool, datetime.now(UTC), filters.chosen, limit=100_000, offset=0
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else _cell(row[c]) for c in CSV_COLUMNS])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="aduan-queue.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    text = str(value)
+    # A cell a spreadsheet would run as a formula is written as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+async def _detail(
+    request: Request, signed: SignedIn, complaint_id: uuid.UUID
+) -> dict[str, Any] | HTMLResponse:
+    pool = request.app.state.pool
+    row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
+    if row is None:
+        return _error(request, signed, 404, "desk.error.not_found")
+    staff = signed.account.staff
+    if not access.can_read(staff, row["unit"], row["escalation_level"]):
+        return _error(request, signed, 403, "desk.error.forbidden")
+    detail = access.redacted(staff, dict(row))
+    detail["deadlines"] = [dict(d) for d in await complaints.deadlines(pool, complaint_id)]
+    detail["timeline"] = [
+        dict(t) for t in await complaints.timeline(pool, complaint_id, public_only=False)
+    ]
+    status = Status(row["status"])
+    may_act = access.can_act(staff, row["unit"])
+    detail["actions"] = [
+        name for name, a in STAFF_ACTIONS.items() if may_act and status in ALLOWED_FROM[a.update]
+    ]
+    return detail
+
+
+@router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
+async def complaint(complaint_id: uuid.UUID, request: Request, signed: SignedInDep) -> Response:
+    """One complaint: text, complainant (as the role may see), deadlines, timeline, actions."""
+    detail = await _detail(request, signed, complaint_id)
+    if isinstance(detail, HTMLResponse):
+        return detail
+    done = request.query_params.get("done")
+    return _complaint_page(request, signed, detail, done=done if done in STAFF_ACTIONS else None)
+
+
+@router.post("/complaints/{complaint_id}/actions/{name}", response_class=HTMLResponse)
+async def act(
+    complaint_id: uuid.UUID, name: str, request: Request, signed: SignedInDep
+) -> Response:
+    """Take an action from its form; back to the complaint, or the refusal shown on it."""
+    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_form(signed, fields)
+    detail = await _detail(request, signed, complaint_id)
+    if isinstance(detail, HTMLResponse):
+        return detail
+    if name not in detail["actions"]:
+        return _error(request, signed, 403, "desk.error.action")
+    action = STAFF_ACTIONS[name]
+    body = {
+        k: v.strip()
+        for k, v in fields.items()
+        if k in action.input.model_fields and k != "actor" and v.strip()
+    }
+    try:
+        action, parsed = parse_action(STAFF_ACTIONS, name, body)
+        await request.app.state.lifecycles.act(
+            complaint_id, action, parsed.model_copy(update={"actor": signed.account.username})
+        )
+    except InvalidInput as exc:
+        errors = [f"{e['field']}: {e['message']}" for e in exc.extra.get("errors", [])]
+        return _refused(request, signed, detail, name, 422, errors, fields)
+    except AduanError as exc:
+        return _refused(request, signed, detail, name, status_of(exc), [exc.detail], fields)
+    return RedirectResponse(f"/complaints/{complaint_id}?done={name}", status_code=303)
+
+
+LONG_FIELDS = frozenset({"message", "reason", "text"})
+
+
+def action_forms(names: list[str]) -> list[tuple[str, list[tuple[str, bool, bool]]]]:
+    """Each action's form fields, from its input model: (name, long text, required)."""
+    return [
+        (
+            name,
+            [
+                (field, field in LONG_FIELDS, info.is_required())
+                for field, info in STAFF_ACTIONS[name].input.model_fields.items()
+                if field != "actor"
+            ],
+        )
+        for name in names
+    ]
+
+
+def _complaint_page(
+    request: Request,
+    signed: SignedIn,
+    detail: dict[str, Any],
+    *,
+    status: int = 200,
+    done: str | None = None,
+    failed: str | None = None,
+    errors: list[str] | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return page(
+        request,
+        "complaint.html",
+        signed,
+        status=status,
+        c=detail,
+        forms=action_forms(detail["actions"]),
+        done=done,
+        failed=failed,
+        errors=errors or [],
+        values=values or {},
+    )
+
+
+def _refused(
+    request: Request,
+    signed: SignedIn,
+    detail: dict[str, Any],
+    name: str,
+    status: int,
+    errors: list[str],
+    fields: dict[str, str],
+) -> HTMLResponse:
+    return _complaint_page(
+        request, signed, detail, status=status, failed=name, errors=errors, values=fields
+    )
+
+
+@router.get("/complaints/{complaint_id}/files/{key}")
+async def attachment(
+    complaint_id: uuid.UUID, key: str, request: Request, signed: SignedInDep
+) -> Response:
+    """One attached file, for staff who may read the complaint."""
+    detail = await _detail(request, signed, complaint_id)
+    if isinstance(detail, HTMLResponse):
+        return detail
+    try:
+        ref, data = await find_attachment(request.app.state.attachments, detail["attachments"], key)
+    except AduanError:
+        return _error(request, signed, 404, "desk.error.not_found")
+    return download(ref, data)

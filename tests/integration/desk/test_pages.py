@@ -1,0 +1,283 @@
+"""The desk's pages against real PostgreSQL, as a browser without JavaScript uses them:
+sign-in with its lock, sessions, CSRF, the role rules on pages, the queue and its CSV export.
+
+Temporal is not running here; the browser tests (tests/e2e/test_desk.py) take actions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+
+from aduan.adapters.passwords import hash_password
+from aduan.config import Settings
+from aduan.domain.signin import MAX_FAILURES
+from aduan.domain.staff import make_staff
+from aduan.store import accounts
+from devtools import servers
+from services.desk.app import create_app
+from tests.support.complaints import new_unit, tracking_code, unit_complaint
+from tests.support.desk import SECRET
+from tests.support.http import asgi_client
+
+PASSWORD = "a-long-enough-password"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest_asyncio.fixture
+async def browser(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A cookie-keeping client of desk, as one browser."""
+    settings = Settings(
+        database_url=pg_dsn, secret_key=SECRET, temporal_address=f"127.0.0.1:{servers.free_port()}"
+    )
+    async with asgi_client(create_app(settings), "http://desk") as client:
+        yield client
+
+
+async def account(
+    pool: asyncpg.Pool, role: str = "officer", unit: str | None = None, password: str = PASSWORD
+) -> str:
+    username = f"u{uuid.uuid4().hex[:10]}"
+    if role in ("officer", "supervisor"):
+        unit = unit or new_unit()
+    staff = make_staff(username, role, unit)
+    assert await accounts.add(pool, staff, hash_password(password), display_name=username.title())
+    return username
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = _CSRF.search(page.text)
+    assert found, "the page carries a form with its CSRF token"
+    return found[1]
+
+
+async def sign_in(
+    browser: httpx.AsyncClient, username: str, password: str = PASSWORD, next: str = "/"
+) -> httpx.Response:
+    form = await browser.get("/login")
+    return await browser.post(
+        "/login",
+        data={"csrf": csrf_of(form), "username": username, "password": password, "next": next},
+    )
+
+
+async def test_a_page_without_a_session_goes_to_sign_in_and_back_after_it(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    answer = await browser.get("/?status=routed")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/%3Fstatus%3Drouted"
+    username = await account(pool, "admin")
+    signed = await sign_in(browser, username, next="/?status=routed")
+    assert signed.status_code == 303 and signed.headers["location"] == "/?status=routed"
+    cookie = signed.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    queue = await browser.get("/?status=routed")
+    assert queue.status_code == 200 and "Antrean pengaduan" in queue.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil"])
+async def test_sign_in_never_sends_the_browser_to_another_site(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool, target: str
+) -> None:
+    signed = await sign_in(browser, await account(pool, "admin"), next=target)
+    assert signed.headers["location"] == "/"
+
+
+async def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    username = await account(pool)
+    for attempt in range(1, MAX_FAILURES + 1):
+        wrong = await sign_in(browser, username, "not-the-password")
+        assert wrong.status_code == 401, attempt
+        assert "kata sandi salah" in wrong.text
+    locked = await sign_in(browser, username)
+    assert locked.status_code == 429
+    assert "dikunci sampai" in locked.text
+    # An admin's new password lifts the lock.
+    assert await accounts.set_password(pool, username, hash_password("another-password-1"))
+    assert (await sign_in(browser, username, "another-password-1")).status_code == 303
+
+
+async def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    username = await account(pool, "admin")
+    assert (await sign_in(browser, username)).status_code == 303
+    assert (await browser.get("/")).status_code == 200
+    assert await accounts.set_active(pool, username, False)
+    assert (await browser.get("/")).status_code == 303, "the open session ended with it"
+    refused = await sign_in(browser, username)
+    assert refused.status_code == 401 and "kata sandi salah" in refused.text
+
+
+async def test_an_unknown_name_is_told_apart_from_a_wrong_password_by_nothing(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    known = await sign_in(browser, await account(pool), "not-the-password")
+    unknown = await sign_in(browser, "nobody-" + uuid.uuid4().hex[:6], "not-the-password")
+    assert known.status_code == unknown.status_code == 401
+    assert re.sub(r'value="[^"]*"', "", known.text) == re.sub(r'value="[^"]*"', "", unknown.text)
+
+
+async def test_a_form_without_its_csrf_token_is_refused(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    username = await account(pool, "admin")
+    no_token = await browser.post("/login", data={"username": username, "password": PASSWORD})
+    assert no_token.status_code == 403 and "Formulir ini sudah kedaluwarsa" in no_token.text
+    await sign_in(browser, username)
+    forged = await browser.post(
+        "/admin/users", data={"csrf": "forged", "username": "mallory", "role": "admin"}
+    )
+    assert forged.status_code == 403
+    assert await accounts.find(pool, "mallory") is None
+
+
+async def test_an_expired_session_signs_in_again(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    username = await account(pool, "admin")
+    await sign_in(browser, username)
+    await pool.execute(
+        "UPDATE staff_sessions SET seen_at = $2 WHERE username = $1",
+        username,
+        datetime.now(UTC) - timedelta(hours=1),
+    )
+    assert (await browser.get("/")).status_code == 303
+    assert (
+        await pool.fetchval("SELECT count(*) FROM staff_sessions WHERE username = $1", username)
+        == 0
+    )
+
+
+async def test_sign_out_ends_the_session(browser: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    await sign_in(browser, await account(pool, "admin"))
+    queue = await browser.get("/")
+    out = await browser.post("/logout", data={"csrf": csrf_of(queue)})
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert (await browser.get("/")).status_code == 303
+
+
+async def test_an_officer_typing_another_units_complaint_gets_a_403_page(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    mine, theirs = new_unit(), new_unit()
+    other = await unit_complaint(pool, theirs)
+    own = await unit_complaint(pool, mine)
+    await sign_in(browser, await account(pool, "officer", mine))
+    refused = await browser.get(f"/complaints/{other}")
+    assert refused.status_code == 403
+    assert "milik unit lain" in refused.text and "<h1>" in refused.text
+    assert (await browser.get(f"/complaints/{own}")).status_code == 200
+    assert (await browser.get(f"/?unit={theirs}")).status_code == 403
+    queue = await browser.get("/")
+    assert await tracking_code(pool, uuid.UUID(own)) in queue.text
+    assert await tracking_code(pool, uuid.UUID(other)) not in queue.text
+
+
+async def test_a_confidential_complainant_is_hidden_from_an_officer_on_the_page(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    unit = new_unit()
+    hidden = await unit_complaint(
+        pool,
+        unit,
+        complainant={"name": "Rahasia Sekali", "email": "r@example.id", "confidential": True},
+    )
+    await sign_in(browser, await account(pool, "officer", unit))
+    page = await browser.get(f"/complaints/{hidden}")
+    assert page.status_code == 200
+    assert "Rahasia Sekali" not in page.text and "r@example.id" not in page.text
+    assert "dirahasiakan" in page.text
+
+
+async def test_the_tracking_code_opens_the_complaint_and_words_search_the_text(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    unit = new_unit()
+    leak = await unit_complaint(
+        pool, unit, description="Pipa bocor di depan rumah, air mengalir terus sejak pagi."
+    )
+    other = await unit_complaint(pool, unit, description="Tagihan listrik naik dua kali lipat.")
+    await sign_in(browser, await account(pool, "officer", unit))
+    code = await tracking_code(pool, uuid.UUID(leak))
+    found = await browser.get("/", params={"q": code.lower()})
+    assert found.status_code == 303 and found.headers["location"] == f"/complaints/{leak}"
+    searched = await browser.get("/", params={"q": "kebocoran pipa"})  # stemmed: bocor, pipa
+    assert code in searched.text
+    assert await tracking_code(pool, uuid.UUID(other)) not in searched.text
+
+
+async def test_a_bad_filter_is_named_on_the_page_not_a_500(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await sign_in(browser, await account(pool, "admin"))
+    answer = await browser.get("/", params={"status": "lost", "from": "yesterday", "page": "x"})
+    assert answer.status_code == 400
+    assert "Status itu tidak dikenal" in answer.text and "TTTT-BB-HH" in answer.text
+
+
+async def test_csv_export_holds_exactly_the_filtered_rows_without_identity(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    unit = new_unit()
+    late = [
+        await unit_complaint(
+            pool, unit, due={"first_response": timedelta(hours=-2)}, complainant={"name": "Ani"}
+        )
+        for _ in range(3)
+    ]
+    await unit_complaint(pool, unit, due={"first_response": timedelta(days=2)})
+    await unit_complaint(pool, new_unit(), due={"first_response": timedelta(hours=-2)})
+    await sign_in(browser, await account(pool, "admin"))
+    answer = await browser.get("/export.csv", params={"unit": unit, "overdue": "yes"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    codes = {await tracking_code(pool, uuid.UUID(c)) for c in late}
+    assert {row["tracking_code"] for row in rows} == codes
+    assert all(row["overdue"] == "True" and row["unit"] == unit for row in rows)
+    assert "Ani" not in answer.text
+
+
+async def test_an_admin_adds_an_officer_who_signs_in_with_the_password_shown_once(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool, pg_dsn: str
+) -> None:
+    await sign_in(browser, await account(pool, "admin"))
+    page = await browser.get("/admin/users")
+    name = f"n{uuid.uuid4().hex[:8]}"
+    added = await browser.post(
+        "/admin/users",
+        data={"csrf": csrf_of(page), "username": name, "role": "officer", "unit": "penagihan"},
+    )
+    assert added.status_code == 201
+    password = re.search(rf"Kata sandi {name}: (\S+) ", added.text)
+    assert password, added.text
+    no_unit = await browser.post(
+        "/admin/users", data={"csrf": csrf_of(page), "username": "x" + name, "role": "officer"}
+    )
+    assert no_unit.status_code == 422 and "needs a unit" in no_unit.text
+    settings = Settings(
+        database_url=pg_dsn, secret_key=SECRET, temporal_address=f"127.0.0.1:{servers.free_port()}"
+    )
+    async with asgi_client(create_app(settings), "http://desk") as officer:
+        assert (await sign_in(officer, name, password[1])).status_code == 303
+        assert (await officer.get("/admin/users")).status_code == 403
+
+
+async def test_the_language_switch_is_remembered(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    assert 'lang="en"' in (await browser.get("/login?lang=en")).text
+    assert "Sign in" in (await browser.get("/login")).text
+    await sign_in(browser, await account(pool, "admin"))
+    assert "Complaint queue" in (await browser.get("/")).text
