@@ -34,13 +34,14 @@ def time_left(calendar: WorkingCalendar, due: datetime, now: datetime) -> tuple[
 
 
 def left_text(language: str, span: timedelta, late: bool) -> str:
-    """ "2 hari kerja 3 jam lagi" / "terlambat 5 jam": days of working time and hours."""
-    days, hours = span.days, span.seconds // 3600
-    amount = (
-        i18n.text(language, "desk.left.days", days=days, hours=hours)
-        if days
-        else i18n.text(language, "desk.left.hours", hours=hours, minutes=span.seconds // 60 % 60)
-    )
+    """ "sisa 2 hari kerja 3 jam" / "terlambat 5 jam 0 menit": working days and hours."""
+    if span < timedelta(minutes=1):
+        amount = i18n.text(language, "desk.left.minute")
+    elif span.days:
+        amount = i18n.text(language, "desk.left.days", days=span.days, hours=span.seconds // 3600)
+    else:
+        hours, minutes = span.seconds // 3600, span.seconds // 60 % 60
+        amount = i18n.text(language, "desk.left.hours", hours=hours, minutes=minutes)
     return i18n.text(language, "desk.left.late" if late else "desk.left.ahead", amount=amount)
 
 
