@@ -184,7 +184,7 @@ def notifications_list(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many")] = 50,
 ) -> None:
     """Print the latest deliveries, newest first (no addresses, no message bodies)."""
-    from services.notification.deadletters import list_configured
+    from aduan.store.deadletters import list_configured
 
     rows = asyncio.run(list_configured(get_settings(), dead_only=dead, limit=limit))
     for row in rows:
@@ -209,7 +209,7 @@ def notifications_retry(
     if bool(delivery_id) == all_dead:
         typer.echo("aduan notifications retry: give --id N (repeatable) or --all", err=True)
         raise typer.Exit(2)
-    from services.notification.deadletters import replay_configured
+    from aduan.store.deadletters import replay_configured
 
     result = asyncio.run(replay_configured(get_settings(), ids=delivery_id or None))
     for replayed in result.replayed:

@@ -318,6 +318,7 @@ class QueueFilter:
     only_unit: str | None = None
     or_escalated: bool = False
     text: str | None = None  # words of the subject or description (full-text search)
+    needs_attention: bool = False  # only the late and the escalated (a supervisor's list)
 
 
 # The same expression as the index complaints_text_search (migration 0007), so it is used.
@@ -354,6 +355,7 @@ def _queue_args(now: datetime, f: QueueFilter) -> list[Any]:
         f.received_from,
         f.received_before,
         f.text,
+        f.needs_attention,
     ]
 
 
@@ -394,7 +396,7 @@ async def queue_page(
     """One page of the queue, soonest unmet deadline first."""
     rows: list[asyncpg.Record] = await pool.fetch(
         f"""{_STAFF_VIEW} {_QUEUE_WHERE}
-        ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $15 OFFSET $16""",
+        ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $16 OFFSET $17""",
         *_queue_args(now, chosen),
         limit,
         offset,

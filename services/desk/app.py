@@ -12,6 +12,7 @@ from aduan.adapters.tokens import TokenVerifier
 from aduan.config import Settings
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import load_policy
+from aduan.domain.routing import load_rules
 from aduan.lifecycle.client import Lifecycles
 from aduan.store import db
 from aduan.web import problems
@@ -40,6 +41,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.classes = frozenset(app.state.policy.classes)
     policy = app.state.policy
     app.state.calendar = WorkingCalendar.from_config(policy.calendar, policy.timezone)
+    rules = load_rules(settings.routing_rules)  # the categories response templates are for
+    app.state.categories = sorted({r.category for r in rules.rules} | {rules.default.category})
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")

@@ -31,14 +31,14 @@ from aduan.domain.events import (
     EventType,
 )
 from aduan.domain.vocabulary import EscalationLevel
-from aduan.store import complaints, db
-from services.notification import deliveries, messages, ombudsman, staff, webhooks
-from services.notification.deliveries import (
+from aduan.store import complaints, db, deliveries
+from aduan.store.deliveries import (
     DeliveryChannel,
     DeliveryFailed,
     DeliveryStatus,
     Recipient,
 )
+from services.notification import messages, ombudsman, staff, webhooks
 from services.notification.dossier import load_dossier
 from services.notification.mailer import Mail, Mailer
 from services.notification.providers import SmsGateway, WhatsAppCloud

@@ -12,7 +12,7 @@ from typing import Any
 import aiosmtplib
 
 from aduan.config import Settings
-from services.notification.deliveries import DeliveryFailed
+from aduan.store.deliveries import DeliveryFailed
 
 
 @dataclass(frozen=True)

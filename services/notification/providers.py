@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from aduan.domain.phone import international
-from services.notification.deliveries import DeliveryFailed
+from aduan.store.deliveries import DeliveryFailed
 
 
 async def post(client: httpx.AsyncClient, url: str, **request: Any) -> httpx.Response:

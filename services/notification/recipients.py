@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aduan.domain.vocabulary import Channel
-from services.notification.deliveries import DeliveryChannel
+from aduan.store.deliveries import DeliveryChannel
 
 _TEXT_CHANNELS = {Channel.SMS: DeliveryChannel.SMS, Channel.WHATSAPP: DeliveryChannel.WHATSAPP}
 

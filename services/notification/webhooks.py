@@ -14,7 +14,7 @@ import httpx
 
 from aduan.domain import signing
 from aduan.domain.events import Event
-from services.notification.deliveries import Recipient
+from aduan.store.deliveries import Recipient
 from services.notification.providers import post
 
 SIGNATURE_HEADER = "X-Aduan-Signature"

@@ -1,8 +1,8 @@
 """The desk's pages in a real headless Chromium against the running system, as staff use
-them: the admin signs in with the password `make run` printed, adds an officer, and the
-officer takes a citizen's complaint to `responded` without a terminal; a supervisor added
-with `aduan users add` sees the late complaints of the unit's officers. axe-core checks
-every page on the way."""
+them: the admin signs in with the password `make run` printed, adds an officer and a
+response template, and the officer takes a citizen's complaint to `responded` from that
+template without a terminal; a supervisor added with `aduan users add` sees the late
+complaints of the unit's officers. axe-core checks every page on the way."""
 
 from __future__ import annotations
 
@@ -106,6 +106,15 @@ def test_an_admin_adds_an_officer_who_answers_a_citizens_complaint(
     password = re.search(r"Kata sandi ani\.desk: (\S+) ", shown)
     assert password, shown
     assert_accessible(page)
+    page.get_by_role("link", name="Template jawaban").click()
+    new = page.get_by_role("form", name="Tambah template")
+    new.get_by_label("Judul").fill("Meter diganti")
+    new.get_by_label("Isi jawaban").fill(
+        "Yth. {name}, meter pada pengaduan {tracking_code} sudah kami ganti; tagihan dikoreksi."
+    )
+    new.get_by_role("button", name="Simpan").click()
+    expect(page.get_by_role("heading", name="Meter diganti")).to_be_visible()
+    assert_accessible(page)
     admin.close()
 
     email = "sari@example.id"
@@ -137,7 +146,12 @@ def test_an_admin_adds_an_officer_who_answers_a_citizens_complaint(
     page.reload()
     expect(page.locator("#status")).to_have_text("sedang ditangani")
     expect(page.locator("#timeline")).to_contain_text("Nomor meter 88-1234")
-    _act(page, "Jawab", {"Pesan untuk pelapor": "Meter sudah kami ganti; tagihan dikoreksi."})
+    page.get_by_role("link", name="Meter diganti").click()  # the template, filled in
+    answer = f"Yth. Sari, meter pada pengaduan {created['tracking_code']} sudah kami ganti"
+    expect(
+        page.get_by_role("form", name="Jawab").get_by_label("Pesan untuk pelapor")
+    ).to_have_value(re.compile(re.escape(answer)))
+    _act(page, "Jawab")
     expect(page.locator("#notice")).to_have_text("Jawaban terkirim kepada pelapor.")
     expect(page.locator("#status")).to_have_text("sudah dijawab")
     assert_accessible(page)
@@ -147,7 +161,7 @@ def test_an_admin_adds_an_officer_who_answers_a_citizens_complaint(
     assert _public_status(stack, created) == "responded"
     eventually(
         lambda: any(
-            "Meter sudah kami ganti" in m.get_body(preferencelist=("plain",)).get_content()
+            answer in m.get_body(preferencelist=("plain",)).get_content()
             for m in stack.mailbox(email)
         ),
         what="the answer in the complainant's mailbox",
@@ -180,11 +194,11 @@ def test_a_supervisor_added_on_the_command_line_sees_an_officers_late_complaint(
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, stack.url("DESK_PORT"), "sri", "supervisor-password-1")
-    page.get_by_label("Lewat tenggat").select_option("yes")
-    page.get_by_label("Kode pelacakan atau kata").fill("")
+    page.get_by_role("link", name="Perlu perhatian").click()
+    expect(page.get_by_role("heading", name=re.compile("Perlu perhatian"))).to_be_visible()
 
     def late_row() -> bool:
-        page.get_by_role("button", name="Terapkan").click()
+        page.reload()
         return created["tracking_code"] in page.locator("#queue").inner_text()
 
     eventually(late_row, timeout=120, what="the complaint in the supervisor's overdue list")
@@ -192,5 +206,8 @@ def test_a_supervisor_added_on_the_command_line_sees_an_officers_late_complaint(
     expect(row.locator(".late")).to_contain_text("terlambat")
     expect(row).to_contain_text("e2e-admin")  # the officer who took it on
     assert_accessible(page)
+    page.get_by_label("Lewat tenggat").select_option("no")
+    page.get_by_role("button", name="Terapkan").click()
+    expect(page.locator("#queue")).not_to_contain_text(created["tracking_code"])
     _shot(page, "desk-supervisor.png")
     context.close()

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from aduan.web.pages import choose_language, remember_language
-from services.desk.pages import admin, queue, signin
+from services.desk.pages import admin, entry, ops, queue, signin
 from services.desk.pages.render import page
 from services.desk.pages.session import FormRefused, SignInNeeded, secure
 
@@ -38,3 +38,5 @@ def install(app: FastAPI) -> None:
     app.include_router(signin.router)
     app.include_router(queue.router)
     app.include_router(admin.router)
+    app.include_router(entry.router)
+    app.include_router(ops.router)

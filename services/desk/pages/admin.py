@@ -1,4 +1,4 @@
-"""Accounts, for admins: add one, disable one, give one a new password (shown once)."""
+"""For admins: accounts (add, disable, a new password shown once) and response templates."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from aduan.adapters.passwords import generate_password, hash_password
+from aduan.domain.response_templates import PLACEHOLDERS, unknown_placeholders
 from aduan.domain.signin import username_problem
 from aduan.domain.staff import InvalidStaff, Role, make_staff
-from aduan.store import accounts
+from aduan.i18n import LANGUAGES
+from aduan.store import accounts, response_templates
 from services.desk.pages.render import page
 from services.desk.pages.session import SignedIn, SignedInDep, check_form
 
@@ -109,3 +111,89 @@ async def reset_password(username: str, request: Request, signed: SignedInDep) -
     if not await accounts.set_password(request.app.state.pool, username, hashed):
         return await _users_page(request, signed, status=404, errors=[f"{username}: ?"])
     return await _users_page(request, signed, password=(username, password))
+
+
+# Response templates ---------------------------------------------------------------------
+
+
+async def _templates_page(
+    request: Request,
+    signed: SignedIn,
+    *,
+    status: int = 200,
+    errors: list[str] | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return page(
+        request,
+        "templates.html",
+        signed,
+        status=status,
+        templates=await response_templates.all_templates(request.app.state.pool),
+        categories=request.app.state.categories,
+        placeholders=PLACEHOLDERS,
+        errors=errors or [],
+        values=values or {},
+    )
+
+
+@router.get("/templates", response_class=HTMLResponse)
+async def templates(request: Request, signed: SignedInDep) -> Response:
+    """Every response template, each editable, and the form to add one."""
+    return _admin_only(request, signed) or await _templates_page(request, signed)
+
+
+@router.post("/templates", response_class=HTMLResponse)
+async def save_template(request: Request, signed: SignedInDep) -> Response:
+    """Add a template, or replace one (`id` given); back to the list."""
+    refused = _admin_only(request, signed)
+    if refused:
+        return refused
+    fields = await _form(request, signed)
+    title, body = fields.get("title", "").strip(), fields.get("body", "").strip()
+    category = fields.get("category") or None
+    language = fields.get("language", "")
+    errors = [
+        message
+        for wrong, message in (
+            (not 1 <= len(title) <= 200, "title: 1-200 characters"),
+            (not 1 <= len(body) <= 20_000, "body: 1-20000 characters"),
+            (language not in LANGUAGES, f"language: one of {', '.join(LANGUAGES)}"),
+            (
+                category is not None and category not in request.app.state.categories,
+                "category: not a category of the routing rules",
+            ),
+        )
+        if wrong
+    ]
+    unknown = unknown_placeholders(body)
+    if unknown:
+        errors.append(f"body: unknown placeholders {', '.join(unknown)}")
+    raw_id = fields.get("id", "")
+    if raw_id and not raw_id.isdigit():
+        errors.append("id: not a template")
+    if errors:
+        return await _templates_page(request, signed, status=422, errors=errors, values=fields)
+    saved = await response_templates.save(
+        request.app.state.pool,
+        template_id=int(raw_id) if raw_id else None,
+        category=category,
+        language=language,
+        title=title,
+        body=body,
+        by=signed.account.username,
+    )
+    if saved is None:
+        return await _templates_page(request, signed, status=404, errors=["id: not a template"])
+    return RedirectResponse("/admin/templates", status_code=303)
+
+
+@router.post("/templates/{template_id}/delete", response_class=HTMLResponse)
+async def delete_template(template_id: int, request: Request, signed: SignedInDep) -> Response:
+    """Remove a template."""
+    refused = _admin_only(request, signed)
+    if refused:
+        return refused
+    await _form(request, signed)
+    await response_templates.delete(request.app.state.pool, template_id)
+    return RedirectResponse("/admin/templates", status_code=303)

@@ -11,7 +11,9 @@ from aduan.domain.vocabulary import Channel, EscalationLevel, Status
 from aduan.store.complaints import QueueFilter
 
 PAGE_SIZE = 50
-NAMES = ("status", "class", "escalation", "overdue", "channel", "unit", "from", "to", "q")
+NAMES = (
+    "status", "class", "escalation", "overdue", "channel", "unit", "from", "to", "q", "attention",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ def parse_filters(params: Mapping[str, str], classes: frozenset[str], timezone: 
             problems.append("desk.filter.bad.date")
             values[name] = ""
     overdue = one_of("overdue", {"yes", "no"})
+    attention = one_of("attention", {"yes"})
     to = days["to"]
     chosen = QueueFilter(
         status=one_of("status", {str(s) for s in Status}),
@@ -67,6 +70,7 @@ def parse_filters(params: Mapping[str, str], classes: frozenset[str], timezone: 
         channel=one_of("channel", {str(c) for c in Channel}),
         received_from=days["from"],
         received_before=to + timedelta(days=1) if to else None,  # the whole last day
+        needs_attention=attention == "yes",
     )
     try:
         page = max(1, min(10_000, int(params.get("page", "1"))))

@@ -12,14 +12,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from aduan import i18n
 from aduan.adapters.attachments import find_attachment
 from aduan.domain.errors import AduanError, Forbidden, InvalidInput
+from aduan.domain.events import EventType
+from aduan.domain.response_templates import fill
 from aduan.domain.vocabulary import Channel, EscalationLevel, Status
 from aduan.lifecycle.actions import STAFF_ACTIONS
 from aduan.lifecycle.client import parse_action
 from aduan.lifecycle.rules import ALLOWED_FROM
-from aduan.store import complaints
+from aduan.store import complaints, response_templates
 from aduan.web.downloads import download
+from aduan.web.pages import when
 from aduan.web.problems import status_of
 from services.desk import access
 from services.desk.pages.filters import PAGE_SIZE, Filters, parse_filters, query_string
@@ -152,7 +156,40 @@ async def complaint(complaint_id: uuid.UUID, request: Request, signed: SignedInD
     if isinstance(detail, HTMLResponse):
         return detail
     done = request.query_params.get("done")
-    return _complaint_page(request, signed, detail, done=done if done in STAFF_ACTIONS else None)
+    chosen = request.query_params.get("template", "")
+    prefill = None
+    if chosen.isdigit() and "respond" in detail["actions"]:
+        found = await response_templates.find(request.app.state.pool, int(chosen))
+        if found is not None:
+            prefill = {"message": fill(found.body, _placeholders(request, detail))}
+    return await _complaint_page(
+        request,
+        signed,
+        detail,
+        done=done if done in STAFF_ACTIONS else None,
+        prefilled=prefill,
+    )
+
+
+def _category(detail: dict[str, Any]) -> str | None:
+    routed = [t for t in detail["timeline"] if t["event_type"] == EventType.ROUTED]
+    category: str | None = routed[-1]["data"].get("category") if routed else None
+    return category or detail.get("category")
+
+
+def _placeholders(request: Request, detail: dict[str, Any]) -> dict[str, str]:
+    """What a template's placeholders become for this complaint, in its language."""
+    language = detail["language"]
+    due = next((d["due_at"] for d in detail["deadlines"] if d["kind"] == "resolution"), None)
+    who = detail["complainant"]
+    return {
+        "tracking_code": detail["tracking_code"],
+        "name": (None if who.get("hidden") else who.get("name"))
+        or i18n.text(language, "desk.templates.no_name"),
+        "due_date": when(due, language, request.app.state.policy.timezone) if due else "",
+        "unit": detail["unit"] or "",
+        "category": _category(detail) or "",
+    }
 
 
 @router.post("/complaints/{complaint_id}/actions/{name}", response_class=HTMLResponse)
@@ -180,9 +217,9 @@ async def act(
         )
     except InvalidInput as exc:
         errors = [f"{e['field']}: {e['message']}" for e in exc.extra.get("errors", [])]
-        return _refused(request, signed, detail, name, 422, errors, fields)
+        return await _refused(request, signed, detail, name, 422, errors, fields)
     except AduanError as exc:
-        return _refused(request, signed, detail, name, status_of(exc), [exc.detail], fields)
+        return await _refused(request, signed, detail, name, status_of(exc), [exc.detail], fields)
     return RedirectResponse(f"/complaints/{complaint_id}?done={name}", status_code=303)
 
 
@@ -204,7 +241,7 @@ def action_forms(names: list[str]) -> list[tuple[str, list[tuple[str, bool, bool
     ]
 
 
-def _complaint_page(
+async def _complaint_page(
     request: Request,
     signed: SignedIn,
     detail: dict[str, Any],
@@ -214,7 +251,15 @@ def _complaint_page(
     failed: str | None = None,
     errors: list[str] | None = None,
     values: dict[str, str] | None = None,
+    prefilled: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    offered = (
+        await response_templates.offered(
+            request.app.state.pool, _category(detail), detail["language"]
+        )
+        if "respond" in detail["actions"]
+        else []
+    )
     return page(
         request,
         "complaint.html",
@@ -222,14 +267,16 @@ def _complaint_page(
         status=status,
         c=detail,
         forms=action_forms(detail["actions"]),
+        offered=offered,
         done=done,
         failed=failed,
         errors=errors or [],
         values=values or {},
+        prefilled=prefilled or {},
     )
 
 
-def _refused(
+async def _refused(
     request: Request,
     signed: SignedIn,
     detail: dict[str, Any],
@@ -238,7 +285,7 @@ def _refused(
     errors: list[str],
     fields: dict[str, str],
 ) -> HTMLResponse:
-    return _complaint_page(
+    return await _complaint_page(
         request, signed, detail, status=status, failed=name, errors=errors, values=fields
     )
 

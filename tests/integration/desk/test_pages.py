@@ -10,6 +10,7 @@ import io
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -32,13 +33,20 @@ PASSWORD = "a-long-enough-password"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-@pytest_asyncio.fixture
-async def browser(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A cookie-keeping client of desk, as one browser."""
+@asynccontextmanager
+async def another_browser(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A cookie-keeping client of its own desk app, as one more browser."""
     settings = Settings(
         database_url=pg_dsn, secret_key=SECRET, temporal_address=f"127.0.0.1:{servers.free_port()}"
     )
     async with asgi_client(create_app(settings), "http://desk") as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def browser(pg_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+    """One browser on desk."""
+    async with another_browser(pg_dsn) as client:
         yield client
 
 
@@ -266,10 +274,7 @@ async def test_an_admin_adds_an_officer_who_signs_in_with_the_password_shown_onc
         "/admin/users", data={"csrf": csrf_of(page), "username": "x" + name, "role": "officer"}
     )
     assert no_unit.status_code == 422 and "needs a unit" in no_unit.text
-    settings = Settings(
-        database_url=pg_dsn, secret_key=SECRET, temporal_address=f"127.0.0.1:{servers.free_port()}"
-    )
-    async with asgi_client(create_app(settings), "http://desk") as officer:
+    async with another_browser(pg_dsn) as officer:
         assert (await sign_in(officer, name, password[1])).status_code == 303
         assert (await officer.get("/admin/users")).status_code == 403
 
@@ -281,3 +286,114 @@ async def test_the_language_switch_is_remembered(
     assert "Sign in" in (await browser.get("/login")).text
     await sign_in(browser, await account(pool, "admin"))
     assert "Complaint queue" in (await browser.get("/")).text
+
+
+async def test_an_answer_starts_from_the_categorys_template_with_the_complaint_filled_in(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool, pg_dsn: str
+) -> None:
+    await sign_in(browser, await account(pool, "admin"))
+    page = await browser.get("/admin/templates")
+    assert page.status_code == 200
+    typo = await browser.post(
+        "/admin/templates",
+        data={"csrf": csrf_of(page), "title": "T", "language": "id", "body": "Yth. {nama}"},
+    )
+    assert typo.status_code == 422 and "unknown placeholders nama" in typo.text
+    title = f"Meter {uuid.uuid4().hex[:6]}"
+    saved = await browser.post(
+        "/admin/templates",
+        data={
+            "csrf": csrf_of(page),
+            "title": title,
+            "language": "id",
+            "category": "",
+            "body": "Yth. {name}, pengaduan {tracking_code} sudah kami periksa.",
+        },
+    )
+    assert saved.status_code == 303
+    template_id = await pool.fetchval("SELECT id FROM response_templates WHERE title = $1", title)
+    unit = new_unit()
+    shown = await unit_complaint(pool, unit, status="in_progress", complainant={"name": "Sari"})
+    hidden = await unit_complaint(
+        pool, unit, status="in_progress", complainant={"name": "Rahasia", "confidential": True}
+    )
+    async with another_browser(pg_dsn) as officer:
+        await sign_in(officer, await account(pool, "officer", unit))
+        offered = await officer.get(f"/complaints/{shown}")
+        assert f"?template={template_id}" in offered.text and title in offered.text
+        filled = await officer.get(f"/complaints/{shown}", params={"template": template_id})
+        code = await tracking_code(pool, uuid.UUID(shown))
+        assert f"Yth. Sari, pengaduan {code} sudah kami periksa." in filled.text
+        anonymous = await officer.get(f"/complaints/{hidden}", params={"template": template_id})
+        assert "Yth. Bapak/Ibu," in anonymous.text and "Rahasia" not in anonymous.text
+        assert (await officer.get("/admin/templates")).status_code == 403
+
+
+async def test_a_supervisor_needs_to_see_the_late_and_the_escalated_and_nothing_else(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    unit = new_unit()
+    late = await unit_complaint(pool, unit, due={"resolution": timedelta(hours=-1)})
+    on_time = await unit_complaint(pool, unit, due={"resolution": timedelta(days=3)})
+    elsewhere = await unit_complaint(pool, new_unit(), level="ombudsman")
+    await sign_in(browser, await account(pool, "supervisor", unit))
+    page = await browser.get("/", params={"attention": "yes"})
+    assert page.status_code == 200 and "Perlu perhatian" in page.text
+    shown = {
+        c
+        for c in (late, on_time, elsewhere)
+        if await tracking_code(pool, uuid.UUID(c)) in page.text
+    }
+    assert shown == {late, elsewhere}
+
+
+async def test_a_phone_complaint_is_filed_once_and_ends_on_what_to_read_out(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    username = await account(pool, "officer")
+    await sign_in(browser, username)
+    form = await browser.get("/entry")
+    key = re.search(r'name="key" value="([^"]+)"', form.text)
+    assert form.status_code == 200 and key
+    fields = {
+        "csrf": csrf_of(form),
+        "key": key[1],
+        "description": "Penelepon: air tidak mengalir sejak kemarin di Jl. Mawar.",
+        "name": "Pak Budi",
+        "phone": "0812-3456-7890",
+    }
+    filed = await browser.post("/entry", data=fields)
+    again = await browser.post("/entry", data=fields)  # the button pressed twice
+    assert filed.status_code == again.status_code == 201
+    code = re.search(r'id="tracking-code">(ADU-[0-9A-Z-]+)<', filed.text)
+    assert code and code[1] in again.text and 'id="access-token"' in filed.text
+    rows = await pool.fetch(
+        "SELECT channel, entered_by FROM complaints WHERE tracking_code = $1", code[1]
+    )
+    assert [tuple(r) for r in rows] == [("phone", username)]
+    empty = await browser.post("/entry", data={**fields, "key": "other", "description": " "})
+    assert empty.status_code == 422 and "description" in empty.text
+    assert "Pak Budi" in empty.text, "what was typed is kept"
+
+
+async def test_ops_see_a_deadline_nobody_marked_missed_with_a_link_to_its_lifecycle(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    unit = new_unit()
+    stuck = await unit_complaint(pool, unit, due={"first_response": timedelta(hours=-1)})
+    fresh = await unit_complaint(pool, unit, due={"first_response": timedelta(minutes=-1)})
+    await sign_in(browser, await account(pool, "ops"))
+    page = await browser.get("/ops")
+    assert page.status_code == 200
+    stuck_table = page.text.split('id="stuck"')[1].split("</table>")[0]
+    assert await tracking_code(pool, uuid.UUID(stuck)) in stuck_table
+    assert await tracking_code(pool, uuid.UUID(fresh)) not in stuck_table, "not yet: 5 minutes"
+    assert f"/workflows/complaint-{stuck}" in stuck_table
+    assert re.search(rf"<td>{unit}</td><td>diteruskan ke unit</td><td>2</td>", page.text)
+
+
+async def test_an_officer_does_not_see_the_ops_page(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await sign_in(browser, await account(pool, "officer"))
+    assert (await browser.get("/ops")).status_code == 403

@@ -17,8 +17,8 @@ from aduan.adapters import bus
 from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from aduan.store.complaints import access_token
+from aduan.store.deliveries import delivery_key
 from services.notification.consumer import Notifier, run
-from services.notification.deliveries import delivery_key
 from services.notification.mailer import Mailer
 from tests.support.complaints import tracking_code
 from tests.support.notification import (

@@ -15,10 +15,10 @@ from aduan.adapters import bus
 from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from aduan.domain.events import new_event
+from aduan.store import deliveries as delivery_log
 from aduan.store.complaints import access_token, confirm_contact, contact_token, find_tracking_code
-from services.notification import deliveries as delivery_log
+from aduan.store.deliveries import DeliveryChannel
 from services.notification.consumer import Notifier, run
-from services.notification.deliveries import DeliveryChannel
 from services.notification.dossier import NO_SERVICE
 from services.notification.mailer import Mailer
 from tests.support.complaints import tracking_code

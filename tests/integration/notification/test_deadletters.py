@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,12 +16,16 @@ from nats.js import JetStreamContext
 from typer.testing import CliRunner
 
 from aduan.adapters.bus import RetryLater
+from aduan.adapters.passwords import hash_password
 from aduan.cli import app
 from aduan.config import Settings, get_settings
-from services.notification import deadletters, deliveries
+from aduan.domain.staff import make_staff
+from aduan.store import accounts, deadletters, deliveries
+from aduan.store.deliveries import delivery_key
+from services.desk.app import create_app
 from services.notification.consumer import Notifier, run
-from services.notification.deliveries import delivery_key
 from services.notification.mailer import Mailer
+from tests.support.http import asgi_client
 from tests.support.notification import (
     OmbudsmanStub,
     Providers,
@@ -194,3 +199,48 @@ async def test_ops_list_and_retry_dead_deliveries_from_the_command_line(
     )
     await consumer_moved_on(pool, js, providers.sms)  # a duplicate would have been sent by now
     assert len(providers.whatsapp.delivered_to(phone[1:])) == 1
+
+
+async def test_ops_retry_a_dead_delivery_from_the_desk_page_and_it_is_delivered_once(
+    notifier: Notifier,
+    fragile: Settings,
+    pool: asyncpg.Pool,
+    js: JetStreamContext,
+    providers: Providers,
+    consumer: None,
+) -> None:
+    phone = new_phone()
+    complaint_id = await insert_complaint(pool, channel="sms", complainant={"phone": phone})
+    event = await outbox_event(pool, complaint_id, "received")
+    providers.sms.fail_next = 3
+    for _ in range(2):
+        with pytest.raises(RetryLater):
+            await notifier.handle(event)
+    await notifier.handle(event)
+    dead = await dead_row(pool, event.id)
+
+    username = f"ops{uuid.uuid4().hex[:8]}"
+    await accounts.add(
+        pool, make_staff(username, "ops"), hash_password("ops-password-1"), display_name="Ops"
+    )
+    desk_settings = fragile.model_copy(update={"secret_key": "desk-test-secret-long-enough-x"})
+    async with asgi_client(create_app(desk_settings), "http://desk") as browser:
+        form = await browser.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf
+        await browser.post(
+            "/login",
+            data={"csrf": csrf[1], "username": username, "password": "ops-password-1"},
+        )
+        page = await browser.get("/ops")
+        assert page.status_code == 200 and f'name="id" value="{dead.id}"' in page.text
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        retried = await browser.post(
+            "/ops/deliveries/retry", data={"csrf": token[1], "id": str(dead.id), "which": "picked"}
+        )
+        assert retried.status_code == 303 and retried.headers["location"] == "/ops?replayed=1"
+    await wait_until(lambda: providers.sms.delivered_to(phone[1:]), what="the replayed SMS")
+    await consumer_moved_on(pool, js, providers.sms)
+    key = delivery_key(event.id, "complainant", "sms")
+    assert [c.status for c in providers.sms.calls_for(key)] == [500, 500, 500, 200]

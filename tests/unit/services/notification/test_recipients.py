@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from aduan.domain.vocabulary import Channel
-from services.notification.deliveries import DeliveryChannel
+from aduan.store.deliveries import DeliveryChannel
 from services.notification.recipients import Address, complainant_address
 
 EMAIL = "siti@example.id"

@@ -16,9 +16,8 @@ from nats.js import JetStreamContext
 from aduan.adapters import bus
 from aduan.config import Settings
 from aduan.domain.events import NOTIFICATION_REPLAY, Event
-from aduan.store import db
-from services.notification import deliveries
-from services.notification.deliveries import DeliveryRow
+from aduan.store import db, deliveries
+from aduan.store.deliveries import DeliveryRow
 
 
 @dataclass

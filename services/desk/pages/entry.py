@@ -1,0 +1,91 @@
+"""The call centre's page: a complaint taken on the phone, ending on the tracking code and
+the access token to read out (what POST /v1/staff/complaints does, as a form)."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from aduan.domain.errors import AduanError, Forbidden
+from aduan.domain.vocabulary import Channel
+from aduan.store.submission import ComplaintIn, submit
+from services.desk import access
+from services.desk.pages.render import page
+from services.desk.pages.session import SignedIn, SignedInDep, check_form
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("description", "subject", "category", "name", "phone", "email", "account_ref")
+
+
+def _form(
+    request: Request,
+    signed: SignedIn,
+    *,
+    status: int = 200,
+    errors: list[str] | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return page(
+        request,
+        "entry.html",
+        signed,
+        status=status,
+        errors=errors or [],
+        values=values or {},
+        categories=request.app.state.categories,
+        # One key per form shown: pressing the button twice, or reloading after a timeout,
+        # files the complaint once (the API's Idempotency-Key).
+        key=secrets.token_urlsafe(16),
+    )
+
+
+@router.get("/entry", response_class=HTMLResponse)
+async def entry_form(request: Request, signed: SignedInDep) -> Response:
+    """The form of a complaint taken on the phone."""
+    try:
+        access.require_entry(signed.account.staff)
+    except Forbidden:
+        return page(request, "error.html", signed, status=403, message_key="desk.error.entry")
+    return _form(request, signed)
+
+
+@router.post("/entry", response_class=HTMLResponse)
+async def enter(request: Request, signed: SignedInDep) -> Response:
+    """File the complaint as the caller told it; the receipt to read out, or the form again."""
+    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_form(signed, fields)
+    try:
+        access.require_entry(signed.account.staff)
+    except Forbidden:
+        return page(request, "error.html", signed, status=403, message_key="desk.error.entry")
+    given = {k: fields.get(k, "").strip() for k in FIELDS}
+    complainant = {k: given[k] for k in ("name", "phone", "email") if given[k]}
+    body = {
+        "description": given["description"],
+        "channel": Channel.PHONE,
+        "complainant": {**complainant, "confidential": fields.get("confidential") == "on"},
+        **{k: given[k] for k in ("subject", "category", "account_ref") if given[k]},
+    }
+    if fields.get("language") == "en":
+        body["language"] = "en"
+    try:
+        parsed = ComplaintIn.model_validate(body)
+        created, _ = await submit(
+            request.app.state.pool,
+            request.app.state.settings,
+            request.app.state.policy,
+            parsed,
+            idempotency_key=f"desk-entry:{fields.get('key', '')[:64]}"
+            if fields.get("key")
+            else None,
+            entered_by=signed.account.username,
+        )
+    except ValidationError as exc:
+        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return _form(request, signed, status=422, errors=errors, values=fields)
+    except AduanError as exc:
+        return _form(request, signed, status=409, errors=[exc.detail], values=fields)
+    return page(request, "entered.html", signed, status=201, created=created)

@@ -1,0 +1,63 @@
+"""The ops page: backlog, this month's deadlines, stuck work, the outbox, dead deliveries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from aduan.config import Settings
+from aduan.domain.staff import Role
+from aduan.store import deadletters, deliveries, watch
+from aduan.store.deliveries import DeliveryStatus
+from services.desk.pages.render import page
+from services.desk.pages.session import SignedInDep, check_form
+
+router = APIRouter(include_in_schema=False)
+WATCHERS = frozenset({Role.OPS, Role.ADMIN})
+
+
+def month_start(now: datetime, timezone: str) -> datetime:
+    """00:00 of the first day of `now`'s month in the provider's time zone."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return datetime.combine(local.date().replace(day=1), time(), ZoneInfo(timezone))
+
+
+@router.get("/ops", response_class=HTMLResponse)
+async def ops(request: Request, signed: SignedInDep) -> Response:
+    """Figures for ops and admins; each stuck complaint links to its lifecycle in Temporal."""
+    if signed.account.role not in WATCHERS:
+        return page(request, "error.html", signed, status=403, message_key="desk.error.ops")
+    now = datetime.now(UTC)
+    settings: Settings = request.app.state.settings
+    figures = await watch.watch(
+        request.app.state.pool, now, month_start(now, request.app.state.policy.timezone)
+    )
+    dead = await deliveries.list_deliveries(request.app.state.pool, dead_only=True, limit=50)
+    return page(
+        request,
+        "ops.html",
+        signed,
+        w=figures,
+        dead=[d for d in dead if d.status == DeliveryStatus.DEAD],
+        replayed=request.query_params.get("replayed"),
+        temporal_ui=f"http://{settings.host}:{settings.temporal_ui_port}"
+        f"/namespaces/{settings.temporal_namespace}/workflows",
+    )
+
+
+@router.post("/ops/deliveries/retry")
+async def retry(request: Request, signed: SignedInDep) -> Response:
+    """Replay dead deliveries (the ones ticked, or all) through the notification consumer,
+    as `aduan notifications retry` does; back to the page with how many went."""
+    form = await request.form()
+    check_form(signed, {k: v for k, v in form.items() if isinstance(v, str)})
+    if signed.account.role not in WATCHERS:
+        return page(request, "error.html", signed, status=403, message_key="desk.error.ops")
+    ids = [int(v) for v in form.getlist("id") if isinstance(v, str) and v.isdigit()]
+    result = await deadletters.replay_configured(
+        request.app.state.settings, ids=ids if form.get("which") != "all" else None
+    )
+    return RedirectResponse(f"/ops?replayed={len(result.replayed)}", status_code=303)
