@@ -43,6 +43,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.calendar = WorkingCalendar.from_config(policy.calendar, policy.timezone)
     rules = load_rules(settings.routing_rules)  # the categories response templates are for
     app.state.categories = sorted({r.category for r in rules.rules} | {rules.default.category})
+    app.state.unit_codes = sorted(
+        {rules.default.unit}
+        | {r.unit for r in rules.rules}
+        | {u for r in rules.rules for u in r.regions.values()}
+    )
 
     async def database() -> None:
         await app.state.pool.fetchval("SELECT 1")

@@ -44,6 +44,7 @@ class ComplaintView(BaseModel):
     escalation_level: str
     complaint_class: str | None = Field(serialization_alias="class")
     unit: str | None
+    unit_name: str | None = None  # in the complaint's language, when the admin gave one
     received_at: datetime
     deadlines: list[DeadlineOut]
     timeline: list[TimelineEntry]

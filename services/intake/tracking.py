@@ -19,7 +19,7 @@ from aduan.domain.vocabulary import Status
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.client import Lifecycles, parse_action
 from aduan.lifecycle.models import LifecycleState
-from aduan.store import complaints
+from aduan.store import complaints, units
 from services.intake.schemas import AttachmentOut, ComplaintView, DeadlineOut, TimelineEntry
 
 _NO_COMPLAINT = uuid.UUID(int=0)  # stands in for the id of a code that does not exist
@@ -48,6 +48,7 @@ async def view(pool: asyncpg.Pool, row: asyncpg.Record) -> ComplaintView:
     """Status, escalation level, deadlines, public timeline and attachments."""
     deadlines = await complaints.deadlines(pool, row["id"])
     timeline = await complaints.timeline(pool, row["id"], public_only=True)
+    unit = await units.find(pool, row["unit"])
     return ComplaintView(
         tracking_code=row["tracking_code"],
         status=row["status"],
@@ -55,6 +56,7 @@ async def view(pool: asyncpg.Pool, row: asyncpg.Record) -> ComplaintView:
         escalation_level=row["escalation_level"],
         complaint_class=row["complaint_class"],
         unit=row["unit"],
+        unit_name=unit.name(row["language"]) if unit else None,
         received_at=row["received_at"],
         deadlines=[
             DeadlineOut(

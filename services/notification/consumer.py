@@ -31,7 +31,7 @@ from aduan.domain.events import (
     EventType,
 )
 from aduan.domain.vocabulary import EscalationLevel
-from aduan.store import complaints, db, deliveries
+from aduan.store import complaints, db, deliveries, units
 from aduan.store.deliveries import (
     DeliveryChannel,
     DeliveryFailed,
@@ -154,7 +154,8 @@ class Notifier:
 
     async def _assign(self, work: Round, complaint: Row) -> None:
         rows = await complaints.deadlines(self.pool, work.event.complaint_id)
-        mail = staff.assignment_mail(self.settings, complaint, work.event, rows)
+        unit = await units.find(self.pool, work.event.data.get("unit") or complaint["unit"])
+        mail = staff.assignment_mail(self.settings, complaint, work.event, rows, unit)
         await self._deliver(
             work,
             Recipient.OFFICER,
@@ -163,7 +164,8 @@ class Notifier:
         )
 
     async def _remind(self, work: Round, complaint: Row) -> None:
-        mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=False)
+        unit = await units.find(self.pool, complaint["unit"])
+        mail = staff.reminder_mail(self.settings, complaint, work.event, unit, supervisor=False)
         await self._deliver(
             work,
             Recipient.OFFICER,
@@ -171,7 +173,7 @@ class Notifier:
             self._mail(mail, work.event, Recipient.OFFICER),
         )
         if work.event.data.get("supervisor"):
-            mail = staff.reminder_mail(self.settings, complaint, work.event, supervisor=True)
+            mail = staff.reminder_mail(self.settings, complaint, work.event, unit, supervisor=True)
             await self._deliver(
                 work,
                 Recipient.SUPERVISOR,

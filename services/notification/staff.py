@@ -12,6 +12,7 @@ from typing import Any
 from aduan.config import Settings
 from aduan.domain.events import Event, EventType
 from aduan.domain.vocabulary import Language
+from aduan.store.units import Unit
 from services.notification.mailer import Mail
 from services.notification.messages import render, zone
 
@@ -26,7 +27,7 @@ def unit_address(template: str, unit: str | None) -> str:
 
 def desk_url(settings: Settings, complaint: Row) -> str:
     """Where staff open the complaint."""
-    return f"{settings.desk_link}/v1/staff/complaints/{complaint['id']}"
+    return f"{settings.desk_link}/complaints/{complaint['id']}"  # the desk's page of it
 
 
 def _context(settings: Settings, complaint: Row, event: Event, unit: str | None) -> dict[str, Any]:
@@ -48,8 +49,18 @@ def _staff_mail(name: str, to: str, context: Mapping[str, Any]) -> Mail:
     return Mail(to=to, subject=subject, body=body)
 
 
+def officers_address(settings: Settings, code: str | None, unit: Unit | None) -> str:
+    """Where a unit's officers get mail: the address the admin gave the unit, or
+    ADUAN_UNIT_EMAIL with the code filled in."""
+    return (unit.email if unit else None) or unit_address(settings.unit_email, code)
+
+
 def assignment_mail(
-    settings: Settings, complaint: Row, event: Event, deadlines: Sequence[Row]
+    settings: Settings,
+    complaint: Row,
+    event: Event,
+    deadlines: Sequence[Row],
+    known: Unit | None = None,
 ) -> Mail:
     """A complaint routed or reassigned to a unit: its officers learn of it and its deadlines."""
     unit = event.data.get("unit") or complaint["unit"]
@@ -63,10 +74,17 @@ def assignment_mail(
             if d["kind"] in ("first_response", "resolution") and d["met_at"] is None
         ],
     )
-    return _staff_mail("officer_assigned", unit_address(settings.unit_email, unit), context)
+    return _staff_mail("officer_assigned", officers_address(settings, unit, known), context)
 
 
-def reminder_mail(settings: Settings, complaint: Row, event: Event, *, supervisor: bool) -> Mail:
+def reminder_mail(
+    settings: Settings,
+    complaint: Row,
+    event: Event,
+    known: Unit | None = None,
+    *,
+    supervisor: bool,
+) -> Mail:
     """A deadline is near: to the unit's officers, or (`supervisor`) to their supervisor."""
     unit = complaint["unit"]
     context = _context(settings, complaint, event, unit)
@@ -80,7 +98,7 @@ def reminder_mail(settings: Settings, complaint: Row, event: Event, *, superviso
         return _staff_mail(
             "supervisor_reminder", unit_address(settings.supervisor_email, unit), context
         )
-    return _staff_mail("officer_reminder", unit_address(settings.unit_email, unit), context)
+    return _staff_mail("officer_reminder", officers_address(settings, unit, known), context)
 
 
 def escalation_mail(settings: Settings, complaint: Row, event: Event, deadline: Row | None) -> Mail:

@@ -1,4 +1,5 @@
-"""For admins: accounts (add, disable, a new password shown once) and response templates."""
+"""For admins: accounts (add, disable, a new password shown once), response templates, and
+units (the names complainants read, their officers' address)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from aduan.domain.response_templates import PLACEHOLDERS, unknown_placeholders
 from aduan.domain.signin import username_problem
 from aduan.domain.staff import InvalidStaff, Role, make_staff
 from aduan.i18n import LANGUAGES
-from aduan.store import accounts, response_templates
+from aduan.store import accounts, response_templates, units
+from aduan.store.submission import is_mail_address
 from services.desk.pages.render import page
 from services.desk.pages.session import SignedIn, SignedInDep, check_form
 
@@ -197,3 +199,51 @@ async def delete_template(template_id: int, request: Request, signed: SignedInDe
     await _form(request, signed)
     await response_templates.delete(request.app.state.pool, template_id)
     return RedirectResponse("/admin/templates", status_code=303)
+
+
+# Units -------------------------------------------------------------------------------------
+
+
+async def _units_page(
+    request: Request, signed: SignedIn, *, status: int = 200, errors: list[str] | None = None
+) -> HTMLResponse:
+    known = await units.directory(request.app.state.pool)
+    codes = sorted(set(request.app.state.unit_codes) | set(known))
+    return page(
+        request,
+        "units.html",
+        signed,
+        status=status,
+        units=[known.get(code) or units.Unit(code) for code in codes],
+        errors=errors or [],
+    )
+
+
+@router.get("/units", response_class=HTMLResponse)
+async def units_list(request: Request, signed: SignedInDep) -> Response:
+    """Every unit of the routing rules, with its names and officers' address."""
+    return _admin_only(request, signed) or await _units_page(request, signed)
+
+
+@router.post("/units", response_class=HTMLResponse)
+async def save_unit(request: Request, signed: SignedInDep) -> Response:
+    """Set one unit's names (id, en) and the address of its officers' mail."""
+    refused = _admin_only(request, signed)
+    if refused:
+        return refused
+    fields = await _form(request, signed)
+    code = fields.get("code", "")
+    unit = units.Unit(
+        code,
+        fields.get("name_id", "").strip()[:200],
+        fields.get("name_en", "").strip()[:200],
+        fields.get("email", "").strip(),
+    )
+    known = set(request.app.state.unit_codes) | set(await units.directory(request.app.state.pool))
+    errors = [] if code in known else [f"{code}: not a unit of the routing rules"]
+    if unit.email and not is_mail_address(unit.email):
+        errors.append(f"{code}: {unit.email!r} is not one e-mail address")
+    if errors:
+        return await _units_page(request, signed, status=422, errors=errors)
+    await units.save(request.app.state.pool, unit, signed.account.username)
+    return RedirectResponse("/admin/units", status_code=303)

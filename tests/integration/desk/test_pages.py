@@ -22,9 +22,10 @@ from aduan.adapters.passwords import hash_password
 from aduan.config import Settings
 from aduan.domain.signin import MAX_FAILURES
 from aduan.domain.staff import make_staff
-from aduan.store import accounts
+from aduan.store import accounts, units
 from devtools import servers
 from services.desk.app import create_app
+from services.intake import tracking
 from tests.support.complaints import new_unit, tracking_code, unit_complaint
 from tests.support.desk import SECRET
 from tests.support.http import asgi_client
@@ -397,3 +398,38 @@ async def test_an_officer_does_not_see_the_ops_page(
 ) -> None:
     await sign_in(browser, await account(pool, "officer"))
     assert (await browser.get("/ops")).status_code == 403
+
+
+async def test_an_admin_names_a_unit_for_complainants_and_gives_its_officers_an_address(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await sign_in(browser, await account(pool, "admin"))
+    page = await browser.get("/admin/units")
+    assert page.status_code == 200 and 'value="penagihan"' in page.text, "the rules' units"
+    token = csrf_of(page)
+    unknown = await browser.post("/admin/units", data={"csrf": token, "code": "nowhere"})
+    assert unknown.status_code == 422 and "not a unit of the routing rules" in unknown.text
+    bad = await browser.post(
+        "/admin/units", data={"csrf": token, "code": "penagihan", "email": "a@b, c@d"}
+    )
+    assert bad.status_code == 422 and "is not one e-mail address" in bad.text
+    try:
+        saved = await browser.post(
+            "/admin/units",
+            data={
+                "csrf": token,
+                "code": "penagihan",
+                "name_id": "Bagian Penagihan",
+                "name_en": "Billing Department",
+                "email": "penagihan@pdam.example.id",
+            },
+        )
+        assert saved.status_code == 303
+        complaint_id = await unit_complaint(pool, "penagihan", language="en")
+        row = await pool.fetchrow("SELECT * FROM complaints WHERE id = $1", uuid.UUID(complaint_id))
+        view = await tracking.view(pool, row)
+        assert (view.unit, view.unit_name) == ("penagihan", "Billing Department")
+        unit = await units.find(pool, "penagihan")
+        assert unit is not None and unit.email == "penagihan@pdam.example.id"
+    finally:  # the other tests of this database mail penagihan at ADUAN_UNIT_EMAIL
+        await pool.execute("DELETE FROM units WHERE code = 'penagihan'")

@@ -145,7 +145,7 @@ async def test_officers_learn_of_an_assignment_and_the_complainant_only_of_the_n
     assert first.subject == f"[{code}] Pengaduan baru untuk unit penagihan"
     assert "Batas waktu tanggapan pertama: 2026-03-05 09:00 WIB" in first.body
     assert "Batas waktu penyelesaian: 2026-03-16 09:00 WIB" in first.body
-    assert f"/v1/staff/complaints/{complaint_id}" in first.body
+    assert f"/complaints/{complaint_id}" in first.body and "/v1/staff" not in first.body
     [second] = smtp_sink.about(code, to=unit_mailbox("pelayanan-teknis"))
     assert second.subject == f"[{code}] Pengaduan dialihkan ke unit pelayanan-teknis"
     assert "petugas-meter-02" in second.body
