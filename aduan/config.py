@@ -250,6 +250,11 @@ class Settings(BaseSettings):
     jwt_jwks_url: HttpUrlText = ""
     jwt_issuer: str = ""
     jwt_audience: str = ""
+    # Set all three: the desk's pages sign in through this OpenID Connect provider
+    # (authorization code with PKCE); `role` and `unit` come from its ID token's claims.
+    oidc_issuer: HttpUrlText = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

@@ -84,6 +84,32 @@ async def add_first_admin(pool: asyncpg.Pool, password_hash: str) -> bool:
     return done is not None
 
 
+# Stored for accounts of the identity provider: no password ever matches it.
+NO_PASSWORD = "!external"
+
+
+async def from_provider(
+    pool: asyncpg.Pool, staff: Staff, *, display_name: str, email: str | None
+) -> Account | None:
+    """The account of someone the identity provider signed in, created or brought up to date
+    with the provider's role and unit; None if an admin disabled it."""
+    row = await pool.fetchrow(
+        f"""INSERT INTO staff_accounts (username, display_name, role, unit, email, password_hash)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (username) DO UPDATE SET display_name = $2, role = $3, unit = $4,
+            email = COALESCE($5, staff_accounts.email)
+        RETURNING {_COLUMNS}""",
+        staff.user,
+        display_name[:200],
+        staff.role,
+        staff.unit,
+        email,
+        NO_PASSWORD,
+    )
+    account = _account(row)
+    return account if account.active else None
+
+
 async def find(pool: asyncpg.Pool, username: str) -> Account | None:
     """The account named `username`, if any."""
     row = await pool.fetchrow(

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from aduan.adapters.attachments import AttachmentStore
+from aduan.adapters.oidc import Provider
 from aduan.adapters.tokens import TokenVerifier
 from aduan.config import Settings
 from aduan.domain.calendar import WorkingCalendar
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.lifecycles = Lifecycles(settings)
     app.state.verifier = TokenVerifier.from_settings(settings)
+    app.state.oidc = Provider.from_settings(settings)  # None: staff sign in with a password
     app.state.attachments = AttachmentStore.from_settings(settings)  # connects on first use
     app.state.policy = load_policy(settings.sla_policy)  # phone entries are checked against it
     # The class filter is checked against the policy in force: a typo is a 422, not [].
