@@ -145,6 +145,19 @@ async def set_active(pool: asyncpg.Pool, username: str, active: bool) -> bool:
     return done is not None
 
 
+async def set_role(pool: asyncpg.Pool, staff: Staff) -> bool:
+    """Give the account another role and unit; its sessions end (they carry the old ones)."""
+    async with pool.acquire() as connection, connection.transaction():
+        done = await connection.fetchval(
+            "UPDATE staff_accounts SET role = $2, unit = $3 WHERE username = $1 RETURNING 1",
+            staff.user,
+            staff.role,
+            staff.unit,
+        )
+        await connection.execute("DELETE FROM staff_sessions WHERE username = $1", staff.user)
+    return done is not None
+
+
 async def set_password(pool: asyncpg.Pool, username: str, password_hash: str) -> bool:
     """Replace the password, lift any lock, end every session. False if no such account."""
     async with pool.acquire() as connection, connection.transaction():

@@ -97,11 +97,12 @@ def test_an_admin_adds_an_officer_who_answers_a_citizens_complaint(
     _sign_in(page, base, "admin", _admin_password(stack))
     page.get_by_role("link", name="Akun").click()
     assert_accessible(page)
-    page.get_by_label("Nama pengguna").fill("ani.desk")
-    page.get_by_label("Nama tampilan").fill("Ani Lestari")
-    page.get_by_label("Peran").select_option("officer")
-    page.get_by_label("Kode unit").fill("penagihan")
-    page.get_by_role("button", name="Tambah").click()
+    add = page.get_by_role("form", name="Tambah akun")
+    add.get_by_label("Nama pengguna").fill("ani.desk")
+    add.get_by_label("Nama tampilan").fill("Ani Lestari")
+    add.get_by_label("Peran").select_option("officer")
+    add.get_by_label("Kode unit").fill("penagihan")
+    add.get_by_role("button", name="Tambah").click()
     shown = page.locator("#notice").inner_text()
     password = re.search(r"Kata sandi ani\.desk: (\S+) ", shown)
     assert password, shown
@@ -159,6 +160,15 @@ def test_an_admin_adds_an_officer_who_answers_a_citizens_complaint(
     _shot(page, "desk-complaint.png")
 
     assert _public_status(stack, created) == "responded"
+    # The complainant's tracking page shows the answer.
+    citizen = browser.new_context().new_page()
+    citizen.goto(stack.url("INTAKE_PORT") + "/track")
+    citizen.fill("#tracking_code", created["tracking_code"])
+    citizen.fill("#token", created["access_token"])
+    citizen.click("#show")
+    expect(citizen.locator("#status")).to_contain_text("Sudah ditanggapi")
+    expect(citizen.locator("body")).to_contain_text(answer)
+    citizen.context.close()
     eventually(
         lambda: any(
             answer in m.get_body(preferencelist=("plain",)).get_content()
@@ -210,4 +220,29 @@ def test_a_supervisor_added_on_the_command_line_sees_an_officers_late_complaint(
     page.get_by_role("button", name="Terapkan").click()
     expect(page.locator("#queue")).not_to_contain_text(created["tracking_code"])
     _shot(page, "desk-supervisor.png")
+    context.close()
+
+
+def test_every_other_desk_page_passes_axe(stack: Stack, browser: Browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    base = stack.url("DESK_PORT")
+    _sign_in(page, base, "admin", _admin_password(stack))
+    for link, heading in (
+        ("Operasional", "Operasional"),
+        ("Unit", "Unit"),
+        ("Perlu perhatian", "Perlu perhatian: terlambat atau dieskalasi"),
+        ("Catat pengaduan telepon", "Pengaduan melalui telepon"),
+    ):
+        page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        assert_accessible(page)
+    page.get_by_label("Apa yang disampaikan penelepon").fill("Penelepon: lampu jalan mati.")
+    page.get_by_label("Nama", exact=True).fill("Pak Joko")
+    page.get_by_role("button", name="Catat pengaduan").click()
+    expect(page.locator("#tracking-code")).to_have_text(re.compile(r"ADU-[0-9A-Z]{4}-[0-9A-Z]{4}"))
+    assert_accessible(page)
+    page.goto(base + "/complaints/00000000-0000-0000-0000-000000000000?lang=en")
+    expect(page.get_by_role("heading", name="This cannot go on")).to_be_visible()
+    assert_accessible(page)
     context.close()

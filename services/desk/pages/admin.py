@@ -101,6 +101,22 @@ async def disable_user(username: str, request: Request, signed: SignedInDep) -> 
     return RedirectResponse("/admin/users", status_code=303)
 
 
+@router.post("/users/{username}/role", response_class=HTMLResponse)
+async def change_role(username: str, request: Request, signed: SignedInDep) -> Response:
+    """Another role or unit for an account; it signs in again with them."""
+    refused = _admin_only(request, signed)
+    if refused:
+        return refused
+    fields = await _form(request, signed)
+    try:
+        staff = make_staff(username, fields.get("role", ""), fields.get("unit"))
+    except InvalidStaff as exc:
+        return await _users_page(request, signed, status=422, errors=[f"{username}: {exc}"])
+    if not await accounts.set_role(request.app.state.pool, staff):
+        return await _users_page(request, signed, status=404, errors=[f"{username}: ?"])
+    return RedirectResponse("/admin/users", status_code=303)
+
+
 @router.post("/users/{username}/password", response_class=HTMLResponse)
 async def reset_password(username: str, request: Request, signed: SignedInDep) -> Response:
     """A new generated password (shown once); the lock is lifted, sessions end."""

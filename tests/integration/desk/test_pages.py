@@ -433,3 +433,29 @@ async def test_an_admin_names_a_unit_for_complainants_and_gives_its_officers_an_
         assert unit is not None and unit.email == "penagihan@pdam.example.id"
     finally:  # the other tests of this database mail penagihan at ADUAN_UNIT_EMAIL
         await pool.execute("DELETE FROM units WHERE code = 'penagihan'")
+
+
+async def test_an_admin_gives_an_officer_another_unit_and_the_officer_signs_in_again(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool, pg_dsn: str
+) -> None:
+    first, second = new_unit(), new_unit()
+    officer_name = await account(pool, "officer", first)
+    mine = await unit_complaint(pool, second)
+    async with another_browser(pg_dsn) as officer:
+        await sign_in(officer, officer_name)
+        assert (await officer.get(f"/complaints/{mine}")).status_code == 403
+        await sign_in(browser, await account(pool, "admin"))
+        page = await browser.get("/admin/users")
+        no_unit = await browser.post(
+            f"/admin/users/{officer_name}/role",
+            data={"csrf": csrf_of(page), "role": "supervisor", "unit": ""},
+        )
+        assert no_unit.status_code == 422 and "needs a unit" in no_unit.text
+        moved = await browser.post(
+            f"/admin/users/{officer_name}/role",
+            data={"csrf": csrf_of(page), "role": "officer", "unit": second},
+        )
+        assert moved.status_code == 303
+        assert (await officer.get(f"/complaints/{mine}")).status_code == 303, "signed out"
+        await sign_in(officer, officer_name)
+        assert (await officer.get(f"/complaints/{mine}")).status_code == 200
