@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import nats
 import stamina
@@ -18,7 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DiscardPolicy, StorageType, S
 from nats.js.errors import NoStreamResponseError, NotFoundError
 from pydantic import ValidationError
 
-from aduan.domain.events import STREAM, SUBJECTS, Event
+from aduan.domain.events import STREAM, SUBJECTS, Consumer, Event
 
 log = structlog.get_logger(__name__)
 
@@ -204,3 +205,41 @@ async def _handle(message: Msg, handler: Handler, durable: str, ack_wait: float)
             await message.nak(delay=5)
             return
         await message.ack_sync()
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """A durable consumer's work not yet done: not delivered yet, and delivered unacked."""
+
+    pending: int
+    ack_pending: int
+
+
+WATCH_TIMEOUT_S = 5.0
+
+
+async def consumer_backlogs(servers: list[str]) -> dict[str, Backlog] | None:
+    """Each durable consumer's backlog, by name; None when NATS does not answer within
+    WATCH_TIMEOUT_S (a page shows that rather than waiting)."""
+
+    async def read() -> dict[str, Backlog]:
+        nc = await nats.connect(
+            servers=servers, name="aduan-watch", allow_reconnect=False, connect_timeout=2
+        )
+        try:
+            js = nc.jetstream()
+            found: dict[str, Backlog] = {}
+            for consumer in Consumer:
+                try:
+                    info = await js.consumer_info(STREAM, consumer)
+                except NotFoundError:
+                    continue  # that process has not started yet
+                found[consumer] = Backlog(info.num_pending or 0, info.num_ack_pending or 0)
+            return found
+        finally:
+            await nc.close()
+
+    try:
+        return await asyncio.wait_for(read(), WATCH_TIMEOUT_S)
+    except (TimeoutError, OSError, nats.errors.Error, nats.js.errors.Error):
+        return None

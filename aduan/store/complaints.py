@@ -321,8 +321,10 @@ class QueueFilter:
     needs_attention: bool = False  # only the late and the escalated (a supervisor's list)
 
 
-# The same expression as the index complaints_text_search (migration 0007), so it is used.
-_SEARCHED = "to_tsvector('indonesian', coalesce(v.subject, '') || ' ' || v.description)"
+# The same expression as the index complaints_text_search (migration 0010), so it is used.
+_SEARCHED = (
+    "to_tsvector('indonesian', aduan_unaccent(coalesce(v.subject, '') || ' ' || v.description))"
+)
 _QUEUE_WHERE = f"""
         WHERE ($4::text IS NULL OR v.unit = $4 OR ($5 AND v.escalation_level <> 'none'))
           AND ($6::text IS NULL OR v.status = $6) AND ($7::text IS NULL OR v.unit = $7)
@@ -332,7 +334,8 @@ _QUEUE_WHERE = f"""
           AND ($11::text IS NULL OR v.channel = $11)
           AND ($12::timestamptz IS NULL OR v.received_at >= $12)
           AND ($13::timestamptz IS NULL OR v.received_at < $13)
-          AND ($14::text IS NULL OR {_SEARCHED} @@ websearch_to_tsquery('indonesian', $14))
+          AND ($14::text IS NULL
+               OR {_SEARCHED} @@ websearch_to_tsquery('indonesian', aduan_unaccent($14)))
           AND (NOT $15::boolean OR COALESCE(v.next_due < $1, false)
                OR v.escalation_level <> 'none')"""
 

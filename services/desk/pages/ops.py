@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from aduan.adapters import bus
 from aduan.config import Settings
 from aduan.domain.staff import Role
 from aduan.store import deadletters, deliveries, watch
@@ -36,6 +37,7 @@ async def ops(request: Request, signed: SignedInDep) -> Response:
         request.app.state.pool, now, month_start(now, request.app.state.policy.timezone)
     )
     dead = await deliveries.list_deliveries(request.app.state.pool, dead_only=True, limit=50)
+    backlogs = await bus.consumer_backlogs(settings.nats_servers)
     return page(
         request,
         "ops.html",
@@ -43,6 +45,7 @@ async def ops(request: Request, signed: SignedInDep) -> Response:
         w=figures,
         dead=[d for d in dead if d.status == DeliveryStatus.DEAD],
         replayed=request.query_params.get("replayed"),
+        backlogs=backlogs,
         temporal_ui=f"http://{settings.host}:{settings.temporal_ui_port}"
         f"/namespaces/{settings.temporal_namespace}/workflows",
     )

@@ -215,14 +215,15 @@ async def test_the_tracking_code_opens_the_complaint_and_words_search_the_text(
 ) -> None:
     unit = new_unit()
     leak = await unit_complaint(
-        pool, unit, description="Pipa bocor di depan rumah, air mengalir terus sejak pagi."
+        pool, unit, description="Pipa bócor di depan rumah, air mengalir terus sejak pagi."
     )
     other = await unit_complaint(pool, unit, description="Tagihan listrik naik dua kali lipat.")
     await sign_in(browser, await account(pool, "officer", unit))
     code = await tracking_code(pool, uuid.UUID(leak))
     found = await browser.get("/", params={"q": code.lower()})
     assert found.status_code == 303 and found.headers["location"] == f"/complaints/{leak}"
-    searched = await browser.get("/", params={"q": "kebocoran pipa"})  # stemmed: bocor, pipa
+    # Stemmed (kebocoran: bocor) and without accents (bócor: bocor).
+    searched = await browser.get("/", params={"q": "kebocoran pipa"})
     assert code in searched.text
     assert await tracking_code(pool, uuid.UUID(other)) not in searched.text
 
@@ -390,6 +391,7 @@ async def test_ops_see_a_deadline_nobody_marked_missed_with_a_link_to_its_lifecy
     assert await tracking_code(pool, uuid.UUID(stuck)) in stuck_table
     assert await tracking_code(pool, uuid.UUID(fresh)) not in stuck_table, "not yet: 5 minutes"
     assert f"/workflows/complaint-{stuck}" in stuck_table
+    assert "NATS tidak menjawab" in page.text, "no NATS here: said, not waited for"
     assert re.search(rf"<td>{unit}</td><td>diteruskan ke unit</td><td>2</td>", page.text)
 
 

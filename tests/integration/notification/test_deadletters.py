@@ -234,6 +234,7 @@ async def test_ops_retry_a_dead_delivery_from_the_desk_page_and_it_is_delivered_
         )
         page = await browser.get("/ops")
         assert page.status_code == 200 and f'name="id" value="{dead.id}"' in page.text
+        assert re.search(r"notification: \d+ menunggu, \d+ sedang diproses", page.text)
         token = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert token
         retried = await browser.post(
