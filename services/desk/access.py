@@ -65,6 +65,18 @@ def require_entry(staff: Staff) -> None:
         )
 
 
+def require_admin(staff: Staff) -> None:
+    """403 unless `staff` is an admin (accounts, templates, units)."""
+    if staff.role != Role.ADMIN:
+        raise _forbidden(f"a {staff.role} cannot manage accounts; admins can")
+
+
+def require_watcher(staff: Staff) -> None:
+    """403 unless `staff` watches the machinery (ops and admins)."""
+    if staff.role not in (Role.OPS, Role.ADMIN):
+        raise _forbidden(f"a {staff.role} does not watch the machinery; ops and admins do")
+
+
 def queue_scope(staff: Staff, unit_filter: str | None) -> QueueScope:
     """The part of the queue `staff` may list; 403 for an officer asking for another unit."""
     if staff.role in (Role.OPS, Role.ADMIN):

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from aduan.web.pages import choose_language, remember_language
 from services.desk.pages import admin, entry, ops, queue, signin
 from services.desk.pages.render import page
-from services.desk.pages.session import FormRefused, SignInNeeded, secure
+from services.desk.pages.session import Refused, SignInNeeded, secure
 
 
 def install(app: FastAPI) -> None:
@@ -30,11 +30,11 @@ def install(app: FastAPI) -> None:
         return response
 
     async def refused(request: Request, exc: Exception) -> HTMLResponse:
-        assert isinstance(exc, FormRefused)
-        return page(request, "error.html", None, status=403, message_key=exc.key)
+        assert isinstance(exc, Refused)
+        return page(request, "error.html", exc.signed, status=exc.status, message_key=exc.key)
 
     app.add_exception_handler(SignInNeeded, sign_in_first)
-    app.add_exception_handler(FormRefused, refused)
+    app.add_exception_handler(Refused, refused)
     app.include_router(signin.router)
     app.include_router(queue.router)
     app.include_router(admin.router)

@@ -15,15 +15,9 @@ from aduan.i18n import LANGUAGES
 from aduan.store import accounts, response_templates, units
 from aduan.store.submission import is_mail_address
 from services.desk.pages.render import page
-from services.desk.pages.session import SignedIn, SignedInDep, check_form
+from services.desk.pages.session import AdminDep, SignedIn, posted
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-
-
-def _admin_only(request: Request, signed: SignedIn) -> HTMLResponse | None:
-    if signed.account.role != Role.ADMIN:
-        return page(request, "error.html", signed, status=403, message_key="desk.error.admin")
-    return None
 
 
 async def _users_page(
@@ -48,25 +42,16 @@ async def _users_page(
     )
 
 
-async def _form(request: Request, signed: SignedIn) -> dict[str, str]:
-    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    check_form(signed, fields)
-    return fields
-
-
 @router.get("/users", response_class=HTMLResponse)
-async def users(request: Request, signed: SignedInDep) -> Response:
+async def users(request: Request, signed: AdminDep) -> Response:
     """Every account and the form to add one."""
-    return _admin_only(request, signed) or await _users_page(request, signed)
+    return await _users_page(request, signed)
 
 
 @router.post("/users", response_class=HTMLResponse)
-async def add_user(request: Request, signed: SignedInDep) -> Response:
+async def add_user(request: Request, signed: AdminDep) -> Response:
     """Add an account with a generated password, shown once to hand over."""
-    refused = _admin_only(request, signed)
-    if refused:
-        return refused
-    fields = await _form(request, signed)
+    fields = await posted(request, signed)
     username = fields.get("username", "").strip().lower()
     problem = username_problem(username)
     try:
@@ -91,23 +76,17 @@ async def add_user(request: Request, signed: SignedInDep) -> Response:
 
 
 @router.post("/users/{username}/disable", response_class=HTMLResponse)
-async def disable_user(username: str, request: Request, signed: SignedInDep) -> Response:
+async def disable_user(username: str, request: Request, signed: AdminDep) -> Response:
     """Disable an account: its sessions end at once and it cannot sign in."""
-    refused = _admin_only(request, signed)
-    if refused:
-        return refused
-    await _form(request, signed)
+    await posted(request, signed)
     await accounts.set_active(request.app.state.pool, username, False)
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/users/{username}/role", response_class=HTMLResponse)
-async def change_role(username: str, request: Request, signed: SignedInDep) -> Response:
+async def change_role(username: str, request: Request, signed: AdminDep) -> Response:
     """Another role or unit for an account; it signs in again with them."""
-    refused = _admin_only(request, signed)
-    if refused:
-        return refused
-    fields = await _form(request, signed)
+    fields = await posted(request, signed)
     try:
         staff = make_staff(username, fields.get("role", ""), fields.get("unit"))
     except InvalidStaff as exc:
@@ -118,12 +97,9 @@ async def change_role(username: str, request: Request, signed: SignedInDep) -> R
 
 
 @router.post("/users/{username}/password", response_class=HTMLResponse)
-async def reset_password(username: str, request: Request, signed: SignedInDep) -> Response:
+async def reset_password(username: str, request: Request, signed: AdminDep) -> Response:
     """A new generated password (shown once); the lock is lifted, sessions end."""
-    refused = _admin_only(request, signed)
-    if refused:
-        return refused
-    await _form(request, signed)
+    await posted(request, signed)
     password = generate_password()
     hashed = await run_in_threadpool(hash_password, password)
     if not await accounts.set_password(request.app.state.pool, username, hashed):
@@ -156,18 +132,15 @@ async def _templates_page(
 
 
 @router.get("/templates", response_class=HTMLResponse)
-async def templates(request: Request, signed: SignedInDep) -> Response:
+async def templates(request: Request, signed: AdminDep) -> Response:
     """Every response template, each editable, and the form to add one."""
-    return _admin_only(request, signed) or await _templates_page(request, signed)
+    return await _templates_page(request, signed)
 
 
 @router.post("/templates", response_class=HTMLResponse)
-async def save_template(request: Request, signed: SignedInDep) -> Response:
+async def save_template(request: Request, signed: AdminDep) -> Response:
     """Add a template, or replace one (`id` given); back to the list."""
-    refused = _admin_only(request, signed)
-    if refused:
-        return refused
-    fields = await _form(request, signed)
+    fields = await posted(request, signed)
     title, body = fields.get("title", "").strip(), fields.get("body", "").strip()
     category = fields.get("category") or None
     language = fields.get("language", "")
@@ -207,12 +180,9 @@ async def save_template(request: Request, signed: SignedInDep) -> Response:
 
 
 @router.post("/templates/{template_id}/delete", response_class=HTMLResponse)
-async def delete_template(template_id: int, request: Request, signed: SignedInDep) -> Response:
+async def delete_template(template_id: int, request: Request, signed: AdminDep) -> Response:
     """Remove a template."""
-    refused = _admin_only(request, signed)
-    if refused:
-        return refused
-    await _form(request, signed)
+    await posted(request, signed)
     await response_templates.delete(request.app.state.pool, template_id)
     return RedirectResponse("/admin/templates", status_code=303)
 
@@ -236,18 +206,15 @@ async def _units_page(
 
 
 @router.get("/units", response_class=HTMLResponse)
-async def units_list(request: Request, signed: SignedInDep) -> Response:
+async def units_list(request: Request, signed: AdminDep) -> Response:
     """Every unit of the routing rules, with its names and officers' address."""
-    return _admin_only(request, signed) or await _units_page(request, signed)
+    return await _units_page(request, signed)
 
 
 @router.post("/units", response_class=HTMLResponse)
-async def save_unit(request: Request, signed: SignedInDep) -> Response:
+async def save_unit(request: Request, signed: AdminDep) -> Response:
     """Set one unit's names (id, en) and the address of its officers' mail."""
-    refused = _admin_only(request, signed)
-    if refused:
-        return refused
-    fields = await _form(request, signed)
+    fields = await posted(request, signed)
     code = fields.get("code", "")
     unit = units.Unit(
         code,

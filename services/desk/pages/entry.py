@@ -9,12 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from aduan.domain.errors import AduanError, Forbidden
+from aduan.domain.errors import AduanError
 from aduan.domain.vocabulary import Channel
 from aduan.store.submission import ComplaintIn, submit
-from services.desk import access
 from services.desk.pages.render import page
-from services.desk.pages.session import SignedIn, SignedInDep, check_form
+from services.desk.pages.session import EntryDep, SignedIn, posted
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("description", "subject", "category", "name", "phone", "email", "account_ref")
@@ -43,24 +42,15 @@ def _form(
 
 
 @router.get("/entry", response_class=HTMLResponse)
-async def entry_form(request: Request, signed: SignedInDep) -> Response:
+async def entry_form(request: Request, signed: EntryDep) -> Response:
     """The form of a complaint taken on the phone."""
-    try:
-        access.require_entry(signed.account.staff)
-    except Forbidden:
-        return page(request, "error.html", signed, status=403, message_key="desk.error.entry")
     return _form(request, signed)
 
 
 @router.post("/entry", response_class=HTMLResponse)
-async def enter(request: Request, signed: SignedInDep) -> Response:
+async def enter(request: Request, signed: EntryDep) -> Response:
     """File the complaint as the caller told it; the receipt to read out, or the form again."""
-    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    check_form(signed, fields)
-    try:
-        access.require_entry(signed.account.staff)
-    except Forbidden:
-        return page(request, "error.html", signed, status=403, message_key="desk.error.entry")
+    fields = await posted(request, signed)
     given = {k: fields.get(k, "").strip() for k in FIELDS}
     complainant = {k: given[k] for k in ("name", "phone", "email") if given[k]}
     body = {

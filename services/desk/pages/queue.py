@@ -28,7 +28,7 @@ from aduan.web.problems import status_of
 from services.desk import access
 from services.desk.pages.filters import PAGE_SIZE, Filters, parse_filters, query_string
 from services.desk.pages.render import page
-from services.desk.pages.session import SignedIn, SignedInDep, check_form
+from services.desk.pages.session import Refused, SignedIn, SignedInDep, posted
 
 router = APIRouter(include_in_schema=False)
 CSV_COLUMNS = (
@@ -37,15 +37,14 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _error(request: Request, signed: SignedIn, status: int, key: str) -> HTMLResponse:
-    return page(request, "error.html", signed, status=status, message_key=key)
-
-
 async def _filtered(request: Request, signed: SignedIn) -> Filters:
-    """The filters asked for, within what the signed-in user may list (Forbidden if not)."""
+    """The filters asked for, within what the signed-in user may list (Refused if not)."""
     policy = request.app.state.policy
     filters = parse_filters(request.query_params, request.app.state.classes, policy.timezone)
-    scope = access.queue_scope(signed.account.staff, filters.chosen.unit)
+    try:
+        scope = access.queue_scope(signed.account.staff, filters.chosen.unit)
+    except Forbidden as exc:
+        raise Refused("desk.error.unit", signed=signed) from exc
     chosen = replace(filters.chosen, only_unit=scope.only_unit, or_escalated=scope.or_escalated)
     return replace(filters, chosen=chosen)
 
@@ -53,10 +52,7 @@ async def _filtered(request: Request, signed: SignedIn) -> Filters:
 @router.get("/", response_class=HTMLResponse)
 async def queue(request: Request, signed: SignedInDep) -> Response:
     """The complaints the user may see, soonest unmet deadline first, 50 a page."""
-    try:
-        filters = await _filtered(request, signed)
-    except Forbidden:
-        return _error(request, signed, 403, "desk.error.unit")
+    filters = await _filtered(request, signed)
     pool = request.app.state.pool
     searched = filters.values["q"]
     code = complaints.find_tracking_code(searched) if searched else None
@@ -94,10 +90,7 @@ async def queue(request: Request, signed: SignedInDep) -> Response:
 @router.get("/export.csv")
 async def export(request: Request, signed: SignedInDep) -> Response:
     """The filtered queue as CSV, every page of it; no complainant's identity in any row."""
-    try:
-        filters = await _filtered(request, signed)
-    except Forbidden:
-        return _error(request, signed, 403, "desk.error.unit")
+    filters = await _filtered(request, signed)
     if filters.values["q"]:
         filters = replace(filters, chosen=replace(filters.chosen, text=filters.values["q"]))
     rows = await complaints.queue_page(
@@ -126,16 +119,15 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-async def _detail(
-    request: Request, signed: SignedIn, complaint_id: uuid.UUID
-) -> dict[str, Any] | HTMLResponse:
+async def _detail(request: Request, signed: SignedIn, complaint_id: uuid.UUID) -> dict[str, Any]:
+    """The complaint as the signed-in user may see it, with the actions they may take."""
     pool = request.app.state.pool
     row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
     if row is None:
-        return _error(request, signed, 404, "desk.error.not_found")
+        raise Refused("desk.error.not_found", status=404, signed=signed)
     staff = signed.account.staff
     if not access.can_read(staff, row["unit"], row["escalation_level"]):
-        return _error(request, signed, 403, "desk.error.forbidden")
+        raise Refused("desk.error.forbidden", signed=signed)
     detail = access.redacted(staff, dict(row))
     detail["deadlines"] = [dict(d) for d in await complaints.deadlines(pool, complaint_id)]
     detail["timeline"] = [
@@ -153,8 +145,6 @@ async def _detail(
 async def complaint(complaint_id: uuid.UUID, request: Request, signed: SignedInDep) -> Response:
     """One complaint: text, complainant (as the role may see), deadlines, timeline, actions."""
     detail = await _detail(request, signed, complaint_id)
-    if isinstance(detail, HTMLResponse):
-        return detail
     done = request.query_params.get("done")
     chosen = request.query_params.get("template", "")
     prefill = None
@@ -197,13 +187,10 @@ async def act(
     complaint_id: uuid.UUID, name: str, request: Request, signed: SignedInDep
 ) -> Response:
     """Take an action from its form; back to the complaint, or the refusal shown on it."""
-    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    check_form(signed, fields)
+    fields = await posted(request, signed)
     detail = await _detail(request, signed, complaint_id)
-    if isinstance(detail, HTMLResponse):
-        return detail
     if name not in detail["actions"]:
-        return _error(request, signed, 403, "desk.error.action")
+        raise Refused("desk.error.action", signed=signed)
     action = STAFF_ACTIONS[name]
     body = {
         k: v.strip()
@@ -296,10 +283,8 @@ async def attachment(
 ) -> Response:
     """One attached file, for staff who may read the complaint."""
     detail = await _detail(request, signed, complaint_id)
-    if isinstance(detail, HTMLResponse):
-        return detail
     try:
         ref, data = await find_attachment(request.app.state.attachments, detail["attachments"], key)
-    except AduanError:
-        return _error(request, signed, 404, "desk.error.not_found")
+    except AduanError as exc:
+        raise Refused("desk.error.not_found", status=404, signed=signed) from exc
     return download(ref, data)

@@ -8,22 +8,27 @@ read or sign."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
 from aduan.config import Settings
 from aduan.domain import signing
+from aduan.domain.errors import Forbidden
 from aduan.domain.signin import SessionLimits
+from aduan.domain.staff import Staff
 from aduan.store import accounts
 from aduan.store.accounts import Account
+from services.desk import access
 
 COOKIE = "aduan_desk"
 SIGNIN_COOKIE = "aduan_desk_signin"
 CSRF_FIELD = "csrf"
 LIMITS = SessionLimits()
+TOUCH_AFTER = timedelta(minutes=1)  # how stale the last-seen time may be (idle expiry's grain)
 _LABEL = b"aduan desk sign-in csrf v1"
 
 
@@ -35,12 +40,15 @@ class SignInNeeded(Exception):
         self.next = next
 
 
-class FormRefused(Exception):
-    """A form without the right CSRF token: refused with a page saying so."""
+class Refused(Exception):
+    """Answered with the error page saying why (`key` in the catalogue): a form without its
+    CSRF token, a page the role may not see, a complaint that is not there."""
 
-    def __init__(self, key: str = "desk.error.csrf") -> None:
+    def __init__(
+        self, key: str = "desk.error.csrf", *, status: int = 403, signed: SignedIn | None = None
+    ) -> None:
         super().__init__(key)
-        self.key = key
+        self.key, self.status, self.signed = key, status, signed
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,8 @@ async def signed_in(request: Request) -> SignedIn:
         found = await accounts.session(pool, value)
         now = datetime.now(UTC)
         if found and LIMITS.alive(found.created_at, found.seen_at, now):
-            await accounts.touch_session(pool, value, now)
+            if now - found.seen_at > TOUCH_AFTER:  # not a write for every page view
+                await accounts.touch_session(pool, value, now)
             return SignedIn(found.account, found.csrf, value)
         if found:
             await accounts.close_session(pool, value)
@@ -77,10 +86,41 @@ async def signed_in(request: Request) -> SignedIn:
 SignedInDep = Annotated[SignedIn, Depends(signed_in)]
 
 
+def allowed(require: Callable[[Staff], None], key: str) -> Callable[..., Awaitable[SignedIn]]:
+    """A dependency: the signed-in staff member if `require` (a rule of services/desk/access.py)
+    lets them through; the error page `key` otherwise."""
+
+    async def check(signed: SignedInDep) -> SignedIn:
+        try:
+            require(signed.account.staff)
+        except Forbidden as exc:
+            raise Refused(key, signed=signed) from exc
+        return signed
+
+    return check
+
+
+AdminDep = Annotated[SignedIn, Depends(allowed(access.require_admin, "desk.error.admin"))]
+WatcherDep = Annotated[SignedIn, Depends(allowed(access.require_watcher, "desk.error.ops"))]
+EntryDep = Annotated[SignedIn, Depends(allowed(access.require_entry, "desk.error.entry"))]
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+async def posted(request: Request, signed: SignedIn) -> dict[str, str]:
+    """The posted form's text fields, once its CSRF token is this session's (Refused if not)."""
+    fields = await form_fields(request)
+    check_form(signed, fields)
+    return fields
+
+
 def check_form(signed: SignedIn, fields: dict[str, str]) -> None:
-    """FormRefused unless the form carries this session's CSRF token."""
+    """Refused unless the form carries this session's CSRF token."""
     if not signing.matches(signed.csrf, fields.get(CSRF_FIELD, "")):
-        raise FormRefused()
+        raise Refused()
 
 
 def open_cookie(request: Request, response: Response, value: str) -> None:
@@ -114,11 +154,11 @@ def remember_signin(request: Request, response: Response, value: str) -> None:
 
 
 def check_signin_form(request: Request, fields: dict[str, str]) -> None:
-    """FormRefused unless the sign-in form's token matches this browser's cookie."""
+    """Refused unless the sign-in form's token matches this browser's cookie."""
     value = request.cookies.get(SIGNIN_COOKIE) or ""
     submitted = fields.get(CSRF_FIELD, "")
     if len(value) < 32 or not submitted or not signing.matches(_sign(request, value), submitted):
-        raise FormRefused()
+        raise Refused()
 
 
 def _sign(request: Request, value: str) -> str:

@@ -23,9 +23,10 @@ from services.desk.pages import render
 from services.desk.pages.session import (
     COOKIE,
     SignedInDep,
-    check_form,
     check_signin_form,
+    form_fields,
     open_cookie,
+    posted,
     remember_signin,
     secure,
     signin_token,
@@ -83,7 +84,7 @@ async def login(request: Request) -> Response:
     """Check the password; a session cookie and the page asked for, or the form again."""
     if request.app.state.oidc is not None:  # staff sign in at the provider, not here
         return _form_page(request, "/", status=403, error="desk.login.use_provider")
-    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    fields = await form_fields(request)
     check_signin_form(request, fields)
     username = fields.get("username", "").strip().lower()[:64]
     password = fields.get("password", "")[:1024]
@@ -117,7 +118,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request, signed: SignedInDep) -> Response:
     """End this browser's session."""
-    check_form(signed, {k: v for k, v in (await request.form()).items() if isinstance(v, str)})
+    await posted(request, signed)
     await accounts.close_session(request.app.state.pool, signed.cookie)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
