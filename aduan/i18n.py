@@ -9,13 +9,13 @@ Dates go through babel.dates by explicit pattern, followed by the zone's tzdata 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 
 LANGUAGES = ("id", "en")  # Bahasa Indonesia first
@@ -53,6 +53,11 @@ def text(language: str, key: str, /, **values: Any) -> str:
     if found is None:
         raise KeyError(f"no text {key!r} in {language}/LC_MESSAGES/{DOMAIN}.po")
     return found.format(**values) if values else found
+
+
+def day(when: date, language: str) -> str:
+    """A calendar day in words of `language` (Kamis, 3 Desember 2026)."""
+    return format_date(when, "full", locale=language)
 
 
 def moment(

@@ -36,6 +36,10 @@ class WorkingCalendar:
         """Build the calendar a policy describes."""
         return cls(timezone, config.country, config.cuti_bersama_off, config.extra_holidays)
 
+    def today(self) -> date:
+        """The provider's date now (a visit is scheduled on local days)."""
+        return datetime.now(self.tz).date()
+
     def is_working_day(self, day: date) -> bool:
         """Monday to Friday, not a holiday (nor cuti bersama, nor a configured extra date)."""
         return day.weekday() < 5 and day not in self._holidays and day not in self._extra

@@ -28,6 +28,8 @@ class EventType(StrEnum):
     EXTENDED = "extended"
     REASSIGNED = "reassigned"
     NOTE = "note"
+    FIELD_CHECK_SCHEDULED = "field_check_scheduled"
+    FIELD_CHECK_RECORDED = "field_check_recorded"
     REMINDER = "reminder"
     DEADLINE_MISSED = "deadline_missed"
     ESCALATED = "escalated"

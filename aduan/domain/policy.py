@@ -69,11 +69,20 @@ def parse_duration(value: object, default_unit: DurationUnit = "wd") -> Duration
 
 
 class ClassDeadlines(BaseModel):
-    """Deadlines of one complaint class."""
+    """Deadlines of one complaint class; `field_check` runs from scheduling a field check to
+    its findings, and the categories of `field_check_required_for` are not answered without
+    one ("*": every category)."""
 
     first_response: Duration
     resolution: Duration
+    field_check: Duration | None = None
+    field_check_required_for: list[str] = Field(default_factory=list)
     label: str = ""
+
+    def requires_field_check(self, category: str | None) -> bool:
+        """Whether a complaint of this class and `category` is answered only after a visit."""
+        required = self.field_check_required_for
+        return "*" in required or (category is not None and category in required)
 
 
 class CalendarConfig(BaseModel):
@@ -110,6 +119,7 @@ class ComplainantWindows(BaseModel):
 _DURATION_FIELDS = (
     "first_response",
     "resolution",
+    "field_check",
     "max",
     "after",
     "info_window",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-PLACEHOLDERS = ("tracking_code", "name", "due_date", "unit", "category")
+PLACEHOLDERS = ("tracking_code", "name", "due_date", "unit", "category", "field_check")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 

@@ -35,6 +35,7 @@ class Target(BaseModel):
     category: str
     unit: str
     complaint_class: str
+    officer: str | None = None  # takes every complaint of the category: no assignment by load
     name: str | None = None
     description: str | None = None
 
@@ -46,11 +47,32 @@ class Rule(Target):
     regions: dict[str, str] = Field(default_factory=dict)
 
 
+class Condition(BaseModel):
+    """One condition an inspector may find on site, with what people read of it."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")
+    id: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+    def label(self, language: str) -> str:
+        """What it is called in `language` (Bahasa Indonesia unless English)."""
+        return self.en if language == "en" else self.id
+
+
 class RuleSet(BaseModel):
-    """The whole rules file."""
+    """The whole rules file; `load_weights` is what an open complaint of each class weighs
+    in an officer's load (docs/assignment.md), 1 for a class it does not name;
+    `field_conditions` what a field check may find, per category ("*": any other)."""
 
     default: Target
     rules: list[Rule]
+    load_weights: dict[str, Annotated[float, Field(gt=0, le=1000)]] = Field(default_factory=dict)
+    field_conditions: dict[str, list[Condition]] = Field(default_factory=dict)
+
+    def conditions_for(self, category: str | None) -> list[Condition]:
+        """The conditions a field check of `category` is recorded with."""
+        found = self.field_conditions.get(category or "")
+        return found if found is not None else self.field_conditions.get("*", [])
 
 
 def parse_rules(text: str) -> RuleSet:
@@ -101,7 +123,11 @@ def decide(
     if chosen is None:
         d = rules.default
         return RoutingDecision(
-            category=d.category, unit=d.unit, complaint_class=d.complaint_class, matched=False
+            category=d.category,
+            unit=d.unit,
+            complaint_class=d.complaint_class,
+            officer=d.officer,
+            matched=False,
         )
     regional = [
         (prefix, unit)
@@ -110,5 +136,8 @@ def decide(
     ]
     unit = max(regional, key=lambda item: len(item[0]))[1] if regional else chosen.unit
     return RoutingDecision(
-        category=chosen.category, unit=unit, complaint_class=chosen.complaint_class
+        category=chosen.category,
+        unit=unit,
+        complaint_class=chosen.complaint_class,
+        officer=chosen.officer if unit == chosen.unit else None,  # theirs is the main unit
     )

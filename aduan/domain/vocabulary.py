@@ -61,11 +61,17 @@ class DeadlineKind(StrEnum):
     INFO = "info"  # the complainant's window to answer a request for information
     CONFIRM = "confirm"  # the complainant's window to confirm or dispute
     RATING = "rating"  # how long a closed complaint still takes a rating
+    FIELD_CHECK = "field_check"  # from scheduling a field check to its findings
 
     @property
     def legal(self) -> bool:
         """A deadline the provider is held to (with reminders and an escalation ladder)."""
-        return self in (DeadlineKind.ROUTING, DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION)
+        return self in (
+            DeadlineKind.ROUTING,
+            DeadlineKind.FIRST_RESPONSE,
+            DeadlineKind.RESOLUTION,
+            DeadlineKind.FIELD_CHECK,
+        )
 
 
 class Language(StrEnum):
@@ -86,6 +92,8 @@ class ActionName(StrEnum):
     TRANSFER = "transfer"
     REJECT = "reject"
     NOTE = "note"
+    SCHEDULE_FIELD_CHECK = "schedule_field_check"
+    RECORD_FIELD_CHECK = "record_field_check"
     REPLY = "reply"
     CONFIRM = "confirm"
     DISPUTE = "dispute"

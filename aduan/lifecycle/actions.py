@@ -14,10 +14,12 @@ from aduan.lifecycle.models import (
     NoteInput,
     RatingInput,
     ReassignInput,
+    RecordFieldCheckInput,
     RejectInput,
     ReplyInput,
     RequestInfoInput,
     RespondInput,
+    ScheduleFieldCheckInput,
     TransferInput,
 )
 
@@ -40,6 +42,8 @@ STAFF_ACTIONS: dict[str, Action] = {
     "transfer": Action(ActionName.TRANSFER, TransferInput),
     "reject": Action(ActionName.REJECT, RejectInput),
     "note": Action(ActionName.NOTE, NoteInput),
+    "schedule-field-check": Action(ActionName.SCHEDULE_FIELD_CHECK, ScheduleFieldCheckInput),
+    "record-field-check": Action(ActionName.RECORD_FIELD_CHECK, RecordFieldCheckInput),
 }
 
 # Intake: POST /v1/complaints/{tracking_code}/<name> with the access token

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from aduan.domain.attachments import valid_key
 from aduan.domain.policy import CalendarConfig, Duration, Policy
 from aduan.domain.text import refuse_nul
 
@@ -121,6 +129,44 @@ class NoteInput(ActionInput):
     """An internal note: never shown to the complainant."""
 
     text: Text
+
+
+def _attachment_key(key: str) -> str:
+    if not valid_key(key):
+        raise ValueError("not the key of an attachment")
+    return key
+
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class ScheduleFieldCheckInput(ActionInput):
+    """A visit on site: the day, the inspector (a staff user of the unit), what to check.
+    Scheduling again moves the visit; its deadline stays."""
+
+    date: date
+    inspector: Short
+    scope: Text
+
+
+class RecordFieldCheckInput(ActionInput):
+    """What the inspector found on site; `photos` are keys of the complaint's attachments."""
+
+    visited_at: datetime
+    minutes_on_site: int = Field(ge=1, le=24 * 60)
+    condition: Short
+    meter_reading: str | None = Field(None, max_length=50)
+    notes: str | None = Field(None, max_length=5000)
+    photos: list[Annotated[str, AfterValidator(_attachment_key)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class FieldVisit(BaseModel):
+    """A field check scheduled and not yet recorded, as the lifecycle holds it."""
+
+    date: date
+    inspector: str
 
 
 class ReplyInput(ActionInput):

@@ -19,6 +19,9 @@ ALLOWED_FROM: dict[ActionName, frozenset[Status]] = {
     ActionName.TRANSFER: _HANDLING,
     ActionName.REJECT: _HANDLING,
     ActionName.NOTE: frozenset(Status),
+    ActionName.SCHEDULE_FIELD_CHECK: frozenset({Status.IN_PROGRESS}),
+    # Findings may come in while the complainant is asked something meanwhile.
+    ActionName.RECORD_FIELD_CHECK: frozenset({Status.IN_PROGRESS, Status.WAITING_COMPLAINANT}),
     ActionName.REPLY: frozenset({Status.WAITING_COMPLAINANT}),
     ActionName.CONFIRM: frozenset({Status.RESPONDED}),
     ActionName.DISPUTE: frozenset({Status.RESPONDED}),
@@ -35,6 +38,21 @@ def refusal(action: str, status: Status) -> str | None:
         return None
     needed = " or ".join(sorted(allowed))
     return f"{action!r} is not allowed while the complaint is {status}; it must be {needed}"
+
+
+def field_check_refusal(*, required: bool, scheduled_for: str | None, recorded: int) -> str | None:
+    """Why the complaint may not be answered yet for want of a field check, or None: a
+    scheduled visit comes first, and a class and category that require one need its findings."""
+    if scheduled_for is not None:
+        return (
+            f"a field check is scheduled for {scheduled_for}; record its findings before answering"
+        )
+    if required and recorded == 0:
+        return (
+            "this complaint's class and category require a field check before it is answered;"
+            " schedule one and record its findings first"
+        )
+    return None
 
 
 def raises_level(current: EscalationLevel, proposed: EscalationLevel) -> bool:

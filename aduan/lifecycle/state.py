@@ -20,13 +20,20 @@ from aduan.domain.vocabulary import ActionName, DeadlineKind, EscalationLevel, O
 from aduan.lifecycle.clocks import Clock, Timer, next_deadline, next_timer, reminders_for
 from aduan.lifecycle.models import (
     DeadlineView,
+    FieldVisit,
     HistoryEntry,
     LifecycleState,
     Schedule,
     ScheduleInput,
     ShiftInput,
 )
-from aduan.lifecycle.rules import choose_class, extension_refusal, raises_level, refusal
+from aduan.lifecycle.rules import (
+    choose_class,
+    extension_refusal,
+    field_check_refusal,
+    raises_level,
+    refusal,
+)
 from aduan.store.transitions import DeadlineChange, Transition
 
 
@@ -69,6 +76,8 @@ class Lifecycle(BaseModel):
     rated: bool = False
     appealed: bool = False
     finished: bool = False
+    visit: FieldVisit | None = None  # a field check scheduled, its findings not yet recorded
+    field_checks: int = 0  # field checks recorded
     history: list[HistoryEntry] = Field(default_factory=list)
 
     # Transitions ------------------------------------------------------------------------
@@ -126,6 +135,16 @@ class Lifecycle(BaseModel):
         self.decision = decision
         return decision
 
+    def answer_refusal(self) -> str | None:
+        """Why the complaint may not be answered yet for want of a field check, or None."""
+        decision = self.decision
+        rules = self.policy.deadlines_for(decision.complaint_class if decision else None)
+        return field_check_refusal(
+            required=rules.requires_field_check(decision.category if decision else None),
+            scheduled_for=self.visit.date.isoformat() if self.visit else None,
+            recorded=self.field_checks,
+        )
+
     def escalates_to(self, level: EscalationLevel) -> bool:
         """Raise the level if `level` is higher; False when it was already reached."""
         if not raises_level(self.escalation_level, level):
@@ -162,7 +181,11 @@ class Lifecycle(BaseModel):
     ) -> Clock:
         """Keep a computed deadline as a clock, with its ladder and reminders by the policy."""
         supervisor = self.policy.supervisor_reminder if kind == DeadlineKind.RESOLUTION else None
-        with_reminders = kind in (DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION)
+        with_reminders = kind in (
+            DeadlineKind.FIRST_RESPONSE,
+            DeadlineKind.RESOLUTION,
+            DeadlineKind.FIELD_CHECK,
+        )
         clock = Clock(
             kind=kind,
             started_at=start,
@@ -207,6 +230,7 @@ class Lifecycle(BaseModel):
         """The deadline of `kind` is met now (if it runs at all)."""
         if kind in self.clocks:
             self.clocks[kind].met = True
+            self.clocks[kind].paused_at = None  # a met clock is never resumed
         return DeadlineChange(kind=kind, met_at=now)
 
     def next_timer(self) -> Timer | None:

@@ -29,15 +29,18 @@ with workflow.unsafe.imports_passed_through():
         DeadlineView,
         DisputeInput,
         ExtendInput,
+        FieldVisit,
         HistoryEntry,
         LifecycleState,
         NoteInput,
         RatingInput,
         ReassignInput,
+        RecordFieldCheckInput,
         RejectInput,
         ReplyInput,
         RequestInfoInput,
         RespondInput,
+        ScheduleFieldCheckInput,
         TransferInput,
     )
     from aduan.lifecycle.rules import parse_extension, refusal
@@ -219,7 +222,7 @@ class ComplaintLifecycle:
     async def respond(self, action: RespondInput) -> LifecycleState:
         """The provider's answer: the resolution deadline is met, the confirm window opens."""
         async with self.steps.lock:
-            self._check(ActionName.RESPOND)
+            self._check_answer()
             window = await self.steps.clock(
                 DeadlineKind.CONFIRM,
                 workflow.now(),
@@ -239,7 +242,13 @@ class ComplaintLifecycle:
 
     @respond.validator
     def _validate_respond(self, action: RespondInput) -> None:
+        self._check_answer()
+
+    def _check_answer(self) -> None:
         self._check(ActionName.RESPOND)
+        reason = self.lifecycle.answer_refusal()
+        if reason:
+            raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True)
 
     @workflow.update
     async def extend(self, action: ExtendInput) -> LifecycleState:
@@ -335,6 +344,74 @@ class ComplaintLifecycle:
     @note.validator
     def _validate_note(self, action: NoteInput) -> None:
         self._check(ActionName.NOTE)
+
+    @workflow.update
+    async def schedule_field_check(self, action: ScheduleFieldCheckInput) -> LifecycleState:
+        """A visit on site; the first one starts the class's field-check deadline, a later
+        one before the findings only moves the visit."""
+        async with self.steps.lock:
+            self._check(ActionName.SCHEDULE_FIELD_CHECK)
+            lifecycle = self.lifecycle
+            rescheduled = lifecycle.visit is not None
+            deadlines = []
+            assert lifecycle.decision is not None
+            due_in = lifecycle.policy.deadlines_for(lifecycle.decision.complaint_class).field_check
+            if not rescheduled and due_in is not None:
+                clock = await self.steps.clock(DeadlineKind.FIELD_CHECK, workflow.now(), due_in)
+                deadlines.append(deadline_set(clock))
+            lifecycle.visit = FieldVisit(date=action.date, inspector=action.inspector)
+            await self.steps.record(
+                EventType.FIELD_CHECK_SCHEDULED,
+                actor=action.actor,
+                deadlines=deadlines,
+                data={
+                    "date": action.date.isoformat(),
+                    "inspector": action.inspector,
+                    "scope": action.scope,
+                    "rescheduled": rescheduled,
+                },
+            )
+        return self._changed()
+
+    @schedule_field_check.validator
+    def _validate_schedule_field_check(self, action: ScheduleFieldCheckInput) -> None:
+        self._check(ActionName.SCHEDULE_FIELD_CHECK)
+
+    @workflow.update
+    async def record_field_check(self, action: RecordFieldCheckInput) -> LifecycleState:
+        """The inspector's findings: the field-check deadline is met, an answer may follow."""
+        async with self.steps.lock:
+            self._check_findings()
+            lifecycle = self.lifecycle
+            assert lifecycle.visit is not None
+            visit, lifecycle.visit = lifecycle.visit, None
+            lifecycle.field_checks += 1
+            await self.steps.record(
+                EventType.FIELD_CHECK_RECORDED,
+                actor=action.actor,
+                deadlines=[lifecycle.meet(DeadlineKind.FIELD_CHECK, workflow.now())],
+                data={
+                    **action.model_dump(mode="json", exclude={"actor"}),
+                    "date": visit.date.isoformat(),
+                    "inspector": visit.inspector,
+                    # what the condition's code means: the category's list in the rules file
+                    "category": lifecycle.decision.category if lifecycle.decision else None,
+                },
+            )
+        return self._changed()
+
+    @record_field_check.validator
+    def _validate_record_field_check(self, action: RecordFieldCheckInput) -> None:
+        self._check_findings()
+
+    def _check_findings(self) -> None:
+        self._check(ActionName.RECORD_FIELD_CHECK)
+        if self.lifecycle.visit is None:
+            raise ApplicationError(
+                "no field check is scheduled; schedule one before recording its findings",
+                type="ActionNotAllowed",
+                non_retryable=True,
+            )
 
     # Complainant actions ----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from aduan.domain.signin import LOCK, MAX_FAILURES
 from aduan.domain.staff import Staff, make_staff
 
 _COLUMNS = (
-    "username, display_name, role, unit, email, active, failed_signins, locked_until,"
+    "username, display_name, role, unit, email, active, away, failed_signins, locked_until,"
     " created_at, last_signin_at"
 )
 
@@ -31,6 +31,7 @@ class Account:
     unit: str | None
     email: str | None
     active: bool
+    away: bool  # nothing is assigned to them (leave, a field day)
     failed_signins: int
     locked_until: datetime | None
     created_at: datetime
@@ -129,6 +130,16 @@ async def password_hash(pool: asyncpg.Pool, username: str) -> str | None:
 async def all_accounts(pool: asyncpg.Pool) -> list[Account]:
     """Every account, by user name."""
     rows = await pool.fetch(f"SELECT {_COLUMNS} FROM staff_accounts ORDER BY username")
+    return [_account(row) for row in rows]
+
+
+async def in_unit(pool: asyncpg.Pool, unit: str) -> list[Account]:
+    """The active officers and supervisors of `unit`, by user name (who may inspect)."""
+    rows = await pool.fetch(
+        f"""SELECT {_COLUMNS} FROM staff_accounts
+        WHERE unit = $1 AND active AND role IN ('officer', 'supervisor') ORDER BY username""",
+        unit,
+    )
     return [_account(row) for row in rows]
 
 

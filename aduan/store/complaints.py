@@ -281,6 +281,16 @@ async def timeline(
     return rows
 
 
+async def routed_category(pool: asyncpg.Pool, complaint: Mapping[str, Any]) -> str | None:
+    """The category routing settled on (the latest `routed` entry), else the one submitted."""
+    found: str | None = await pool.fetchval(
+        """SELECT data->>'category' FROM timeline WHERE complaint_id = $1
+            AND event_type = 'routed' ORDER BY id DESC LIMIT 1""",
+        complaint["id"],
+    )
+    return found or complaint["category"]
+
+
 # The desk's view: `next_due` is the earliest unmet deadline the provider is held to while
 # its clock runs (a paused or answered complaint awaits the complainant, a closed one nothing).
 _STAFF_VIEW = """
@@ -319,6 +329,7 @@ class QueueFilter:
     or_escalated: bool = False
     text: str | None = None  # words of the subject or description (full-text search)
     needs_attention: bool = False  # only the late and the escalated (a supervisor's list)
+    officer: str | None = None  # one officer's complaints ("My complaints")
 
 
 # The same expression as the index complaints_text_search (migration 0010), so it is used.
@@ -337,7 +348,8 @@ _QUEUE_WHERE = f"""
           AND ($14::text IS NULL
                OR {_SEARCHED} @@ websearch_to_tsquery('indonesian', aduan_unaccent($14)))
           AND (NOT $15::boolean OR COALESCE(v.next_due < $1, false)
-               OR v.escalation_level <> 'none')"""
+               OR v.escalation_level <> 'none')
+          AND ($16::text IS NULL OR v.officer = $16)"""
 
 
 def _queue_args(now: datetime, f: QueueFilter) -> list[Any]:
@@ -357,6 +369,7 @@ def _queue_args(now: datetime, f: QueueFilter) -> list[Any]:
         f.received_before,
         f.text,
         f.needs_attention,
+        f.officer,
     ]
 
 
@@ -397,7 +410,7 @@ async def queue_page(
     """One page of the queue, soonest unmet deadline first."""
     rows: list[asyncpg.Record] = await pool.fetch(
         f"""{_STAFF_VIEW} {_QUEUE_WHERE}
-        ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $16 OFFSET $17""",
+        ORDER BY v.next_due NULLS LAST, v.received_at, v.id LIMIT $17 OFFSET $18""",
         *_queue_args(now, chosen),
         limit,
         offset,

@@ -17,6 +17,7 @@ class Unit:
     name_id: str | None = None
     name_en: str | None = None
     email: str | None = None
+    auto_assign: bool = True  # routing gives each complaint to the officer with least work
 
     def name(self, language: str) -> str:
         """The name in `language`, the other language's, or the code."""
@@ -28,7 +29,7 @@ class Unit:
 
 async def directory(pool: asyncpg.Pool) -> dict[str, Unit]:
     """Every unit with a row, by code."""
-    rows = await pool.fetch("SELECT code, name_id, name_en, email FROM units")
+    rows = await pool.fetch("SELECT code, name_id, name_en, email, auto_assign FROM units")
     return {r["code"]: Unit(**dict(r)) for r in rows}
 
 
@@ -37,20 +38,22 @@ async def find(pool: asyncpg.Pool, code: str | None) -> Unit | None:
     if code is None:
         return None
     row = await pool.fetchrow(
-        "SELECT code, name_id, name_en, email FROM units WHERE code = $1", code
+        "SELECT code, name_id, name_en, email, auto_assign FROM units WHERE code = $1", code
     )
     return Unit(**dict(row)) if row else None
 
 
 async def save(pool: asyncpg.Pool, unit: Unit, by: str) -> None:
-    """Set a unit's names and address (empty ones are stored as none)."""
+    """Set a unit's names, address and assignment (empty ones are stored as none)."""
     await pool.execute(
-        """INSERT INTO units (code, name_id, name_en, email, updated_by) VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO units (code, name_id, name_en, email, auto_assign, updated_by)
+        VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (code) DO UPDATE SET name_id = $2, name_en = $3, email = $4,
-            updated_by = $5, updated_at = now()""",
+            auto_assign = $5, updated_by = $6, updated_at = now()""",
         unit.code,
         unit.name_id or None,
         unit.name_en or None,
         unit.email or None,
+        unit.auto_assign,
         by,
     )

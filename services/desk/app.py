@@ -43,7 +43,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.classes = frozenset(app.state.policy.classes)
     policy = app.state.policy
     app.state.calendar = WorkingCalendar.from_config(policy.calendar, policy.timezone)
-    rules = load_rules(settings.routing_rules)  # the categories response templates are for
+    rules = load_rules(settings.routing_rules)  # categories, units, field-check conditions
+    app.state.rules = rules
     app.state.categories = sorted({r.category for r in rules.rules} | {rules.default.category})
     app.state.unit_codes = sorted(
         {rules.default.unit}

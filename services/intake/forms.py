@@ -21,7 +21,7 @@ from aduan.domain.errors import (
 )
 from aduan.domain.vocabulary import Channel, Status
 from aduan.store.submission import ComplaintIn
-from services.intake.uploads import Form
+from aduan.web.uploads import Form
 
 # Fields of the submit form with a text of their own in the catalogue (error.<field>).
 _EXPLAINED = {

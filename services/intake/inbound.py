@@ -29,7 +29,7 @@ from aduan.domain.vocabulary import Channel, Language
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.client import Lifecycles
 from aduan.lifecycle.models import ReplyInput
-from aduan.store import complaints
+from aduan.store import attachments, complaints
 from aduan.store.db import DATABASE_DOWN
 from aduan.store.submission import (
     DESCRIPTION_MAX,
@@ -40,7 +40,6 @@ from aduan.store.submission import (
     is_mail_address,
     submit,
 )
-from services.intake import tracking
 
 log = structlog.get_logger(__name__)
 MESSAGES = Counter(
@@ -326,7 +325,7 @@ class Inbound:
         if not new or self.store is None:
             return
         try:
-            await tracking.attach(self.pool, self.settings, self.store, row, new)
+            await attachments.attach(self.pool, self.settings, self.store, row, new)
         except StoreFull:  # the reply is taken; its files wait for room nobody can promise
             log.warning(
                 "inbound.reply_attachments_refused",

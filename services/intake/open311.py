@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aduan.domain.routing import Rule, Target, load_rules
+from aduan.domain.routing import Rule, RuleSet, Target, load_rules
 from aduan.domain.vocabulary import Channel, Status
 from services.intake.open311_texts import event_note, routing_notice, submitted_notice
 
@@ -94,6 +94,7 @@ class Catalogue:
     services: tuple[Service, ...]
     default_code: str
     changeset: str
+    rules: RuleSet  # what the catalogue was read from (field-check conditions, for one)
 
     def find(self, code: str) -> Service | None:
         """The service with this code, if any."""
@@ -114,7 +115,9 @@ def load_catalogue(path: Path) -> Catalogue:
     services = [_service(rule) for rule in rules.rules]
     if all(s.code != rules.default.category for s in services):
         services.append(_service(rules.default))
-    return Catalogue(tuple(services), rules.default.category, changed.strftime("%Y-%m-%d %H:%M"))
+    return Catalogue(
+        tuple(services), rules.default.category, changed.strftime("%Y-%m-%d %H:%M"), rules
+    )
 
 
 def definition(service: Service) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from aduan import i18n
 from aduan.web.pages import Texts, size, when
 
 _ENV = Environment(
@@ -19,11 +20,12 @@ _ENV = Environment(
 
 
 def render(template: str, language: str, timezone: str, **context: Any) -> str:
-    """One page in `language`, with `t`, `when` and `size` at hand."""
+    """One page in `language`, with `t`, `when`, `when_day` and `size` at hand."""
     return _ENV.get_template(template).render(
         t=Texts(language),
         lang=language,
         size=size,
         when=lambda moment: when(moment, language, timezone),
+        when_day=lambda day: i18n.day(day, language),
         **context,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,8 @@ class TimelineEntry(BaseModel):
     escalation_level: str
     occurred_at: datetime
     message: str | None = None
+    visit_date: date | None = None  # a field check's day
+    condition: str | None = None  # what a field check found, in the complainant's language
 
 
 class AttachmentOut(BaseModel):

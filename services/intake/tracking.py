@@ -6,16 +6,15 @@ page and an API client see the same complaint and meet the same refusals."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
 
-from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
-from aduan.domain.attachments import AttachmentRef, Upload, check
-from aduan.domain.errors import AttachmentRefused, InvalidInput, NotFound
-from aduan.domain.vocabulary import Status
+from aduan.domain.errors import NotFound
+from aduan.domain.events import EventType
+from aduan.domain.routing import RuleSet
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.client import Lifecycles, parse_action
 from aduan.lifecycle.models import LifecycleState
@@ -44,7 +43,27 @@ async def find(
     return row
 
 
-async def view(pool: asyncpg.Pool, row: asyncpg.Record) -> ComplaintView:
+def _entry(rules: RuleSet, language: str, t: Mapping[str, Any]) -> TimelineEntry:
+    """A public step; of a field check, its day and what was found (not the inspector's
+    notes nor who went: those are for staff and the Ombudsman)."""
+    data = t["data"]
+    condition = None
+    if t["event_type"] == EventType.FIELD_CHECK_RECORDED:
+        found = {c.code: c for c in rules.conditions_for(data.get("category"))}
+        known = found.get(data.get("condition", ""))
+        condition = known.label(language) if known else data.get("condition")
+    return TimelineEntry(
+        event_type=t["event_type"],
+        status=t["status"],
+        escalation_level=t["escalation_level"],
+        occurred_at=t["occurred_at"],
+        message=data.get("message"),
+        visit_date=data.get("date") if str(t["event_type"]).startswith("field_check") else None,
+        condition=condition,
+    )
+
+
+async def view(pool: asyncpg.Pool, row: asyncpg.Record, rules: RuleSet) -> ComplaintView:
     """Status, escalation level, deadlines, public timeline and attachments."""
     deadlines = await complaints.deadlines(pool, row["id"])
     timeline = await complaints.timeline(pool, row["id"], public_only=True)
@@ -67,16 +86,7 @@ async def view(pool: asyncpg.Pool, row: asyncpg.Record) -> ComplaintView:
             )
             for d in deadlines
         ],
-        timeline=[
-            TimelineEntry(
-                event_type=t["event_type"],
-                status=t["status"],
-                escalation_level=t["escalation_level"],
-                occurred_at=t["occurred_at"],
-                message=t["data"].get("message"),
-            )
-            for t in timeline
-        ],
+        timeline=[_entry(rules, row["language"], t) for t in timeline],
         attachments=[AttachmentOut.model_validate(a) for a in row["attachments"]],
     )
 
@@ -94,37 +104,3 @@ async def act(
     return await lifecycles.act(
         row["id"], action, parsed.model_copy(update={"actor": "complainant"}), update_id=update_id
     )
-
-
-async def attach(
-    pool: asyncpg.Pool,
-    settings: Settings,
-    store: AttachmentStore,
-    row: asyncpg.Record,
-    uploads: Sequence[Upload],
-) -> list[AttachmentRef]:
-    """Add files to a complaint that is not closed, within the per-complaint count."""
-    if row["status"] == Status.CLOSED:
-        raise AttachmentRefused("the complaint is closed; it takes no more files")
-    if not uploads:
-        raise InvalidInput.field("attachments", "no file", "attachments: send at least one file")
-    files = check(
-        uploads,
-        max_bytes=settings.attachment_max_bytes,
-        max_count=settings.attachment_max_count,
-        already=len(row["attachments"]),
-    )
-    refs = await store.put(files)
-    added = await complaints.add_attachments(
-        pool,
-        complaint_id=row["id"],
-        attachments=[ref.model_dump() for ref in refs],
-        max_count=settings.attachment_max_count,
-    )
-    if not added:  # closed or filled up meanwhile: keep nothing of this request
-        await store.discard(refs)
-        raise AttachmentRefused(
-            "the complaint was closed or reached its"
-            f" limit of {settings.attachment_max_count} attachments meanwhile",
-        )
-    return refs

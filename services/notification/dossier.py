@@ -54,6 +54,13 @@ def build_dossier(
         "escalations": [
             _escalation(row) for row in timeline if row["event_type"] == EventType.ESCALATED
         ],
+        # The visits on site the answer rests on (or the lack of them): scheduled and found.
+        "field_checks": [
+            _field_check(row)
+            for row in timeline
+            if row["event_type"]
+            in (EventType.FIELD_CHECK_SCHEDULED, EventType.FIELD_CHECK_RECORDED)
+        ],
         "last_response": _last_response(timeline),
         "dispute": _dispute(timeline),
         "appeal": _appeal(timeline),
@@ -123,6 +130,24 @@ def _reminder(row: Row) -> dict[str, Any]:
         "due_at": data.get("due_at"),
         "supervisor": bool(data.get("supervisor")),
         "sent_at": _iso(row["occurred_at"]),
+    }
+
+
+def _field_check(row: Row) -> dict[str, Any]:
+    data = row["data"] or {}
+    recorded = row["event_type"] == EventType.FIELD_CHECK_RECORDED
+    return {
+        "step": "recorded" if recorded else "scheduled",
+        "date": data.get("date"),
+        "inspector": data.get("inspector"),
+        "scope": data.get("scope"),
+        "visited_at": data.get("visited_at"),
+        "minutes_on_site": data.get("minutes_on_site"),
+        "condition": data.get("condition"),
+        "meter_reading": data.get("meter_reading"),
+        "notes": data.get("notes"),
+        "photos": data.get("photos") or [],
+        "occurred_at": _iso(row["occurred_at"]),
     }
 
 

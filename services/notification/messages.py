@@ -3,14 +3,14 @@
 A mail template, templates/<name>.txt, defines two blocks, `subject` and `body`; a text
 template (SMS, WhatsApp), templates/<name>.sms.txt, is the message itself. Their words come
 from the language's catalogue (aduan/locale, see aduan.i18n) through `t(key, **values)`, and
-the filter `when` shows a moment in the provider's time zone.
+the filter `when` shows a moment in the provider's time zone, `day` a calendar day in words.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ COMPLAINANT_EVENTS = frozenset(
         EventType.RESPONDED,
         EventType.EXTENDED,
         EventType.REASSIGNED,
+        EventType.FIELD_CHECK_SCHEDULED,
         EventType.DISPUTED,
         EventType.DEADLINE_MISSED,
         EventType.ESCALATED,
@@ -55,6 +56,13 @@ def _when(context: Context, moment: datetime | str | None) -> str:
         moment = datetime.fromisoformat(moment)
     zone = context.get("tz") or UTC
     return i18n.moment(moment, context.get("lang", i18n.DEFAULT), zone, i18n.NUMERIC)
+
+
+@pass_context
+def _day(context: Context, day: str | None) -> str:
+    if not day:
+        return "-"
+    return i18n.day(date.fromisoformat(day), context.get("lang", i18n.DEFAULT))
 
 
 _REQUIRED: Any = object()
@@ -86,6 +94,7 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 _env.filters["when"] = _when
+_env.filters["day"] = _day
 
 
 def _with_texts(language: str, context: Mapping[str, Any]) -> dict[str, Any]:

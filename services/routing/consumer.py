@@ -1,17 +1,21 @@
-"""Routing service: reads `complaint.received`, publishes `routing.decided`."""
+"""Routing service: reads `complaint.received`, decides the unit, assigns the officer of
+that unit with least work, and publishes `routing.decided`."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
 import structlog
 from nats.js import JetStreamContext
 
 from aduan.adapters import bus
+from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from aduan.domain.events import READS, Consumer, Event, EventType, new_event
 from aduan.domain.routing import RuleSet, decide, load_rules
+from aduan.store import assignment, db
 
 log = structlog.get_logger(__name__)
 
@@ -19,9 +23,10 @@ log = structlog.get_logger(__name__)
 class Router:
     """Applies the rules to each received complaint."""
 
-    def __init__(self, rules: RuleSet, js: JetStreamContext) -> None:
+    def __init__(self, rules: RuleSet, js: JetStreamContext, pool: asyncpg.Pool) -> None:
         self.rules = rules
         self.js = js
+        self.pool = pool
 
     async def handle(self, event: Event) -> None:
         """Decide and publish; the event id derives from the complaint, so retries dedupe."""
@@ -32,6 +37,18 @@ class Router:
             category=event.data.get("category"),
             region_code=event.data.get("region_code"),
         )
+        if decision.officer is None:
+            try:
+                decision.officer = await assignment.assign(
+                    self.pool,
+                    event.complaint_id,
+                    decision.unit,
+                    decision.complaint_class,
+                    self.rules.load_weights,
+                    datetime.now(UTC),
+                )
+            except db.DATABASE_DOWN as exc:
+                raise RetryLater(f"PostgreSQL unavailable: {exc}") from exc
         decided = new_event(
             EventType.ROUTING_DECIDED,
             event.complaint_id,
@@ -44,6 +61,7 @@ class Router:
             "routing.decided",
             category=decision.category,
             unit=decision.unit,
+            assigned=decision.officer is not None,
             matched=decision.matched,
         )
 
@@ -52,15 +70,21 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Route complaints until `stop` is set."""
     rules = load_rules(settings.routing_rules)
     nc = await bus.connect(settings.nats_servers, "aduan-routing")
-    js = nc.jetstream()
-    await bus.consume(
-        js,
-        Consumer.ROUTING,
-        READS[Consumer.ROUTING],
-        Router(rules, js).handle,
-        stop,
-        ack_wait=settings.consumer_ack_wait_s,
-        batch=64,
-        in_order=False,
-    )
-    await nc.drain()
+    try:
+        pool = await db.create_pool(settings.dsn)
+        try:
+            js = nc.jetstream()
+            await bus.consume(
+                js,
+                Consumer.ROUTING,
+                READS[Consumer.ROUTING],
+                Router(rules, js, pool).handle,
+                stop,
+                ack_wait=settings.consumer_ack_wait_s,
+                batch=64,
+                in_order=False,
+            )
+        finally:
+            await pool.close()
+    finally:
+        await nc.drain()

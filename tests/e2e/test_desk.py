@@ -11,13 +11,16 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import assert_accessible, chromium
+from tests.support.samples import png
 from tests.support.stack import Stack, confirm_address
 from tests.support.waiting import eventually
 
@@ -246,3 +249,94 @@ def test_every_other_desk_page_passes_axe(stack: Stack, browser: Browser) -> Non
     expect(page.get_by_role("heading", name="This cannot go on")).to_be_visible()
     assert_accessible(page)
     context.close()
+
+
+def test_an_inspector_schedules_and_records_a_field_check_with_a_photo_on_a_phone(
+    stack: Stack, browser: Browser
+) -> None:
+    added = subprocess.run(
+        [sys.executable, "-m", "aduan", "users", "add", "--username", "joko", "--role",
+         "officer", "--unit", "pelayanan-teknis", "--display-name", "Joko Inspektur"],
+        input="inspector-password-1\n", capture_output=True, text=True, env=stack.env,
+        check=False, timeout=60,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    email = "wati@example.id"
+    answer = stack.intake.post(
+        "/v1/complaints",
+        json={
+            "description": "Meteran air di rumah saya berputar terus walau semua keran tertutup.",
+            "category": "meter",
+            "class": "light",
+            "complainant": {"name": "Wati", "email": email},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    created = answer.json()
+    confirm_address(stack, email, created["tracking_code"])
+    eventually(lambda: _public_status(stack, created) == "routed", what="routing")
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    _sign_in(page, stack.url("DESK_PORT"), "joko", "inspector-password-1")
+    page.get_by_role("navigation").get_by_role("link", name="Pengaduan saya").click()
+    expect(page.get_by_role("heading", name="Pengaduan saya")).to_be_visible()
+    expect(page.locator("#queue")).to_contain_text(created["tracking_code"])  # by load
+    assert_accessible(page)
+    page.get_by_role("link", name=created["tracking_code"]).click()
+    _act(page, "Tangani")
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    _act(
+        page,
+        "Jadwalkan pengecekan lapangan",
+        {"Tanggal kunjungan": today.isoformat(), "Yang diperiksa": "Meter dan pipa setelah meter"},
+    )
+    expect(page.locator("#notice")).to_contain_text("Pengecekan lapangan dijadwalkan")
+    assert_accessible(page)
+
+    page.get_by_role("navigation").get_by_role("link", name="Kunjungan saya").click()
+    expect(page.get_by_role("heading", name="Kunjungan lapangan saya")).to_be_visible()
+    assert_accessible(page)
+    visit = page.get_by_role("listitem").filter(has_text=created["tracking_code"])
+    visit.get_by_role("link", name="Catat hasil").click()
+    expect(page.get_by_role("heading", name=re.compile("Pengecekan lapangan"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Kondisi yang ditemukan").select_option(label="Meter macet")
+    page.get_by_label("Angka meter").fill("004512")
+    page.get_by_label("Lama di lokasi (menit)").fill("25")
+    page.get_by_label("Catatan").fill("Roda meter macet; diganti minggu depan.")
+    page.get_by_label("Foto").set_input_files(
+        files=[{"name": "meter.png", "mimeType": "image/png", "buffer": png(40, 30)}]
+    )
+    _shot(page, "desk-visit-phone.png")
+    page.get_by_role("button", name="Simpan hasil pengecekan").click()
+    expect(page.locator("#notice")).to_have_text("Hasil pengecekan dicatat. Terima kasih.")
+    expect(page.locator("#visits")).to_have_count(0)  # nothing left to visit today
+
+    page.goto(f"{stack.url('DESK_PORT')}/complaints/{created['id']}")
+    findings = page.locator("#timeline .findings")
+    expect(findings).to_contain_text("Meter macet")
+    expect(findings).to_contain_text("004512")
+    photo = page.locator("#timeline img.photo")
+    expect(photo).to_have_count(1)
+    assert photo.evaluate("img => img.naturalWidth") == 40, "the photo is served to staff"
+    assert_accessible(page)
+    context.close()
+
+    citizen = browser.new_context().new_page()
+    citizen.goto(stack.url("INTAKE_PORT") + "/track")
+    citizen.fill("#tracking_code", created["tracking_code"])
+    citizen.fill("#token", created["access_token"])
+    citizen.click("#show")
+    timeline = citizen.locator("#timeline")
+    expect(timeline).to_contain_text("Petugas sudah memeriksa di lokasi")
+    expect(timeline).to_contain_text("Yang ditemukan: Meter macet")
+    expect(timeline).not_to_contain_text("diganti minggu depan")  # the notes are for staff
+    citizen.context.close()
+    eventually(
+        lambda: any(
+            "memeriksa di lokasi" in m.get_body(preferencelist=("plain",)).get_content()
+            for m in stack.mailbox(email)
+        ),
+        what="the visit's day in the complainant's mailbox",
+    )

@@ -73,6 +73,7 @@ class Lifecycles:
         *,
         routed: bool = True,
         received_at: datetime | None = None,
+        category: str = "general",
         **fields: Any,
     ) -> Complaint:
         complaint_id = await insert_complaint(
@@ -84,7 +85,7 @@ class Lifecycles:
                 "start_signal": "route",
                 "start_signal_args": [
                     RoutingDecision(
-                        category="billing", unit="penagihan", complaint_class=complaint_class or ""
+                        category=category, unit="penagihan", complaint_class=complaint_class or ""
                     )
                 ],
             }

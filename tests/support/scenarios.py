@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from aduan.lifecycle.models import (
     AcknowledgeInput,
@@ -12,10 +13,12 @@ from aduan.lifecycle.models import (
     NoteInput,
     RatingInput,
     ReassignInput,
+    RecordFieldCheckInput,
     RejectInput,
     ReplyInput,
     RequestInfoInput,
     RespondInput,
+    ScheduleFieldCheckInput,
     TransferInput,
 )
 from aduan.lifecycle.workflow import ComplaintLifecycle
@@ -107,6 +110,33 @@ async def transferred(lifecycles: Lifecycles) -> Complaint:
     return complaint
 
 
+async def field_check_missed_then_recorded(lifecycles: Lifecycles) -> Complaint:
+    """A billing complaint's visit scheduled, moved, missed and escalated, its findings
+    recorded late, then answered and confirmed."""
+    complaint = await lifecycles.start("standard", category="billing")
+    await complaint.handle.execute_update(ComplaintLifecycle.acknowledge, ACK)
+    today = (await lifecycles.now()).date()
+    visit = ScheduleFieldCheckInput(actor="ani", date=today, inspector="joko", scope="meter")
+    await complaint.handle.execute_update(ComplaintLifecycle.schedule_field_check, visit)
+    await complaint.handle.execute_update(
+        ComplaintLifecycle.schedule_field_check,
+        visit.model_copy(update={"date": today + timedelta(days=1)}),
+    )
+    await lifecycles.skip(days=9)
+    findings = RecordFieldCheckInput(
+        actor="joko",
+        visited_at=await lifecycles.now(),
+        minutes_on_site=30,
+        condition="meter_broken",
+        meter_reading="004512",
+    )
+    await complaint.handle.execute_update(ComplaintLifecycle.record_field_check, findings)
+    await complaint.handle.execute_update(ComplaintLifecycle.respond, ANSWER)
+    await complaint.handle.execute_update(ComplaintLifecycle.confirm, ConfirmInput())
+    await lifecycles.skip(days=40)
+    return complaint
+
+
 async def confirmed_indexed(lifecycles: Lifecycles) -> Complaint:
     """Answered, confirmed and rated with search attributes kept current (a dev server's
     history: the time-skipping server has none), so upserts are replayed too."""
@@ -128,6 +158,7 @@ SCENARIOS: dict[str, Scenario] = {
         info_never_answered,
         rejected,
         transferred,
+        field_check_missed_then_recorded,
     )
 }
 # Recorded on a dev server with Aduan's search attributes registered, in real time.

@@ -213,7 +213,8 @@ async def units_list(request: Request, signed: AdminDep) -> Response:
 
 @router.post("/units", response_class=HTMLResponse)
 async def save_unit(request: Request, signed: AdminDep) -> Response:
-    """Set one unit's names (id, en) and the address of its officers' mail."""
+    """Set one unit's names (id, en), the address of its officers' mail, and whether its
+    complaints are assigned by load."""
     fields = await posted(request, signed)
     code = fields.get("code", "")
     unit = units.Unit(
@@ -221,6 +222,7 @@ async def save_unit(request: Request, signed: AdminDep) -> Response:
         fields.get("name_id", "").strip()[:200],
         fields.get("name_en", "").strip()[:200],
         fields.get("email", "").strip(),
+        auto_assign=fields.get("auto_assign") == "yes",
     )
     known = set(request.app.state.unit_codes) | set(await units.directory(request.app.state.pool))
     errors = [] if code in known else [f"{code}: not a unit of the routing rules"]

@@ -13,6 +13,7 @@ from aduan.store.complaints import QueueFilter
 PAGE_SIZE = 50
 NAMES = (
     "status", "class", "escalation", "overdue", "channel", "unit", "from", "to", "q", "attention",
+    "mine",
 )  # fmt: skip
 
 
@@ -38,8 +39,11 @@ def _day(text: str, zone: ZoneInfo) -> datetime | None:
         return None
 
 
-def parse_filters(params: Mapping[str, str], classes: frozenset[str], timezone: str) -> Filters:
-    """Filters from `params`; an unknown or malformed value is dropped with a problem named."""
+def parse_filters(
+    params: Mapping[str, str], classes: frozenset[str], timezone: str, user: str
+) -> Filters:
+    """Filters from `params` for `user` (whose complaints `mine` lists); an unknown or
+    malformed value is dropped with a problem named."""
     values = {name: params.get(name, "").strip()[:100] for name in NAMES}
     problems: list[str] = []
 
@@ -60,6 +64,7 @@ def parse_filters(params: Mapping[str, str], classes: frozenset[str], timezone: 
             values[name] = ""
     overdue = one_of("overdue", {"yes", "no"})
     attention = one_of("attention", {"yes"})
+    mine = one_of("mine", {"yes"})
     to = days["to"]
     chosen = QueueFilter(
         status=one_of("status", {str(s) for s in Status}),
@@ -71,6 +76,7 @@ def parse_filters(params: Mapping[str, str], classes: frozenset[str], timezone: 
         received_from=days["from"],
         received_before=to + timedelta(days=1) if to else None,  # the whole last day
         needs_attention=attention == "yes",
+        officer=user if mine == "yes" else None,
     )
     try:
         page = max(1, min(10_000, int(params.get("page", "1"))))

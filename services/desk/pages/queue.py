@@ -6,7 +6,7 @@ import csv
 import io
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,11 +21,11 @@ from aduan.domain.vocabulary import Channel, EscalationLevel, Status
 from aduan.lifecycle.actions import STAFF_ACTIONS
 from aduan.lifecycle.client import parse_action
 from aduan.lifecycle.rules import ALLOWED_FROM
-from aduan.store import complaints, response_templates
+from aduan.store import accounts, complaints, fieldchecks, response_templates
 from aduan.web.downloads import download
-from aduan.web.pages import when
+from aduan.web.pages import choose_language, when
 from aduan.web.problems import status_of
-from services.desk import access
+from services.desk import access, inspection
 from services.desk.pages.filters import PAGE_SIZE, Filters, parse_filters, query_string
 from services.desk.pages.render import page
 from services.desk.pages.session import Refused, SignedIn, SignedInDep, posted
@@ -40,7 +40,12 @@ CSV_COLUMNS = (
 async def _filtered(request: Request, signed: SignedIn) -> Filters:
     """The filters asked for, within what the signed-in user may list (Refused if not)."""
     policy = request.app.state.policy
-    filters = parse_filters(request.query_params, request.app.state.classes, policy.timezone)
+    filters = parse_filters(
+        request.query_params,
+        request.app.state.classes,
+        policy.timezone,
+        signed.account.username,
+    )
     try:
         scope = access.queue_scope(signed.account.staff, filters.chosen.unit)
     except Forbidden as exc:
@@ -179,7 +184,28 @@ def _placeholders(request: Request, detail: dict[str, Any]) -> dict[str, str]:
         "due_date": when(due, language, request.app.state.policy.timezone) if due else "",
         "unit": detail["unit"] or "",
         "category": _category(detail) or "",
+        "field_check": _field_check_summary(request, detail, language),
     }
+
+
+def _field_check_summary(request: Request, detail: dict[str, Any], language: str) -> str:
+    """The latest field check's findings in a sentence, for an answer that rests on them."""
+    found = [t for t in detail["timeline"] if t["event_type"] == EventType.FIELD_CHECK_RECORDED]
+    if not found:
+        return ""
+    data = found[-1]["data"]
+    conditions = request.app.state.rules.conditions_for(data.get("category"))
+    condition = next((c.label(language) for c in conditions if c.code == data["condition"]), "")
+    summary = i18n.text(
+        language,
+        "desk.templates.field_check",
+        day=i18n.day(date.fromisoformat(data["date"]), language),
+        condition=condition or data["condition"],
+    )
+    if data.get("meter_reading"):
+        reading = i18n.text(language, "desk.templates.meter", reading=data["meter_reading"])
+        summary = f"{summary} {reading}"
+    return summary
 
 
 @router.post("/complaints/{complaint_id}/actions/{name}", response_class=HTMLResponse)
@@ -199,6 +225,13 @@ async def act(
     }
     try:
         action, parsed = parse_action(STAFF_ACTIONS, name, body)
+        await inspection.check(
+            request.app.state.pool,
+            request.app.state.rules,
+            {**detail, "category": _category(detail)},
+            parsed,
+            request.app.state.calendar.today(),
+        )
         await request.app.state.lifecycles.act(
             complaint_id, action, parsed.model_copy(update={"actor": signed.account.username})
         )
@@ -210,21 +243,32 @@ async def act(
     return RedirectResponse(f"/complaints/{complaint_id}?done={name}", status_code=303)
 
 
-LONG_FIELDS = frozenset({"message", "reason", "text"})
+# How a field of an action's input is typed on its form; any other is a line of text.
+FIELD_KINDS = {
+    "message": "long",
+    "reason": "long",
+    "text": "long",
+    "scope": "long",
+    "date": "date",
+    "inspector": "inspector",  # a choice of the unit's staff
+}
+# Findings come with photos from the field: their own page (pages/visits.py), not a form here.
+ON_THEIR_OWN_PAGE = frozenset({"record-field-check"})
 
 
-def action_forms(names: list[str]) -> list[tuple[str, list[tuple[str, bool, bool]]]]:
-    """Each action's form fields, from its input model: (name, long text, required)."""
+def action_forms(names: list[str]) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """Each action's form fields, from its input model: (name, kind, required)."""
     return [
         (
             name,
             [
-                (field, field in LONG_FIELDS, info.is_required())
+                (field, FIELD_KINDS.get(field, "line"), info.is_required())
                 for field, info in STAFF_ACTIONS[name].input.model_fields.items()
                 if field != "actor"
             ],
         )
         for name in names
+        if name not in ON_THEIR_OWN_PAGE
     ]
 
 
@@ -247,6 +291,13 @@ async def _complaint_page(
         if "respond" in detail["actions"]
         else []
     )
+    pool = request.app.state.pool
+    inspectors = (
+        await accounts.in_unit(pool, detail["unit"])
+        if "schedule-field-check" in detail["actions"] and detail["unit"]
+        else []
+    )
+    visit = await fieldchecks.pending(pool, detail["id"])
     return page(
         request,
         "complaint.html",
@@ -254,6 +305,10 @@ async def _complaint_page(
         status=status,
         c=detail,
         forms=action_forms(detail["actions"]),
+        inspectors=inspectors,
+        condition_label=_condition_labeller(request, detail),
+        visit=visit["data"] if visit else None,
+        today=request.app.state.calendar.today(),
         offered=offered,
         done=done,
         failed=failed,
@@ -261,6 +316,14 @@ async def _complaint_page(
         values=values or {},
         prefilled=prefilled or {},
     )
+
+
+def _condition_labeller(request: Request, detail: dict[str, Any]) -> Any:
+    language = choose_language(request)[0]
+    labels = {
+        c.code: c.label(language) for c in request.app.state.rules.conditions_for(_category(detail))
+    }
+    return lambda code: labels.get(code, code)
 
 
 async def _refused(

@@ -71,7 +71,13 @@ def page(
         here=request.url.path,
         me=signed.account if signed else None,
         csrf=signed.csrf if signed else "",
-        when=lambda moment: when(moment, language, policy.timezone),
+        # Moments in a timeline entry's data are ISO text (JSON); columns are datetimes.
+        when=lambda moment: when(
+            datetime.fromisoformat(moment) if isinstance(moment, str) else moment,
+            language,
+            policy.timezone,
+        ),
+        when_day=lambda day: i18n.day(day, language),
         left=left,
         **context,
     )

@@ -20,7 +20,7 @@ from aduan.store import complaints
 from aduan.store.submission import ComplaintCreated, ComplaintIn, submit
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.problems import responses
-from services.desk import access
+from services.desk import access, inspection
 from services.desk.auth import StaffDep
 from services.desk.schemas import (
     CallerComplaintIn,
@@ -171,6 +171,13 @@ async def act(
     if row is None:
         raise _not_found(complaint_id)
     access.require_act(staff, row["unit"])
+    await inspection.check(
+        pool,
+        request.app.state.rules,
+        {**row, "category": await complaints.routed_category(pool, row)},
+        parsed,
+        request.app.state.calendar.today(),
+    )
     result: LifecycleState = await request.app.state.lifecycles.act(
         complaint_id, action, parsed.model_copy(update={"actor": staff.user})
     )

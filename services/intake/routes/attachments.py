@@ -8,12 +8,13 @@ from fastapi import APIRouter, Header, Request, Response
 
 from aduan.adapters.attachments import AttachmentStore, find_attachment
 from aduan.domain.attachments import ALLOWED_TYPES
+from aduan.store import attachments
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.downloads import download
 from aduan.web.problems import responses
+from aduan.web.uploads import read_form
 from services.intake import tracking
 from services.intake.schemas import AttachmentOut
-from services.intake.uploads import read_form
 
 router = APIRouter(prefix="/v1/complaints", tags=["attachments"])
 _UPLOAD_BODY = {
@@ -50,7 +51,7 @@ async def add_attachments(
     row = await tracking.find(pool, settings, tracking_code, x_access_token)
     form = await read_form(request, settings)
     store: AttachmentStore = request.app.state.attachments
-    refs = await tracking.attach(pool, settings, store, row, form.uploads)
+    refs = await attachments.attach(pool, settings, store, row, form.uploads)
     return [AttachmentOut.model_validate(ref.model_dump()) for ref in refs]
 
 

@@ -10,6 +10,7 @@ from aduan.store.submission import ComplaintCreated, PublicComplaintIn, submit
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.problems import responses
 from services.intake import tracking
+from services.intake.open311 import load_catalogue
 from services.intake.schemas import ComplaintView
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
@@ -48,4 +49,4 @@ async def get_complaint(
 ) -> ComplaintView:
     """Status, escalation level, deadlines and public timeline, for the token holder only."""
     row = await tracking.find(pool, settings, tracking_code, x_access_token)
-    return await tracking.view(pool, row)
+    return await tracking.view(pool, row, load_catalogue(settings.routing_rules).rules)

@@ -24,17 +24,17 @@ from aduan.domain.events import EventType
 from aduan.domain.vocabulary import Status
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.rules import ALLOWED_FROM
-from aduan.store import complaints
+from aduan.store import attachments, complaints
 from aduan.store.db import DATABASE_DOWN
 from aduan.store.submission import submit
 from aduan.web import pages
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.downloads import download
 from aduan.web.problems import status_of
+from aduan.web.uploads import Form, read_form
 from services.intake import csrf, forms, rendering, tracking, words
 from services.intake.forms import Message
 from services.intake.open311 import load_catalogue
-from services.intake.uploads import Form, read_form
 
 router = APIRouter(include_in_schema=False)
 TRACK_COOKIE = csrf.SESSION_COOKIE  # forms' CSRF tokens are bound to its value
@@ -228,7 +228,7 @@ async def _track_page(
     request: Request, pool: asyncpg.Pool, row: asyncpg.Record, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    view = await tracking.view(pool, row)
+    view = await tracking.view(pool, row, load_catalogue(settings.routing_rules).rules)
     current = Status(view.status)
     rated = any(entry.event_type == EventType.RATED for entry in view.timeline)
     actions = [
@@ -333,7 +333,7 @@ async def track_attach(request: Request, pool: PoolDep, settings: SettingsDep) -
     if form is None:
         return await _track_page(request, pool, row, status=403, errors=[Message("error.csrf")])
     try:
-        await tracking.attach(pool, settings, request.app.state.attachments, row, form.uploads)
+        await attachments.attach(pool, settings, request.app.state.attachments, row, form.uploads)
     except AttachmentRefused as exc:
         return await _track_page(
             request,

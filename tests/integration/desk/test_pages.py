@@ -20,6 +20,7 @@ import pytest_asyncio
 
 from aduan.adapters.passwords import hash_password
 from aduan.config import Settings
+from aduan.domain.routing import load_rules
 from aduan.domain.signin import MAX_FAILURES
 from aduan.domain.staff import make_staff
 from aduan.store import accounts, units
@@ -29,6 +30,7 @@ from services.intake import tracking
 from tests.support.complaints import new_unit, tracking_code, unit_complaint
 from tests.support.desk import SECRET
 from tests.support.http import asgi_client
+from tests.support.routing import SHIPPED_RULES
 
 PASSWORD = "a-long-enough-password"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -429,7 +431,7 @@ async def test_an_admin_names_a_unit_for_complainants_and_gives_its_officers_an_
         assert saved.status_code == 303
         complaint_id = await unit_complaint(pool, "penagihan", language="en")
         row = await pool.fetchrow("SELECT * FROM complaints WHERE id = $1", uuid.UUID(complaint_id))
-        view = await tracking.view(pool, row)
+        view = await tracking.view(pool, row, load_rules(SHIPPED_RULES))
         assert (view.unit, view.unit_name) == ("penagihan", "Billing Department")
         unit = await units.find(pool, "penagihan")
         assert unit is not None and unit.email == "penagihan@pdam.example.id"

@@ -19,6 +19,7 @@ def test_filters_are_read_and_a_bad_one_is_dropped_with_its_reason() -> None:
          "to": "2026-12-31", "page": "3"},
         CLASSES,
         TZ,
+        "ani",
     )  # fmt: skip
     assert f.chosen.status == "routed" and f.chosen.overdue is True
     assert f.chosen.complaint_class is None and f.problems == ["desk.filter.bad.class"]
@@ -29,9 +30,16 @@ def test_filters_are_read_and_a_bad_one_is_dropped_with_its_reason() -> None:
 
 
 def test_a_malformed_page_or_date_never_fails() -> None:
-    f = parse_filters({"page": "-4", "from": "31/12/2026"}, CLASSES, TZ)
+    f = parse_filters({"page": "-4", "from": "31/12/2026"}, CLASSES, TZ, "ani")
     assert f.page == 1 and f.chosen.received_from is None
     assert f.problems == ["desk.filter.bad.date"]
+
+
+def test_my_complaints_are_the_signed_in_users_and_nobody_elses() -> None:
+    assert parse_filters({"mine": "yes"}, CLASSES, TZ, "ani").chosen.officer == "ani"
+    assert parse_filters({}, CLASSES, TZ, "ani").chosen.officer is None
+    bad = parse_filters({"mine": "budi"}, CLASSES, TZ, "ani")
+    assert bad.chosen.officer is None and bad.problems == ["desk.filter.bad.mine"]
 
 
 def test_paging_links_keep_the_filters() -> None:
@@ -50,7 +58,17 @@ def test_time_left_counts_working_time_and_lateness() -> None:
 
 
 def test_each_action_form_has_the_fields_of_its_update() -> None:
-    forms = dict(action_forms(["acknowledge", "respond", "reassign"]))
+    forms = dict(
+        action_forms(
+            ["acknowledge", "respond", "reassign", "schedule-field-check", "record-field-check"]
+        )
+    )
     assert forms["acknowledge"] == []
-    assert forms["respond"] == [("message", True, True)]
-    assert forms["reassign"] == [("unit", False, True), ("officer", False, False)]
+    assert forms["respond"] == [("message", "long", True)]
+    assert forms["reassign"] == [("unit", "line", True), ("officer", "line", False)]
+    assert forms["schedule-field-check"] == [
+        ("date", "date", True),
+        ("inspector", "inspector", True),
+        ("scope", "long", True),
+    ]
+    assert "record-field-check" not in forms, "findings have their own page, with photos"

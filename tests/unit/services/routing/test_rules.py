@@ -266,3 +266,18 @@ def test_yaml_that_fails_to_construct_is_a_rules_error() -> None:
             VALID_DEFAULT + "rules: [{category: 2026-02-30, unit: y, "
             "complaint_class: z, keywords: [a]}]"
         )
+
+
+def test_a_rule_that_names_an_officer_gives_them_its_complaints_in_its_own_unit_only() -> None:
+    rules = parse_rules(
+        """
+default: {category: general, unit: umum, complaint_class: standard}
+rules:
+  - {category: billing, keywords: [tagihan], unit: penagihan, complaint_class: standard,
+     officer: rina, regions: {"31": penagihan-jakarta}}
+"""
+    )
+    assert decide(rules, "tagihan naik").officer == "rina"
+    # A regional unit has officers of its own: the named one belongs to the main unit.
+    assert decide(rules, "tagihan naik", region_code="3171").officer is None
+    assert decide(rules, "lain").officer is None
