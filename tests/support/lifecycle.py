@@ -73,6 +73,7 @@ class Lifecycles:
         *,
         routed: bool = True,
         received_at: datetime | None = None,
+        decision: RoutingDecision | None = None,
         **fields: Any,
     ) -> Complaint:
         complaint_id = await insert_complaint(
@@ -83,7 +84,8 @@ class Lifecycles:
             options = {
                 "start_signal": "route",
                 "start_signal_args": [
-                    RoutingDecision(
+                    decision
+                    or RoutingDecision(
                         category="billing", unit="penagihan", complaint_class=complaint_class or ""
                     )
                 ],
