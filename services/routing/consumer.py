@@ -1,10 +1,12 @@
-"""Routing service: reads `complaint.received`, publishes `routing.decided`."""
+"""Routing service: reads `complaint.received`, publishes `routing.decided`, and links the
+complaint to an open incident it matches closely enough (its complainant is told)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
 import structlog
 from nats.js import JetStreamContext
 
@@ -12,6 +14,7 @@ from aduan.adapters import bus
 from aduan.config import Settings
 from aduan.domain.events import READS, Consumer, Event, EventType, new_event
 from aduan.domain.routing import RuleSet, decide, load_rules
+from aduan.store import db, incidents
 
 log = structlog.get_logger(__name__)
 
@@ -19,9 +22,10 @@ log = structlog.get_logger(__name__)
 class Router:
     """Applies the rules to each received complaint."""
 
-    def __init__(self, rules: RuleSet, js: JetStreamContext) -> None:
+    def __init__(self, rules: RuleSet, js: JetStreamContext, pool: asyncpg.Pool) -> None:
         self.rules = rules
         self.js = js
+        self.pool = pool
 
     async def handle(self, event: Event) -> None:
         """Decide and publish; the event id derives from the complaint, so retries dedupe."""
@@ -46,21 +50,34 @@ class Router:
             unit=decision.unit,
             matched=decision.matched,
         )
+        # After the decision is out: a failure here redelivers the event, which publishes
+        # the same decision (deduplicated) and tries the link again; linking is idempotent.
+        incident_id = await incidents.link_on_arrival(
+            self.pool, event.complaint_id, decision.category, now=datetime.now(UTC)
+        )
+        if incident_id is not None:
+            log.info("incident.linked_on_arrival", incident_id=str(incident_id))
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Route complaints until `stop` is set."""
     rules = load_rules(settings.routing_rules)
     nc = await bus.connect(settings.nats_servers, "aduan-routing")
-    js = nc.jetstream()
-    await bus.consume(
-        js,
-        Consumer.ROUTING,
-        READS[Consumer.ROUTING],
-        Router(rules, js).handle,
-        stop,
-        ack_wait=settings.consumer_ack_wait_s,
-        batch=64,
-        in_order=False,
-    )
-    await nc.drain()
+    try:
+        pool = await db.create_pool(settings.dsn)
+        try:
+            js = nc.jetstream()
+            await bus.consume(
+                js,
+                Consumer.ROUTING,
+                READS[Consumer.ROUTING],
+                Router(rules, js, pool).handle,
+                stop,
+                ack_wait=settings.consumer_ack_wait_s,
+                batch=64,
+                in_order=False,
+            )
+        finally:
+            await pool.close()
+    finally:
+        await nc.drain()
