@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from aduan.web.pages import choose_language, remember_language
-from services.desk.pages import admin, entry, ops, queue, signin
+from services.desk.pages import admin, entry, incidents, ops, queue, signin
 from services.desk.pages.render import page
 from services.desk.pages.session import Refused, SignInNeeded, secure
 
@@ -40,3 +40,4 @@ def install(app: FastAPI) -> None:
     app.include_router(admin.router)
     app.include_router(entry.router)
     app.include_router(ops.router)
+    app.include_router(incidents.router)
