@@ -64,7 +64,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     rules = load_rules(settings.routing_rules)
     nc = await bus.connect(settings.nats_servers, "aduan-routing")
     try:
-        pool = await db.create_pool(settings.dsn)
+        # Lazy: routing starts while PostgreSQL is away, and a link waits for it to return.
+        pool = await db.create_pool(settings.dsn, min_size=0)
         try:
             js = nc.jetstream()
             await bus.consume(

@@ -7,8 +7,10 @@ told the problem is known. The citizen form names the disruption, and axe checks
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +30,8 @@ from tests.support.waiting import eventually
 pytestmark = pytest.mark.e2e
 OTHER_CATEGORIES = ["billing", "meter", "officer_conduct", "information", "general"]
 ANSWER = "Pipa transmisi ke Sukajadi sudah diperbaiki; air mengalir kembali sejak pukul 14.00."
+# Where to keep screenshots of the pages (docs/images), when asked to.
+SCREENSHOTS = os.environ.get("ADUAN_SCREENSHOTS")
 LATE = "Air mati di rumah saya di Sukajadi sejak Senin pagi, sampai sekarang belum mengalir."
 
 
@@ -64,6 +68,11 @@ def _bodies(stack: Stack, email: str) -> list[str]:
         part = mail.get_body(preferencelist=("plain",))
         bodies.append(part.get_content() if part is not None else "")
     return bodies
+
+
+def _shot(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=Path(SCREENSHOTS) / name, full_page=True)
 
 
 def _admin_password(stack: Stack) -> str:
@@ -122,6 +131,7 @@ def test_one_answer_for_twenty_complaints_about_one_outage(stack: Stack, browser
     expect(page.locator("#related-list")).to_contain_text("0.")
     expect(page.locator("#incident-of")).to_contain_text(OUTAGE_TITLE)
     assert_accessible(page)
+    _shot(page, "desk-related.png")
     page.get_by_role("navigation").get_by_role("link", name="Insiden").click()
     expect(page.get_by_role("heading", name="Insiden", exact=True)).to_be_visible()
     assert_accessible(page)
@@ -135,6 +145,7 @@ def test_one_answer_for_twenty_complaints_about_one_outage(stack: Stack, browser
     expect(page.locator("#results tbody tr")).to_have_count(20)
     expect(page.locator("#results")).not_to_contain_text("dilewati")
     assert_accessible(page)
+    _shot(page, "desk-incident.png")
     context.close()
 
     for complaint_id in outage:
@@ -175,6 +186,7 @@ def test_one_answer_for_twenty_complaints_about_one_outage(stack: Stack, browser
         return notice.count() == 1 and OUTAGE_TITLE in notice.inner_text()
 
     eventually(named, what="the disruption on the citizen form")
+    _shot(citizen, "citizen-known-incident.png")
     expect(notice).to_contain_text("Gangguan yang sudah diketahui di wilayah Anda")
     expect(notice).to_contain_text(OUTAGE_TITLE)
     assert_accessible(citizen)

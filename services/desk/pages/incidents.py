@@ -289,6 +289,9 @@ async def related_context(
     found = await incidents.related(pool, detail["id"])
     related = [r for r in found if access.can_read(staff, r.row["unit"], r.row["escalation_level"])]
     may_link = access.can_link(staff, detail["unit"])
+    tickable = [
+        r for r in related if r.incident_id is None and access.can_link(staff, r.row["unit"])
+    ]
     region = (detail.get("location") or {}).get("region_code")
     routed = [t for t in detail["timeline"] if t["event_type"] == "routed"]
     category = (routed[-1]["data"].get("category") if routed else None) or detail["category"]
@@ -296,6 +299,7 @@ async def related_context(
         "incident": await incidents.incident_of(pool, detail["id"]),
         "related": related,
         "may_link": may_link,
+        "tickable": len(tickable),
         "may_link_row": lambda unit: access.can_link(staff, unit),
         "open_incidents": (
             await incidents.listed(pool, status=IncidentStatus.OPEN) if may_link else []
