@@ -36,6 +36,10 @@ class EventType(StrEnum):
     DISPUTED = "disputed"
     CLOSED = "closed"
     RATED = "rated"
+    # Not lifecycle steps: a complaint linked to an incident (the problem is known), and the
+    # incident's answer told to a complaint that waits for its complainant's information.
+    INCIDENT_LINKED = "incident_linked"
+    INCIDENT_ANSWERED = "incident_answered"
 
 
 STREAM = "COMPLAINT_EVENTS"

@@ -97,3 +97,25 @@ def redacted(staff: Staff, complaint: dict[str, Any]) -> dict[str, Any]:
     if sees_identity(staff, complaint.get("complainant") or {}):
         return complaint
     return {**complaint, "complainant": dict(HIDDEN_IDENTITY), "account_ref": None}
+
+
+# Incidents: supervisors (and admins) open, link, answer and close them.
+INCIDENT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def require_supervisor(staff: Staff) -> None:
+    """403 unless `staff` is a supervisor or an admin (incidents are theirs to manage)."""
+    if staff.role not in INCIDENT_ROLES:
+        raise _forbidden(f"a {staff.role} cannot manage incidents; supervisors and admins can")
+
+
+def can_link(staff: Staff, unit: str | None) -> bool:
+    """Supervisors link (and answer) complaints of their own unit; admins any complaint."""
+    return staff.role in INCIDENT_ROLES and can_act(staff, unit)
+
+
+def require_link(staff: Staff, unit: str | None) -> None:
+    """403 unless `staff` may link a complaint of `unit` to an incident, or unlink it."""
+    require_supervisor(staff)
+    if not can_link(staff, unit):
+        raise _forbidden(f"a {staff.role} of unit {staff.unit!r} cannot link this complaint")

@@ -19,7 +19,7 @@ from aduan.store import db
 from aduan.web import problems
 from aduan.web.http import add_operations
 from services.desk import pages
-from services.desk.routes import attachments, complaints
+from services.desk.routes import attachments, complaints, incidents
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -64,5 +64,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(complaints.router)
     app.include_router(attachments.router)
+    app.include_router(incidents.router)
     pages.install(app)
     return app

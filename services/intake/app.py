@@ -18,7 +18,7 @@ from aduan.store.ratelimit import RateLimits, check_rates
 from aduan.web import problems
 from aduan.web.http import add_operations
 from services.intake.limits import rate_limit
-from services.intake.routes import actions, complaints, pages, stats, webhooks
+from services.intake.routes import actions, complaints, incidents, pages, stats, webhooks
 from services.intake.routes import attachments as attachment_routes
 from services.intake.routes import open311 as open311_routes
 from services.intake.watch import watch
@@ -76,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     limited = problems.responses(429)  # services/intake/limits.py counts these routes' calls
     app.include_router(complaints.router, responses=limited)
     app.include_router(stats.router, responses=limited)
+    app.include_router(incidents.router, responses=limited)
     # Attachments before actions' /{tracking_code}/{name}.
     app.include_router(attachment_routes.router, responses=limited)
     app.include_router(actions.router, responses=limited)

@@ -42,6 +42,8 @@ COMPLAINANT_EVENTS = frozenset(
         EventType.DEADLINE_MISSED,
         EventType.ESCALATED,
         EventType.CLOSED,
+        EventType.INCIDENT_LINKED,
+        EventType.INCIDENT_ANSWERED,
     }
 )
 
@@ -153,6 +155,8 @@ def complainant_context(settings: Settings, complaint: Row, event: Event) -> dic
         "occurred_at": event.occurred_at,
         "tz": zone(settings),
     }
+    if event.data.get("incident_id"):  # the incident's public page (intake serves it)
+        context["incident_url"] = f"{settings.intake_link}/gangguan/{event.data['incident_id']}"
     if event.type == EventType.RECEIVED:  # the token goes out once, with the receipt
         context["access_token"] = access_token(settings.secret_key, complaint["id"])
     if event.data.get("by"):  # "3wd" -> 3 working days, in words of the language

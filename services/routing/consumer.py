@@ -1,5 +1,6 @@
 """Routing service: reads `complaint.received`, decides the unit, assigns the officer of
-that unit with least work, and publishes `routing.decided`."""
+that unit with least work, publishes `routing.decided`, and links the complaint to an open
+incident it matches closely enough (its complainant is told)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from aduan.domain.events import READS, Consumer, Event, EventType, new_event
 from aduan.domain.routing import RuleSet, decide, load_rules
-from aduan.store import assignment, db
+from aduan.store import assignment, db, incidents
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +65,13 @@ class Router:
             assigned=decision.officer is not None,
             matched=decision.matched,
         )
+        # After the decision is out: a failure here redelivers the event, which publishes
+        # the same decision (deduplicated) and tries the link again; linking is idempotent.
+        incident_id = await incidents.link_on_arrival(
+            self.pool, event.complaint_id, decision.category, now=datetime.now(UTC)
+        )
+        if incident_id is not None:
+            log.info("incident.linked_on_arrival", incident_id=str(incident_id))
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
@@ -71,7 +79,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     rules = load_rules(settings.routing_rules)
     nc = await bus.connect(settings.nats_servers, "aduan-routing")
     try:
-        pool = await db.create_pool(settings.dsn)
+        # Lazy: routing starts while PostgreSQL is away, and a link waits for it to return.
+        pool = await db.create_pool(settings.dsn, min_size=0)
         try:
             js = nc.jetstream()
             await bus.consume(

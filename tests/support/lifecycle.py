@@ -74,6 +74,7 @@ class Lifecycles:
         routed: bool = True,
         received_at: datetime | None = None,
         category: str = "general",
+        decision: RoutingDecision | None = None,
         **fields: Any,
     ) -> Complaint:
         complaint_id = await insert_complaint(
@@ -84,7 +85,8 @@ class Lifecycles:
             options = {
                 "start_signal": "route",
                 "start_signal_args": [
-                    RoutingDecision(
+                    decision
+                    or RoutingDecision(
                         category=category, unit="penagihan", complaint_class=complaint_class or ""
                     )
                 ],

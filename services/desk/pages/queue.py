@@ -27,6 +27,7 @@ from aduan.web.pages import choose_language, when
 from aduan.web.problems import status_of
 from services.desk import access, inspection
 from services.desk.pages.filters import PAGE_SIZE, Filters, parse_filters, query_string
+from services.desk.pages.incidents import related_context
 from services.desk.pages.render import page
 from services.desk.pages.session import Refused, SignedIn, SignedInDep, posted
 
@@ -315,6 +316,7 @@ async def _complaint_page(
         errors=errors or [],
         values=values or {},
         prefilled=prefilled or {},
+        **await related_context(request, signed, detail),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+import uuid
 from typing import Any
 
 import asyncpg
@@ -35,6 +36,7 @@ from aduan.web.uploads import Form, read_form
 from services.intake import csrf, forms, rendering, tracking, words
 from services.intake.forms import Message
 from services.intake.open311 import load_catalogue
+from services.intake.routes import incidents
 
 router = APIRouter(include_in_schema=False)
 TRACK_COOKIE = csrf.SESSION_COOKIE  # forms' CSRF tokens are bound to its value
@@ -107,7 +109,7 @@ def _categories(request: Request, language: str) -> list[tuple[str, str]]:
     ]
 
 
-def _submit_page(
+async def _submit_page(
     request: Request,
     *,
     values: dict[str, str] | None = None,
@@ -124,13 +126,15 @@ def _submit_page(
         errors=errors or [],
         categories=_categories(request, language),
         submission=secrets.token_urlsafe(16),
+        known=await incidents.notice(request),
+        category_names=dict(_categories(request, language)),
     )
 
 
 @router.get("/", response_class=HTMLResponse)
 async def submit_form(request: Request) -> HTMLResponse:
     """The complaint form."""
-    return _submit_page(request)
+    return await _submit_page(request)
 
 
 @router.post("/portal/complaints", response_model=None)
@@ -142,7 +146,7 @@ async def submit_complaint(
     """Store the complaint (channel web) and show its receipt; or the form with what to fix."""
     form = await _form(request, settings)
     if form is None:
-        return _submit_page(request, errors=[Message("error.csrf")], status=403)
+        return await _submit_page(request, errors=[Message("error.csrf")], status=403)
     language = words.choose(request)[0]
     codes = {code for code, _ in _categories(request, language)}
     key = form.text("submission")
@@ -158,16 +162,18 @@ async def submit_complaint(
             store=request.app.state.attachments,
         )
     except ValidationError as exc:
-        return _submit_page(request, values=form.fields, errors=forms.field_errors(exc), status=422)
+        return await _submit_page(
+            request, values=form.fields, errors=forms.field_errors(exc), status=422
+        )
     except AduanError as exc:
-        return _submit_page(
+        return await _submit_page(
             request,
             values=form.fields,
             status=status_of(exc),
             errors=[forms.submission_refusal(exc, settings)],
         )
     except DATABASE_DOWN:
-        return _submit_page(
+        return await _submit_page(
             request, values=form.fields, status=503, errors=[Message("error.unavailable")]
         )
     response = RedirectResponse("/portal/receipt", 303)
@@ -189,6 +195,19 @@ async def receipt(request: Request, pool: PoolDep, settings: SettingsDep) -> Res
         tracking_code=row["tracking_code"],
         access_token=followed[1],
     )
+
+
+@router.get("/gangguan/{incident_id}", response_class=HTMLResponse)
+async def incident_page(incident_id: str, request: Request, pool: PoolDep) -> HTMLResponse:
+    """A known disruption: what it is, whether it is still open, the answer once given."""
+    language = words.choose(request)[0]
+    here = f"/gangguan/{incident_id}"
+    try:
+        found = await incidents.one(pool, uuid.UUID(incident_id))
+    except (ValueError, NotFound):
+        return _page(request, "incident.html", here, status=404, incident=None)
+    names = dict(_categories(request, language))
+    return _page(request, "incident.html", here, incident=found, category_names=names)
 
 
 # Tracking ----------------------------------------------------------------------------------

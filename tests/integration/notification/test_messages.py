@@ -377,6 +377,8 @@ def sample(event_type: str) -> dict[str, Any]:
         "deadline_missed": {"deadline": "first_response"},
         "escalated": {"level": "supervisor", "deadline": "first_response"},
         "closed": {"outcome": "transferred", "provider": "PLN", "reason": "Listrik"},
+        "incident_linked": {"incident_id": str(uuid.UUID(int=7)), "title": "Air mati"},
+        "incident_answered": {"message": "Pipa sudah diperbaiki."},
     }
     return samples.get(event_type, {})
 
@@ -406,6 +408,10 @@ def test_every_step_has_a_short_text_in_both_languages(
     assert "ADU-7KX2-M9QP" in text
     assert len(text) <= 320  # two SMS segments at most, before the officer's own words
     for value in sample(event_type).values():
-        if isinstance(value, str) and event_type in ("info_requested", "responded"):
+        if isinstance(value, str) and event_type in (
+            "info_requested",
+            "responded",
+            "incident_answered",
+        ):
             assert value in text  # the question or the answer itself is the point
     assert "{" not in text and "None" not in text
