@@ -10,6 +10,22 @@ from starlette.datastructures import UploadFile
 from aduan.config import Settings
 from aduan.domain.attachments import Upload
 
+# OpenAPI's description of a body of files (any field name), for the routes that take one.
+UPLOAD_BODY: dict[str, object] = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                }
+            }
+        }
+    }
+}
+
 _SPARE_FILES = 10  # parts beyond the attachment limit still parsed, to refuse them clearly
 
 

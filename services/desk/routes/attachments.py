@@ -1,4 +1,5 @@
-"""Staff reading a complaint's files: GET /v1/staff/complaints/{id}/attachments/{key}."""
+"""A complaint's files for staff: GET /v1/staff/complaints/{id}/attachments/{key} to read
+one, POST .../attachments to add photos (a field check's, then named in its findings)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,40 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from aduan.adapters.attachments import find_attachment
-from aduan.domain.attachments import ALLOWED_TYPES
+from aduan.domain.attachments import ALLOWED_TYPES, AttachmentRef
 from aduan.domain.errors import NotFound
-from aduan.store import complaints
+from aduan.store import attachments, complaints
 from aduan.web.deps import PoolDep
 from aduan.web.downloads import download
 from aduan.web.problems import responses
+from aduan.web.uploads import UPLOAD_BODY, read_form
 from services.desk import access
 from services.desk.auth import StaffDep
 
 router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"])
+
+
+@router.post(
+    "/{complaint_id}/attachments",
+    status_code=201,
+    response_model=list[AttachmentRef],
+    openapi_extra=UPLOAD_BODY,
+    responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+)
+async def add_attachments(
+    complaint_id: uuid.UUID, request: Request, pool: PoolDep, staff: StaffDep
+) -> list[AttachmentRef]:
+    """Attach photos or PDFs (multipart, any field name) to a complaint the caller may act on;
+    the same limits as the complainant's files."""
+    row = await complaints.find(pool, complaint_id)
+    if row is None:
+        raise NotFound(f"no complaint {complaint_id}")
+    access.require_act(staff, row["unit"])
+    settings = request.app.state.settings
+    form = await read_form(request, settings)
+    return await attachments.attach(
+        pool, settings, request.app.state.attachments, row, form.uploads
+    )
 
 
 @router.get(

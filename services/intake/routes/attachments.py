@@ -12,32 +12,18 @@ from aduan.store import attachments
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.downloads import download
 from aduan.web.problems import responses
-from aduan.web.uploads import read_form
+from aduan.web.uploads import UPLOAD_BODY, read_form
 from services.intake import tracking
 from services.intake.schemas import AttachmentOut
 
 router = APIRouter(prefix="/v1/complaints", tags=["attachments"])
-_UPLOAD_BODY = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
-                    },
-                }
-            }
-        }
-    }
-}
 
 
 @router.post(
     "/{tracking_code}/attachments",
     status_code=201,
     response_model=list[AttachmentOut],
-    openapi_extra=_UPLOAD_BODY,
+    openapi_extra=UPLOAD_BODY,
     responses=responses(400, 404, 409, 413, 415, 422, 503),
 )
 async def add_attachments(

@@ -6,18 +6,24 @@ check answers 503, which proves it got as far as the Update."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+import pytest_asyncio
 
 from aduan.adapters.passwords import hash_password
+from aduan.config import Settings
 from aduan.domain.staff import make_staff
 from aduan.store import accounts
+from devtools import servers
+from services.desk.app import create_app
 from tests.support.complaints import new_unit, unit_complaint
-from tests.support.desk import auth
-from tests.support.http import assert_problem
+from tests.support.desk import SECRET, auth
+from tests.support.http import asgi_client, assert_problem
+from tests.support.samples import png
 
 TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date()
 
@@ -93,3 +99,55 @@ async def test_findings_name_a_condition_of_the_category_and_only_the_complaints
     assert too_long["errors"][0]["field"] == "minutes_on_site"
 
     assert_problem(await record(), 503)
+
+
+@pytest_asyncio.fixture
+async def desk_with_files(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        secret_key=SECRET,
+        temporal_address=f"127.0.0.1:{servers.free_port()}",
+    )
+    async with asgi_client(create_app(settings), "http://desk") as client:
+        yield client
+
+
+async def test_an_inspectors_photo_uploaded_over_the_api_is_named_in_the_findings(
+    desk_with_files: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    unit, _ = await _unit_with_inspector(pool)
+    complaint_id = await unit_complaint(pool, unit, status="in_progress", category="meter")
+    url = f"/v1/staff/complaints/{complaint_id}/attachments"
+
+    stranger = await desk_with_files.post(
+        url, files={"photo": ("meter.png", png(), "image/png")}, headers=auth("officer", "x")
+    )
+    assert_problem(stranger, 403)
+    not_a_photo = await desk_with_files.post(
+        url,
+        files={"photo": ("x.png", b"MZ not an image", "image/png")},
+        headers=auth("officer", unit),
+    )
+    assert_problem(not_a_photo, 415)
+
+    uploaded = await desk_with_files.post(
+        url, files={"photo": ("meter.png", png(8, 8), "image/png")}, headers=auth("officer", unit)
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    [photo] = uploaded.json()
+    assert photo["content_type"] == "image/png"
+    shown = await desk_with_files.get(f"{url}/{photo['key']}", headers=auth("ops"))
+    assert shown.status_code == 200 and shown.content == png(8, 8)
+
+    recorded = await desk_with_files.post(
+        f"/v1/staff/complaints/{complaint_id}/actions/record-field-check",
+        json={
+            "visited_at": datetime.now(UTC).isoformat(),
+            "minutes_on_site": 15,
+            "condition": "meter_stuck",
+            "photos": [photo["key"]],
+        },
+        headers=auth("officer", unit),
+    )
+    assert_problem(recorded, 503)  # past every check, at the (absent) lifecycle engine

@@ -379,6 +379,7 @@ def sample(event_type: str) -> dict[str, Any]:
         "closed": {"outcome": "transferred", "provider": "PLN", "reason": "Listrik"},
         "incident_linked": {"incident_id": str(uuid.UUID(int=7)), "title": "Air mati"},
         "incident_answered": {"message": "Pipa sudah diperbaiki."},
+        "field_check_scheduled": {"date": "2026-12-07", "inspector": "joko", "scope": "Meter"},
     }
     return samples.get(event_type, {})
 
@@ -415,3 +416,6 @@ def test_every_step_has_a_short_text_in_both_languages(
         ):
             assert value in text  # the question or the answer itself is the point
     assert "{" not in text and "None" not in text
+    if event_type == "field_check_scheduled":  # the day of the visit, in words
+        assert ("Senin, 07 Desember 2026" if language == "id" else "December 7, 2026") in text
+        assert "joko" not in text, "who inspects is the staff's to know"
