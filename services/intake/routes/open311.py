@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -347,7 +348,12 @@ async def get_requests(
     return Response(body, media_type=media_type)
 
 
+_CODE = re.compile(r"[A-Za-z0-9-]{1,40}")  # anything else names no complaint
+
+
 async def _one(request: Request, pool: PoolDep, tracking_code: str, name: str) -> Any:
+    if not _CODE.fullmatch(tracking_code):
+        raise Open311Error(404, f"{name} {tracking_code[:40]!r} was not found")
     rows = await complaints.open311_requests(
         pool,
         default_category=_catalogue(request).default_code,

@@ -309,3 +309,20 @@ async def test_without_a_configured_jurisdiction_any_is_accepted(
     listed = await open311.get("/services.json", params={"jurisdiction_id": "kota.example.id"})
     assert listed.status_code == 200
     assert (await post(open311, report(jurisdiction_id="kota.example.id"))).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tokens/ADU-%00.json",
+        "/requests/ADU%20%27x.json",
+        "/media/ADU-%00/key",
+        "/tokens/%C3%A9.xml",
+    ],
+)
+async def test_a_malformed_id_is_not_found_not_a_service_error(
+    open311: httpx.AsyncClient, path: str
+) -> None:
+    answer = await open311.get(path)
+    assert answer.status_code == 404
+    assert errors(answer)[0]["code"] == 404
