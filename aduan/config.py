@@ -236,6 +236,8 @@ class Settings(BaseSettings):
 
     # Open311 GeoReport v2 (intake). POST requests needs one of these keys; none set: 403.
     open311_api_keys: CommaSeparated = []  # comma-separated
+    # The one jurisdiction_id this endpoint serves: another one is refused; unset: any.
+    open311_jurisdiction: str = ""
     open311_contact: str = (
         "Hubungi penyelenggara layanan melalui kanal pengaduan resminya. / "
         "Contact the service provider through its official complaint "

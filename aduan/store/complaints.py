@@ -431,7 +431,7 @@ async def queue_counts(pool: asyncpg.Pool, now: datetime, chosen: QueueFilter) -
 # Open311's public view: no identity, only the flags that decide what of the text is shown.
 _OPEN311_VIEW = """
 SELECT c.tracking_code, c.status, c.channel, c.description, c.unit, c.location,
-    c.channel_data, c.received_at, c.updated_at,
+    c.channel_data, c.attachments, c.received_at, c.updated_at,
     COALESCE((c.complainant->>'confidential')::boolean, false) AS confidential,
     COALESCE((c.complainant->>'anonymous')::boolean, false) AS anonymous,
     COALESCE(routed.category, c.category, $1) AS category, d.due_at AS resolution_due,
@@ -459,9 +459,13 @@ async def open311_requests(
     received_until: datetime | None = None,
     closed: bool | None = None,
     limit: int = 1000,
+    offset: int = 0,
+    oldest_first: bool = False,
 ) -> list[asyncpg.Record]:
-    """Complaints as Open311 lists them, newest first; `category` falls back to routing's
-    decision, then the channel's hint, then `default_category`."""
+    """Complaints as Open311 lists them, newest first (or oldest first, for pages: a new
+    complaint then joins the last page and shifts nobody); `category` falls back to
+    routing's decision, then the channel's hint, then `default_category`."""
+    order = "ASC" if oldest_first else "DESC"
     rows: list[asyncpg.Record] = await pool.fetch(
         f"""{_OPEN311_VIEW}
         WHERE ($2::text[] IS NULL OR c.tracking_code = ANY($2))
@@ -469,7 +473,7 @@ async def open311_requests(
           AND ($4::timestamptz IS NULL OR c.received_at >= $4)
           AND ($5::timestamptz IS NULL OR c.received_at <= $5)
           AND ($6::boolean IS NULL OR (c.status = 'closed') = $6)
-        ORDER BY c.received_at DESC, c.id LIMIT $7""",
+        ORDER BY c.received_at {order}, c.id {order} LIMIT $7 OFFSET $8""",
         default_category,
         tracking_codes,
         categories,
@@ -477,5 +481,33 @@ async def open311_requests(
         received_until,
         closed,
         limit,
+        offset,
+    )
+    return rows
+
+
+async def open311_updates(
+    pool: asyncpg.Pool,
+    *,
+    occurred_from: datetime,
+    occurred_until: datetime | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[asyncpg.Record]:
+    """Public timeline steps in a period, in the order they were written (a later step
+    joins the end), with only the flags that decide how much of their text is shown."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        """SELECT t.id AS update_id, t.event_type, t.status, t.data, t.occurred_at,
+            c.tracking_code, c.channel,
+            COALESCE((c.complainant->>'confidential')::boolean, false) AS confidential,
+            COALESCE((c.complainant->>'anonymous')::boolean, false) AS anonymous
+        FROM timeline t JOIN complaints c ON c.id = t.complaint_id
+        WHERE t.public AND t.occurred_at >= $1
+          AND ($2::timestamptz IS NULL OR t.occurred_at <= $2)
+        ORDER BY t.id LIMIT $3 OFFSET $4""",
+        occurred_from,
+        occurred_until,
+        limit,
+        offset,
     )
     return rows

@@ -1,4 +1,5 @@
-"""Attachments as downloads: the sniffed type, never rendered inline, never cached."""
+"""Attachments as downloads (the sniffed type, never inline, never cached), and the few
+images the public may see."""
 
 from __future__ import annotations
 
@@ -9,17 +10,38 @@ from starlette.responses import Response
 from aduan.domain.attachments import AttachmentRef
 
 
+def _disposition(kind: str, name: str) -> str:
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in name)
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def download(ref: AttachmentRef, data: bytes) -> Response:
     """The file as a download: the sniffed type, never rendered inline, never cached."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in ref.name)
     return Response(
         data,
         media_type=ref.content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{fallback}";'
-            f" filename*=UTF-8''{quote(ref.name, safe='')}",
+            "Content-Disposition": _disposition("attachment", ref.name),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+PUBLIC_IMAGE_SECONDS = 300  # a published image never changes; a few minutes spare the store
+
+
+def public_image(ref: AttachmentRef, data: bytes) -> Response:
+    """An image the public may see (an Open311 report's own): shown inline, cacheable,
+    still its sniffed type only and sandboxed."""
+    return Response(
+        data,
+        media_type=ref.content_type,
+        headers={
+            "Content-Disposition": _disposition("inline", ref.name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": f"public, max-age={PUBLIC_IMAGE_SECONDS}",
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )

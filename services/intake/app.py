@@ -23,7 +23,10 @@ from services.intake.routes import attachments as attachment_routes
 from services.intake.routes import open311 as open311_routes
 from services.intake.watch import watch
 
-UPLOAD_PATHS = r"/portal/complaints|/track/attachments|/v1/complaints/[^/]+/attachments"
+UPLOAD_PATHS = (
+    r"/portal/complaints|/track/attachments|/v1/complaints/[^/]+/attachments"
+    r"|/open311/v2/requests\.\w+"  # multipart media
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -23,7 +23,12 @@ _RULES: list[tuple[str, re.Pattern[str], Scope]] = [
         ("GET", r"/contact/confirm/[^/]+/[^/]+", Scope.LOGINS),
         ("POST", r"/contact/confirm/[^/]+/[^/]+", Scope.LOGINS),
         ("POST", r"/v1/webhooks/[^/]+", Scope.WEBHOOKS),
-        ("GET", r"/v1/public/stats|/open311/v2/requests(/[^/]+)?\.\w+", Scope.READS),
+        (
+            "GET",
+            r"/v1/public/stats|/open311/v2/(requests(/[^/]+)?|tokens/[^/]+|servicerequestupdates)"
+            r"\.\w+|/open311/v2/media/[^/]+/[^/]+",
+            Scope.READS,
+        ),
     )
 ]
 

@@ -30,6 +30,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ITEM = {
     "services": "service",
     "service_requests": "request",
+    "service_request_updates": "request_update",
     "errors": "error",
     "attributes": "attribute",
     "values": "value",
@@ -126,14 +127,21 @@ def definition(service: Service) -> dict[str, Any]:
 
 
 def discovery(
-    endpoint_url: str, catalogue: Catalogue, *, production: bool, contact: str
+    endpoint_url: str,
+    catalogue: Catalogue,
+    *,
+    production: bool,
+    contact: str,
+    jurisdiction: str = "",
 ) -> dict[str, Any]:
-    """The service discovery document for this one endpoint."""
+    """The service discovery document for this one endpoint (and its jurisdiction, if set)."""
+    served = {"jurisdiction_id": jurisdiction} if jurisdiction else {}
     return {
         "changeset": catalogue.changeset,
         "contact": contact,
         "key_service": "Minta api_key kepada pengelola Aduan penyelenggara layanan. / "
         "Ask the provider's Aduan administrators for an api_key.",
+        **served,
         "endpoints": [
             {
                 "specification": SPECIFICATION,
@@ -164,7 +172,33 @@ def details_are_public(row: Any) -> bool:
     )
 
 
-def request_view(row: Any, catalogue: Catalogue, timezone: str) -> dict[str, Any]:
+def public_media(row: Any) -> dict[str, Any] | None:
+    """The image posted with an Open311 report (multipart `media`), if it may be shown.
+
+    Only that image: files the complainant added later, or staff photos from a visit, may
+    show a house or a face, and nobody agreed to publish them."""
+    digest = (row["channel_data"] or {}).get("media_sha256")
+    if not digest or not details_are_public(row):
+        return None
+    return next(
+        (
+            ref
+            for ref in row["attachments"] or []
+            if ref.get("sha256") == digest and str(ref.get("content_type", "")).startswith("image/")
+        ),
+        None,
+    )
+
+
+def media_url(row: Any, endpoint_url: str) -> str | None:
+    """Where the public may fetch the report's own image: under this endpoint, by key."""
+    ref = public_media(row)
+    return f"{endpoint_url}/media/{row['tracking_code']}/{ref['key']}" if ref else None
+
+
+def request_view(
+    row: Any, catalogue: Catalogue, timezone: str, endpoint_url: str
+) -> dict[str, Any]:
     """One complaint as GET requests shows it, in the specification's field order."""
     public = details_are_public(row)
     location = (row["location"] or {}) if public else {}
@@ -195,16 +229,49 @@ def request_view(row: Any, catalogue: Catalogue, timezone: str) -> dict[str, Any
         "zipcode": None,
         "lat": location.get("lat"),
         "long": location.get("lon"),
-        "media_url": extra.get("media_url"),
+        "media_url": extra.get("media_url") or media_url(row, endpoint_url),
     }
 
 
-def created_view(tracking_code: str, access_token: str, account_id: str | None) -> dict[str, Any]:
-    """POST requests' answer: the id at once (type realtime), the token in the notice."""
+def update_view(row: Any) -> dict[str, Any]:
+    """One public step of a complaint as mySociety's GET servicerequestupdates shows it.
+
+    Its text is the step's label, with the provider's own words only where the report's
+    text is public; internal steps never get here. No step carries a public picture."""
+    closed = row["status"] == Status.CLOSED
+    return {
+        "update_id": str(row["update_id"]),
+        "service_request_id": row["tracking_code"],
+        "status": "closed" if closed else "open",
+        "updated_datetime": w3(row["occurred_at"]),
+        "description": event_note(
+            row["status"],
+            row["event_type"],
+            row["data"] or {},
+            with_message=details_are_public(row),
+        ),
+        "media_url": "",
+    }
+
+
+def token_view(tracking_code: str) -> dict[str, Any]:
+    """GET tokens/{token}: the id is known at once, so the token is the id itself."""
+    return {"service_request_id": tracking_code, "token": tracking_code}
+
+
+def created_view(
+    tracking_code: str,
+    access_token: str,
+    account_id: str | None,
+    media: str | None = None,
+) -> dict[str, Any]:
+    """POST requests' answer: the id at once (type realtime), the token in the notice, and
+    where the posted image is shown when one was sent."""
     return {
         "service_request_id": tracking_code,
         "service_notice": submitted_notice(tracking_code, access_token),
         "account_id": account_id,
+        **({"media_url": media} if media else {}),
     }
 
 

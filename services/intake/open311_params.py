@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from aduan.domain import signing
+from aduan.domain.attachments import Upload, sniff
 from aduan.domain.vocabulary import Channel
 from aduan.store.submission import ComplaintIn
 from services.intake.open311 import Open311Error
@@ -22,6 +23,11 @@ DESCRIPTION_MAX = 4000  # the specification's limit
 WINDOW = timedelta(days=90)  # the default and the widest date range of GET requests
 MAX_RESULTS = 1000  # "first 1000 requests returned"
 RETRY_WINDOW = timedelta(minutes=10)  # a form posted again this soon is the app retrying
+# page_size's default and ceiling, as the Chicago-style servers (Austin, Boston) have them.
+PAGE_SIZE = 50
+PAGE_SIZE_MAX = 500
+PAGE_MAX = 100_000  # beyond any real window's pages; keeps the offset a sane number
+_WHOLE = re.compile(r"[0-9]{1,7}")
 _W3 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
 _ATTRIBUTE = re.compile(r"attribute\[([^\]]+)\](\[\])?")
 _MEDIA_URL = re.compile(r"https?://\S{1,2000}")
@@ -83,9 +89,11 @@ def _key_id(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-def submission_refs(api_key: str, form: PostForm, now: datetime) -> list[str]:
-    """The message ids a retry of this form would carry: the same fields from the same
-    device or account, posted again within RETRY_WINDOW (this window's id first).
+def submission_refs(
+    api_key: str, form: PostForm, now: datetime, *, media_sha256: str | None = None
+) -> list[str]:
+    """The message ids a retry of this form would carry: the same fields (and image) from
+    the same device or account, posted again within RETRY_WINDOW (this window's id first).
 
     Empty when the form names no device_id or account_id: two citizens of one app reporting
     the same outage in the same words are two complaints, each with its own token."""
@@ -93,7 +101,7 @@ def submission_refs(api_key: str, form: PostForm, now: datetime) -> list[str]:
         return []
     window = int(now.timestamp() // RETRY_WINDOW.total_seconds())
     digests = (
-        hashlib.sha256(json.dumps([_key_id(api_key), form.pairs, w]).encode())
+        hashlib.sha256(json.dumps([_key_id(api_key), form.pairs, w, media_sha256]).encode())
         for w in (window, window - 1)
     )
     return [f"open311-{digest.hexdigest()}" for digest in digests]
@@ -102,6 +110,39 @@ def submission_refs(api_key: str, form: PostForm, now: datetime) -> list[str]:
 def idempotency_key(api_key: str, given: str) -> str:
     """A client's own Idempotency-Key, kept apart from other clients' and from /v1's."""
     return f"open311:{_key_id(api_key)[:16]}:{given}"
+
+
+def check_jurisdiction(given: Iterable[str], served: str) -> None:
+    """Refuse a jurisdiction_id other than the one served; none given, or none configured
+    (one provider per endpoint), accepts any."""
+    wanted = served.strip().lower()
+    for value in given:
+        if wanted and value.strip() and value.strip().lower() != wanted:
+            raise Open311Error(
+                400, f"jurisdiction_id {value.strip()[:100]!r} is not served here: use {served!r}"
+            )
+
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+
+
+def media_upload(uploads: list[Upload], form: PostForm) -> Upload | None:
+    """The image posted as multipart `media`, if any; it is an image, and alone."""
+    if not uploads:
+        return None
+    if form.get("media_url") is not None:
+        raise Open311Error(400, "media: send either a media file or a media_url, not both")
+    [upload] = uploads  # the form reader takes one file at most
+    if sniff(upload.data) not in IMAGE_TYPES:
+        raise Open311Error(
+            400, "media must be a JPEG, PNG, WebP or GIF image (judged by its content)"
+        )
+    return upload
+
+
+def media_digest(upload: Upload | None) -> str | None:
+    """The SHA-256 the attachment store records of this image: how its ref is found again."""
+    return hashlib.sha256(upload.data).hexdigest() if upload else None
 
 
 def _coordinates(form: PostForm) -> tuple[float | None, float | None]:
@@ -177,14 +218,37 @@ def _refusal(error: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Page:
+    """One page of a listing (`page` is 1-based), oldest first."""
+
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        """How many rows the earlier pages hold."""
+        return (self.number - 1) * self.size
+
+
+@dataclass(frozen=True)
 class RequestFilter:
-    """What GET requests asks for; ids override every other filter."""
+    """What GET requests asks for; ids override every other filter but paging."""
 
     ids: list[str] | None = None
     codes: list[str] | None = None
     start: datetime | None = None
     end: datetime | None = None
     closed: bool | None = None
+    page: Page | None = None  # None: the specification's answer, the newest 1000
+
+
+@dataclass(frozen=True)
+class UpdateFilter:
+    """What GET servicerequestupdates asks for: public steps between two instants."""
+
+    start: datetime
+    end: datetime | None  # None: up to now
+    page: Page | None = None  # None: the first 1000
 
 
 def _values(items: list[tuple[str, str]], name: str) -> list[str]:
@@ -207,19 +271,39 @@ def parse_w3(name: str, raw: str) -> datetime:
     )
 
 
-def _date(items: list[tuple[str, str]], name: str) -> datetime | None:
+def _single(items: list[tuple[str, str]], name: str) -> str | None:
     given = _values(items, name)
     if len(set(given)) > 1:
         raise Open311Error(400, f"{name} was given more than once")
-    return parse_w3(name, given[0]) if given else None
+    return given[0] if given else None
 
 
-def request_filter(items: Iterable[tuple[str, str]], now: datetime) -> RequestFilter:
-    """Parse GET requests' query: defaults to the last 90 days, never a wider range."""
+def _date(items: list[tuple[str, str]], name: str) -> datetime | None:
+    given = _single(items, name)
+    return parse_w3(name, given) if given is not None else None
+
+
+def _whole(items: list[tuple[str, str]], name: str, low: int, high: int) -> int | None:
+    given = _single(items, name)
+    if given is None:
+        return None
+    if not _WHOLE.fullmatch(given) or not low <= int(given) <= high:
+        raise Open311Error(400, f"{name} must be a whole number from {low} to {high}")
+    return int(given)
+
+
+def page_of(items: Iterable[tuple[str, str]]) -> Page | None:
+    """`page` and `page_size`, as Chicago-style servers take them; neither given: None."""
     query = list(items)
-    ids = _values(query, "service_request_id")
-    if ids:
-        return RequestFilter(ids=sorted({i.upper() for i in ids})[:MAX_RESULTS])
+    number = _whole(query, "page", 1, PAGE_MAX)
+    size = _whole(query, "page_size", 1, PAGE_SIZE_MAX)
+    if number is None and size is None:
+        return None
+    return Page(number or 1, size or PAGE_SIZE)
+
+
+def _window(query: list[tuple[str, str]], now: datetime) -> tuple[datetime, datetime | None]:
+    """start_date and end_date: 90 days at most, the last 90 by default (end None: now)."""
     start, end = _date(query, "start_date"), _date(query, "end_date")
     if start is not None and end is not None:
         if end < start:
@@ -232,10 +316,32 @@ def request_filter(items: Iterable[tuple[str, str]], now: datetime) -> RequestFi
         start = end - WINDOW
     else:
         start = now - WINDOW
+    return start, end
+
+
+def request_filter(items: Iterable[tuple[str, str]], now: datetime) -> RequestFilter:
+    """Parse GET requests' query: defaults to the last 90 days, never a wider range."""
+    query = list(items)
+    page = page_of(query)
+    ids = _values(query, "service_request_id")
+    if ids:
+        return RequestFilter(ids=sorted({i.upper() for i in ids})[:MAX_RESULTS], page=page)
+    start, end = _window(query, now)
     statuses = set(_values(query, "status"))
     if statuses - {"open", "closed"}:
         raise Open311Error(400, "status must be open or closed (comma-separated)")
     closed = None if len(statuses) != 1 else statuses == {"closed"}
     return RequestFilter(
-        codes=_values(query, "service_code") or None, start=start, end=end, closed=closed
+        codes=_values(query, "service_code") or None,
+        start=start,
+        end=end,
+        closed=closed,
+        page=page,
     )
+
+
+def update_filter(items: Iterable[tuple[str, str]], now: datetime) -> UpdateFilter:
+    """Parse GET servicerequestupdates' query: the same dates as GET requests, and paging."""
+    query = list(items)
+    start, end = _window(query, now)
+    return UpdateFilter(start=start, end=end, page=page_of(query))

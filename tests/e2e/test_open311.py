@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from tests.support.open311 import assert_valid_answer
 from tests.support.stack import OPEN311_KEY, Stack, staff_token
 from tests.support.waiting import eventually
 
@@ -18,7 +20,7 @@ OFFICER = {"Authorization": f"Bearer {staff_token('officer', UNIT, 'rina')}"}
 def _request(stack: Stack, code: str) -> dict[str, Any]:
     answer = stack.intake.get(f"/open311/v2/requests/{code}.json")
     assert answer.status_code == 200, answer.text
-    [request] = answer.json()
+    [request] = assert_valid_answer(answer)
     return dict(request)
 
 
@@ -32,6 +34,7 @@ def _act(stack: Stack, complaint_id: str, name: str, body: dict[str, Any]) -> No
 def test_an_open311_report_is_routed_answered_and_closed_as_open311_shows_it(
     stack: Stack,
 ) -> None:
+    since = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     posted = stack.intake.post(
         "/open311/v2/requests.json",
         data={
@@ -43,7 +46,7 @@ def test_an_open311_report_is_routed_answered_and_closed_as_open311_shows_it(
         },
     )
     assert posted.status_code == 200, posted.text
-    [created] = posted.json()
+    [created] = assert_valid_answer(posted)
     code = created["service_request_id"]
     token = re.search(r"token akses ([0-9a-f]{32})", created["service_notice"])
     assert token is not None
@@ -91,4 +94,19 @@ def test_an_open311_report_is_routed_answered_and_closed_as_open311_shows_it(
     listed = stack.intake.get(
         "/open311/v2/requests.json", params={"service_code": "information", "status": "closed"}
     )
-    assert code in {r["service_request_id"] for r in listed.json()}
+    assert code in {r["service_request_id"] for r in assert_valid_answer(listed)}
+
+    token = stack.intake.get(f"/open311/v2/tokens/{code}.json")
+    assert assert_valid_answer(token) == [{"service_request_id": code, "token": code}]
+    # What FixMyStreet polls: every public step of the report since it was posted, in order.
+    updates = stack.intake.get(
+        "/open311/v2/servicerequestupdates.json", params={"start_date": since}
+    )
+    steps = [u for u in assert_valid_answer(updates) if u["service_request_id"] == code]
+    assert [u["status"] for u in steps][-1] == "closed"
+    assert all(u["status"] == "open" for u in steps[:-1])
+    assert steps[-1]["updated_datetime"] == closed["updated_datetime"]
+    assert any(
+        u["description"].endswith(": Pemeliharaan pipa hari Sabtu pukul 08.00.") for u in steps
+    )
+    assert len({u["update_id"] for u in steps}) == len(steps)

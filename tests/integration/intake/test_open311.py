@@ -215,7 +215,8 @@ async def test_a_json_body_is_refused_as_not_form_encoded(open311: httpx.AsyncCl
         ("/requests/ADU-0000-0000.xml", "'ADU-0000-0000' was not found"),
         ("/services/pothole.xml", "'pothole' was not found"),
         ("/services.html", "use .json or .xml"),
-        ("/tokens/12345.xml", "no such resource"),
+        ("/tokens/12345.xml", "token '12345' was not found"),
+        ("/tokens.json", "no such resource"),
     ],
 )
 async def test_what_does_not_exist_is_404_in_the_spec_format(

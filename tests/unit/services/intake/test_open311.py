@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import Any
 
-from services.intake.open311 import Format, render
+import pytest
+
+from services.intake.open311 import Format, Open311Error, media_url, render, update_view
+from services.intake.open311_params import Page, check_jurisdiction, page_of
 from services.intake.open311_texts import event_note
 
 
@@ -71,3 +76,63 @@ def test_status_notes_name_the_outcome_and_the_escalation_level() -> None:
         == "Dieskalasi ke Ombudsman / Escalated to the Ombudsman"
     )
     assert event_note("received", None, {}, with_message=True) == "Diterima / Received"
+
+
+def _report(**changes: Any) -> dict[str, Any]:
+    photo = {"key": "k" * 32, "sha256": "ab" * 32, "content_type": "image/png", "name": "a.png"}
+    later = {**photo, "key": "l" * 32, "sha256": "cd" * 32}
+    row: dict[str, Any] = {
+        "tracking_code": "ADU-AAAA-BBBB",
+        "channel": "open311",
+        "confidential": False,
+        "anonymous": False,
+        "channel_data": {"media_sha256": "ab" * 32},
+        "attachments": [photo, later],
+    }
+    return {**row, **changes}
+
+
+def test_only_the_photo_posted_with_a_public_report_has_a_public_url() -> None:
+    endpoint = "https://aduan.example.id/open311/v2"
+    assert media_url(_report(), endpoint) == f"{endpoint}/media/ADU-AAAA-BBBB/{'k' * 32}"
+    assert media_url(_report(confidential=True), endpoint) is None
+    assert media_url(_report(anonymous=True), endpoint) is None
+    assert media_url(_report(channel="web"), endpoint) is None
+    assert media_url(_report(channel_data={}), endpoint) is None  # no photo was posted
+    pdf = [{"key": "k" * 32, "sha256": "ab" * 32, "content_type": "application/pdf"}]
+    assert media_url(_report(attachments=pdf), endpoint) is None
+
+
+def test_an_update_of_a_confidential_report_keeps_the_providers_words_out() -> None:
+    step = {
+        "update_id": 41,
+        "tracking_code": "ADU-AAAA-BBBB",
+        "status": "closed",
+        "event_type": "closed",
+        "data": {"outcome": "resolved", "reason": "Ibu Siti, meter sudah diganti."},
+        "occurred_at": datetime(2031, 3, 1, 9, 30, tzinfo=UTC),
+        "channel": "open311",
+        "confidential": True,
+        "anonymous": False,
+    }
+    update = update_view(step)
+    assert update["update_id"] == "41" and update["status"] == "closed"
+    assert update["updated_datetime"] == "2031-03-01T09:30:00Z"
+    assert "Siti" not in update["description"] and update["media_url"] == ""
+    assert "Siti" in update_view({**step, "confidential": False})["description"]
+
+
+def test_paging_defaults_to_50_a_page_and_starts_at_the_first() -> None:
+    assert page_of([]) is None
+    assert page_of([("page", "3")]) == Page(3, 50)
+    assert page_of([("page_size", "500")]) == Page(1, 500)
+    assert Page(3, 50).offset == 100
+    assert page_of([("page", "")]) is None  # blank is not given, as the specification says
+
+
+def test_a_jurisdiction_is_checked_only_when_one_is_served() -> None:
+    check_jurisdiction(["kota.example.id"], "")
+    check_jurisdiction(["", "AIR.example.id"], "air.example.id")
+    with pytest.raises(Open311Error) as refused:
+        check_jurisdiction(["kota.example.id"], "air.example.id")
+    assert refused.value.status == 400
