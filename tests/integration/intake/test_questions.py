@@ -147,7 +147,7 @@ async def test_the_form_asks_the_categorys_questions_in_a_second_step_and_says_w
         'id="questions"' in step.text and "Pertanyaan tentang Tagihan dan pembayaran" in step.text
     )
     assert _tokens(step.text)["questions_for"] == "billing"
-    assert 'for="answer-billing_month">Bulan tagihan<' in step.text
+    assert 'for="answer-billing_month">Bulan tagihan *<' in step.text
     assert 'for="answer-amount_billed">Jumlah tagihan (Rp) (opsional)<' in step.text
     assert 'inputmode="decimal"' in _field(step.text, "amount_billed")
     # ...with everything typed so far kept.
