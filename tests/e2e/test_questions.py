@@ -88,7 +88,7 @@ def test_a_citizen_answers_the_billing_questions_and_staff_read_them(
     )
     expect(page.get_by_label("Nomor meter")).to_have_value("88-1234")
     assert_accessible(page)
-    _shot(page, "questions-error.png")
+    _shot(page, "citizen-questions.png")  # docs/questions.md
 
     month.fill("2026-03")
     page.get_by_label("Foto atau dokumen").set_input_files(files=[PHOTO])
