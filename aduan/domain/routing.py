@@ -8,11 +8,14 @@ services.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+
+from aduan.domain.questions import CODE_PATTERN, MAX_QUESTIONS, Question, unique_codes
 
 
 class RulesError(ValueError):
@@ -30,7 +33,8 @@ Keyword = Annotated[
 
 class Target(BaseModel):
     """Where a category goes: unit and complaint class; name and description for catalogues
-    (Open311's service list), ignored by routing."""
+    (Open311's service list), ignored by routing; the questions a complaint of the category
+    answers (docs/domain.md "Category questions")."""
 
     category: str
     unit: str
@@ -38,13 +42,20 @@ class Target(BaseModel):
     officer: str | None = None  # takes every complaint of the category: no assignment by load
     name: str | None = None
     description: str | None = None
+    questions: Annotated[
+        list[Question], Field(max_length=MAX_QUESTIONS), AfterValidator(unique_codes)
+    ] = Field(default_factory=list)
 
 
 class Rule(Target):
-    """A category with the words that point to it and optional regional units."""
+    """A category with the words that point to it and optional regional units;
+    `when_answered` names answers that send a complaint here before any keyword counts."""
 
     keywords: list[Keyword] = Field(min_length=1)
     regions: dict[str, str] = Field(default_factory=dict)
+    when_answered: list[Annotated[str, StringConstraints(pattern=CODE_PATTERN)]] = Field(
+        default_factory=list
+    )
 
 
 class Condition(BaseModel):
@@ -73,6 +84,29 @@ class RuleSet(BaseModel):
         """The conditions a field check of `category` is recorded with."""
         found = self.field_conditions.get(category or "")
         return found if found is not None else self.field_conditions.get("*", [])
+
+    def questions_for(self, category: str | None) -> list[Question]:
+        """The questions a complaint of `category` answers; none without a category."""
+        targets: list[Target] = [*self.rules, self.default]
+        return next((t.questions for t in targets if t.category == category), [])
+
+    def identifying(self) -> frozenset[str]:
+        """The codes of questions whose answers name the customer, in any category."""
+        targets: list[Target] = [*self.rules, self.default]
+        return frozenset(q.code for t in targets for q in t.questions if q.identifying)
+
+    @model_validator(mode="after")
+    def _answers_that_route_are_asked(self) -> RuleSet:
+        # A typo in when_answered would route nothing, silently.
+        asked = {q.code for t in [*self.rules, self.default] for q in t.questions}
+        for rule in self.rules:
+            unasked = sorted(set(rule.when_answered) - asked)
+            if unasked:
+                raise ValueError(
+                    f"rule {rule.category}: when_answered names {', '.join(unasked)},"
+                    " which no category asks"
+                )
+        return self
 
 
 def parse_rules(text: str) -> RuleSet:
@@ -111,11 +145,19 @@ def _hits(rule: Rule, text: str) -> int:
 
 
 def decide(
-    rules: RuleSet, text: str, *, category: str | None = None, region_code: str | None = None
+    rules: RuleSet,
+    text: str,
+    *,
+    category: str | None = None,
+    region_code: str | None = None,
+    answered: Collection[str] = (),
 ) -> RoutingDecision:
-    """Pick the rule named by `category`, else the one with most keyword hits, else default."""
+    """Pick the rule named by `category`, else the first whose `when_answered` names an
+    answered question, else the one with most keyword hits, else default."""
     lowered = " ".join(text.lower().split())
     chosen = next((rule for rule in rules.rules if rule.category == category), None)
+    if chosen is None:
+        chosen = next((r for r in rules.rules if set(r.when_answered) & set(answered)), None)
     if chosen is None:
         scored = [(_hits(rule, lowered), -i, rule) for i, rule in enumerate(rules.rules)]
         best = max(scored, key=lambda item: (item[0], item[1]), default=None)

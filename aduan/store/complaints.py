@@ -101,6 +101,7 @@ class NewComplaint:
     channel_data: dict[str, Any] = field(default_factory=dict)
     attachments: list[dict[str, Any]] = field(default_factory=list)  # AttachmentRef dicts
     contact_confirmed: bool = False  # the channel proved the e-mail address is theirs
+    answers: dict[str, Any] = field(default_factory=dict)  # cleaned, by question code
 
 
 @dataclass
@@ -126,9 +127,9 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
                 f"""INSERT INTO complaints (id, tracking_code, idempotency_key, request_hash,
                     channel, external_ref, subject, description, category, complaint_class,
                     language, complainant, account_ref, location, received_at, updated_at,
-                    entered_by, channel_data, attachments, contact_confirmed_at)
+                    entered_by, channel_data, attachments, contact_confirmed_at, answers)
                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17,$18,
-                        CASE WHEN $19::boolean THEN $15::timestamptz END)
+                        CASE WHEN $19::boolean THEN $15::timestamptz END, $20)
                 ON CONFLICT DO NOTHING RETURNING {_RETURNING}""",
                 complaint_id,
                 new_tracking_code(),
@@ -149,6 +150,7 @@ async def create(pool: asyncpg.Pool, new: NewComplaint) -> Created:
                 new.channel_data,
                 new.attachments,
                 new.contact_confirmed,
+                new.answers,
             )
             if row is not None:
                 await outbox.enqueue(
@@ -216,6 +218,8 @@ def _created(row: asyncpg.Record, *, created: bool) -> Created:
 
 def _received_data(row: asyncpg.Record, new: NewComplaint) -> dict[str, Any]:
     # Routing needs the text and hints; the complainant's identity never goes on the bus.
+    # Of the answers only which questions were answered (routing's `when_answered`): a
+    # value may name the customer (a meter number), and the values stay in PostgreSQL.
     return {
         "tracking_code": row["tracking_code"],
         "channel": new.channel,
@@ -226,6 +230,7 @@ def _received_data(row: asyncpg.Record, new: NewComplaint) -> dict[str, Any]:
         "complaint_class": new.complaint_class,
         "region_code": (new.location or {}).get("region_code"),
         "entered_by": new.entered_by,  # a staff user, not the complainant
+        "answered": sorted(new.answers),
     }
 
 

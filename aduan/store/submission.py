@@ -12,13 +12,20 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 import structlog
 from email_validator import EmailNotValidError, validate_email
 from prometheus_client import Counter
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
@@ -26,6 +33,8 @@ from aduan.domain.attachments import Checked, Upload, check
 from aduan.domain.errors import InvalidInput
 from aduan.domain.phone import international
 from aduan.domain.policy import Policy
+from aduan.domain.questions import MAX_ANSWERS, validate_answers
+from aduan.domain.routing import RuleSet
 from aduan.domain.text import refuse_nul
 from aduan.domain.vocabulary import Channel, Language
 from aduan.store import complaints
@@ -98,6 +107,15 @@ class ComplaintFields(BaseModel):
     account_ref: str | None = Field(None, max_length=100)
     location: LocationIn | None = None
     external_ref: str | None = Field(None, max_length=200)
+    # Checked against the category's questions by `submit`, which has the rules.
+    answers: dict[Annotated[str, StringConstraints(max_length=50)], Any] = Field(
+        default_factory=dict,
+        max_length=MAX_ANSWERS,
+        description="Answers to the category's questions, by question code: text, a number,"
+        " a date (YYYY-MM-DD) or a choice's code (Open311's services/{code} lists them)."
+        " A required question unanswered, a wrong answer or an unknown code is a 422"
+        " naming answers.<code>.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -181,6 +199,7 @@ async def submit(
     policy: Policy,
     body: ComplaintIn,
     *,
+    rules: RuleSet,
     idempotency_key: str | None,
     entered_by: str | None = None,
     channel_data: dict[str, Any] | None = None,
@@ -191,7 +210,9 @@ async def submit(
 
     `entered_by` names the staff user who typed it in; `channel_data` is what the channel
     brought besides the text (attachment names, the number written to). `uploads` go to
-    `store` all-or-nothing: a refused file or an unreachable store stores nothing at all."""
+    `store` all-or-nothing: a refused file or an unreachable store stores nothing at all.
+    The answers are checked against the questions `rules` give the category."""
+    answers = validate_answers(rules.questions_for(body.category), body.answers)
     if body.complaint_class is not None and body.complaint_class not in policy.classes:
         known = ", ".join(sorted(policy.classes))
         raise InvalidInput.field(
@@ -222,6 +243,7 @@ async def submit(
         entered_by=entered_by,
         channel_data=channel_data or {},
         contact_confirmed=body.channel in CONTACT_PROVEN,
+        answers=answers,
     )
     counted = await _counted_contacts(pool, settings, body, new)
     limits = RateLimits(pool, settings)

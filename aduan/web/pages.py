@@ -3,7 +3,7 @@ texts for templates, and the headers every server-rendered page carries."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request, Response
 
 from aduan import i18n
+from aduan.domain.questions import Problem, Question, Reason
 
 LANGUAGE_COOKIE = "aduan_lang"
 # No script, no framing, nothing sent elsewhere, nothing cached.
@@ -76,3 +77,32 @@ def size(value: int) -> str:
     if value < 1024 * 1024:
         return f"{max(1, round(value / 1024))} KB"
     return f"{value / (1024 * 1024):.1f} MB"
+
+
+def answer_errors(
+    problems: Sequence[Problem], questions: Sequence[Question], language: str
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each refused answer's text (catalogue key `error.answer.<reason>` and its values) by
+    question code, the question's label in `language`; answers no question of the form
+    asked are left out, since no field shows them."""
+    by_code = {q.code: q for q in questions}
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for problem in problems:
+        question = by_code.get(problem.code)
+        if question is None or problem.code in found:
+            continue
+        values: dict[str, Any] = {"label": question.label.text(language)}
+        if problem.reason == Reason.TOO_LONG:
+            values["max"] = question.max_length
+        elif problem.reason == Reason.TOO_SMALL:
+            values["limit"] = _figure(question.min)
+        elif problem.reason == Reason.TOO_LARGE:
+            values["limit"] = _figure(question.max)
+        found[problem.code] = (f"error.answer.{problem.reason}", values)
+    return found
+
+
+def _figure(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if value.is_integer() else str(value)

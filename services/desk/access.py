@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,12 +92,23 @@ def sees_identity(staff: Staff, complainant: dict[str, Any]) -> bool:
     return not complainant.get("confidential") or staff.role in SEES_CONFIDENTIAL
 
 
-def redacted(staff: Staff, complaint: dict[str, Any]) -> dict[str, Any]:
+def redacted(
+    staff: Staff, complaint: dict[str, Any], identifying: Collection[str] | None = None
+) -> dict[str, Any]:
     """The complaint as `staff` may see it; a hidden identity takes the customer number
-    with it, since that names the customer in the provider's books."""
+    with it, since that names the customer in the provider's books, and so the answers
+    that do (`identifying` codes; every answer when not told which); `answers_hidden`
+    says some were taken."""
     if sees_identity(staff, complaint.get("complainant") or {}):
         return complaint
-    return {**complaint, "complainant": dict(HIDDEN_IDENTITY), "account_ref": None}
+    hidden = {**complaint, "complainant": dict(HIDDEN_IDENTITY), "account_ref": None}
+    answers = complaint.get("answers")
+    if answers:
+        kept = {
+            k: v for k, v in answers.items() if identifying is not None and k not in identifying
+        }
+        hidden |= {"answers": kept, "answers_hidden": len(kept) < len(answers)}
+    return hidden
 
 
 # Incidents: supervisors (and admins) open, link, answer and close them.

@@ -84,5 +84,12 @@ class ComplaintDetail(ComplaintSummary):
     entered_by: str | None = None  # the staff user who entered a phone complaint
     # name, key, content_type, size, sha256; the file: GET .../{id}/attachments/{key}
     attachments: list[dict[str, Any]] = Field(default_factory=list)
+    answers: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Answers to the submitted category's questions, by question code",
+    )
+    answers_hidden: bool = Field(
+        False, description="Answers naming the customer were hidden with the identity"
+    )
     deadlines: list[StaffDeadline]
     timeline: list[StaffTimelineEntry]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +20,10 @@ from aduan.domain.errors import (
     TooManyAttachments,
     Unavailable,
 )
+from aduan.domain.questions import Problem, Question
 from aduan.domain.vocabulary import Channel, Status
 from aduan.store.submission import ComplaintIn
+from aduan.web import pages
 from aduan.web.uploads import Form
 
 # Fields of the submit form with a text of their own in the catalogue (error.<field>).
@@ -45,17 +48,34 @@ class Message:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def complaint(form: Form, language: str, categories: set[str]) -> ComplaintIn:
+ANSWER_FIELD = "answers.{code}"  # the form field of a question's answer
+QUESTIONS_FOR = "questions_for"  # the category whose questions the form showed
+
+
+def category(form: Form, categories: set[str]) -> str | None:
+    """The category chosen, if it is one of ours (a tampered select counts as none)."""
+    chosen = form.text("category")
+    return chosen if chosen in categories else None
+
+
+def answers(form: Form, questions: Sequence[Question]) -> dict[str, str]:
+    """What the form answered to `questions`; fields of other categories' questions are
+    left behind with the category the complainant moved away from."""
+    return {q.code: form.fields.get(ANSWER_FIELD.format(code=q.code), "") for q in questions}
+
+
+def complaint(
+    form: Form, language: str, categories: set[str], questions: Sequence[Question] = ()
+) -> ComplaintIn:
     """The submit form as a web complaint; ValidationError says which fields are wrong."""
     address, region = form.text("address"), form.text("region_code")
-    category = form.text("category")
     return ComplaintIn.model_validate(
         {
             "description": form.fields.get("description", ""),
             "subject": form.text("subject"),
             "channel": Channel.WEB,
             "language": language,
-            "category": category if category in categories else None,  # a tampered select
+            "category": category(form, categories),
             "complainant": {
                 "name": form.text("name"),
                 "email": form.text("email"),
@@ -65,8 +85,20 @@ def complaint(form: Form, language: str, categories: set[str]) -> ComplaintIn:
             },
             "account_ref": form.text("account_ref"),
             "location": {"address": address, "region_code": region} if address or region else None,
+            "answers": answers(form, questions),
         }
     )
+
+
+def answer_errors(
+    problems: Sequence[Problem], questions: Sequence[Question], language: str
+) -> dict[str, Message]:
+    """Each refused answer's message by question code, shown next to its field and above
+    the form."""
+    return {
+        code: Message(key, values)
+        for code, (key, values) in pages.answer_errors(problems, questions, language).items()
+    }
 
 
 def field_errors(exc: ValidationError) -> list[Message]:

@@ -40,6 +40,7 @@ from aduan.store.submission import (
     is_mail_address,
     submit,
 )
+from services.intake.open311 import load_catalogue
 
 log = structlog.get_logger(__name__)
 MESSAGES = Counter(
@@ -266,6 +267,7 @@ class Inbound:
             self.settings,
             self.policy,
             complaint,
+            rules=load_catalogue(self.settings.routing_rules).rules,  # no category: no questions
             idempotency_key=None,
             channel_data=data,
             uploads=uploads,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aduan.domain.questions import Question, QuestionType
 from aduan.domain.routing import Rule, RuleSet, Target, load_rules
 from aduan.domain.vocabulary import Channel, Status
 from services.intake.open311_texts import event_note, routing_notice, submitted_notice
@@ -74,14 +75,15 @@ class Service:
     description: str
     keywords: tuple[str, ...]
     group: str
+    questions: tuple[Question, ...] = ()  # its attributes (the category's questions)
 
     def as_open311(self) -> dict[str, Any]:
-        """The service as GET services lists it; no service has extra attributes."""
+        """The service as GET services lists it; `metadata` when it has attributes."""
         return {
             "service_code": self.code,
             "service_name": self.name,
             "description": self.description,
-            "metadata": False,
+            "metadata": bool(self.questions),
             "type": "realtime",
             "keywords": ", ".join(self.keywords),
             "group": self.group,
@@ -105,7 +107,14 @@ class Catalogue:
 def _service(entry: Target) -> Service:
     name = entry.name or entry.category.replace("_", " ").capitalize()
     keywords = tuple(entry.keywords) if isinstance(entry, Rule) else ()
-    return Service(entry.category, name, entry.description or name, keywords, entry.unit)
+    return Service(
+        entry.category,
+        name,
+        entry.description or name,
+        keywords,
+        entry.unit,
+        tuple(entry.questions),
+    )
 
 
 @lru_cache
@@ -122,8 +131,46 @@ def load_catalogue(path: Path) -> Catalogue:
 
 
 def definition(service: Service) -> dict[str, Any]:
-    """GET services/{code}: the service definition (no attributes)."""
-    return {"service_code": service.code, "attributes": []}
+    """GET services/{code}: the service definition, an attribute per question."""
+    return {
+        "service_code": service.code,
+        "attributes": [attribute(q, order) for order, q in enumerate(service.questions, 1)],
+    }
+
+
+# The specification's datatypes; a date is a `datetime` whose value is written YYYY-MM-DD.
+_DATATYPE = {
+    QuestionType.STRING: "string",
+    QuestionType.NUMBER: "number",
+    QuestionType.DATE: "datetime",
+    QuestionType.CHOICE: "singlevaluelist",
+}
+_DATATYPE_DESCRIPTION = {
+    QuestionType.STRING: "Teks. / Text.",
+    QuestionType.NUMBER: "Angka, misalnya 250000. / A number, e.g. 250000.",
+    QuestionType.DATE: "Tanggal, TTTT-BB-HH. / A date, YYYY-MM-DD.",
+    QuestionType.CHOICE: "Salah satu kunci dari values. / One key of values.",
+}
+
+
+def attribute(question: Question, order: int) -> dict[str, Any]:
+    """One question as a service attribute, its texts in Bahasa Indonesia then English;
+    answered as attribute[code] in POST requests."""
+    hint = question.hint
+    return {
+        "variable": True,
+        "code": question.code,
+        "datatype": _DATATYPE[question.type],
+        "required": question.required,
+        "datatype_description": f"{hint.id} / {hint.en}"
+        if hint
+        else _DATATYPE_DESCRIPTION[question.type],
+        "order": order,
+        "description": f"{question.label.id} / {question.label.en}",
+        "values": [
+            {"key": c.code, "name": f"{c.label.id} / {c.label.en}"} for c in question.choices
+        ],
+    }
 
 
 def discovery(

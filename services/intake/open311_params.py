@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from aduan.domain import signing
 from aduan.domain.attachments import Upload, sniff
+from aduan.domain.errors import InvalidInput
+from aduan.domain.questions import Answer, Question, validate_answers
 from aduan.domain.vocabulary import Channel
 from aduan.store.submission import ComplaintIn
 from services.intake.open311 import Open311Error
@@ -169,13 +171,32 @@ def _extras(form: PostForm) -> dict[str, Any]:
     return {k: v for k, v in (("address_id", address_id), ("media_url", media)) if v}
 
 
+def attribute_field(code: str) -> str:
+    """How a refused answer is named here: the form field it came in."""
+    return f"attribute[{code}]"
+
+
+def answers(form: PostForm, questions: Sequence[Question]) -> dict[str, Answer]:
+    """The attribute[code] fields as answers to the service's questions, checked as every
+    channel's answers are (InvalidInput naming attribute[code])."""
+    doubled = sorted(code for code, values in form.attributes.items() if len(values) > 1)
+    if doubled:
+        raise InvalidInput.fields(
+            [{"loc": (attribute_field(c),), "msg": "takes one value"} for c in doubled]
+        )
+    given = {code: values[0] for code, values in form.attributes.items()}
+    return validate_answers(questions, given, field=attribute_field)
+
+
 def complaint(
-    form: PostForm, service_code: str, *, external_ref: str | None
+    form: PostForm,
+    service_code: str,
+    *,
+    external_ref: str | None,
+    questions: Sequence[Question] = (),
 ) -> tuple[ComplaintIn, dict[str, Any]]:
     """The complaint a POST requests form describes, and the channel's own data."""
-    if form.attributes:
-        names = ", ".join(sorted(form.attributes))
-        raise Open311Error(400, f"attribute[{names}]: service {service_code} has no attributes")
+    answered = answers(form, questions)
     description = form.get("description")
     if description is None:
         raise Open311Error(400, "description is required: say what the problem is")
@@ -202,6 +223,7 @@ def complaint(
                 "account_ref": form.get("account_id"),
                 "external_ref": external_ref,
                 "location": {"address": form.get("address_string"), "lat": lat, "lon": lon},
+                "answers": answered,
             }
         )
     except ValidationError as exc:

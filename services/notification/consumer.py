@@ -30,6 +30,7 @@ from aduan.domain.events import (
     Event,
     EventType,
 )
+from aduan.domain.routing import load_rules
 from aduan.domain.vocabulary import EscalationLevel
 from aduan.store import complaints, db, deliveries, units
 from aduan.store.deliveries import (
@@ -72,6 +73,7 @@ class Notifier:
     ) -> None:
         self.settings = settings
         self.pool = pool
+        self.rules = load_rules(settings.routing_rules)  # what the dossier's answers are called
         # Who holds a delivery lease, as ops would look for it: host, process, instance.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.mailer = mailer
@@ -195,7 +197,9 @@ class Notifier:
     async def _submit_dossier(self, work: Round, complaint: Row) -> bool:
         event = work.event
         # Built as of the escalation, so a resubmission carries the same deadline figures.
-        dossier = await load_dossier(self.pool, event.complaint_id, as_of=event.occurred_at)
+        dossier = await load_dossier(
+            self.pool, event.complaint_id, as_of=event.occurred_at, rules=self.rules
+        )
         if dossier is None:
             raise RetryLater("complaint not stored yet", delay=MISSING_COMPLAINT_DELAY_S)
         url = self.settings.ombudsman_url

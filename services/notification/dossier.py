@@ -10,6 +10,8 @@ from typing import Any
 import asyncpg
 
 from aduan.domain.events import EventType
+from aduan.domain.questions import Question, shown
+from aduan.domain.routing import RuleSet
 from aduan.store import complaints
 
 _ATTACHMENT_FIELDS = ("name", "key", "content_type", "size", "sha256")
@@ -21,9 +23,15 @@ Row = Mapping[str, Any]
 
 
 def build_dossier(
-    complaint: Row, timeline: Sequence[Row], deadlines: Sequence[Row], *, as_of: datetime
+    complaint: Row,
+    timeline: Sequence[Row],
+    deadlines: Sequence[Row],
+    *,
+    as_of: datetime,
+    questions: Sequence[Question] = (),
 ) -> dict[str, Any]:
-    """Turn the complaint's rows into the dossier; `as_of` measures deadlines still unmet."""
+    """Turn the complaint's rows into the dossier; `as_of` measures deadlines still unmet,
+    `questions` (the category's) label the answers."""
     return {
         "dossier_version": DOSSIER_VERSION,
         "complaint": {
@@ -40,6 +48,7 @@ def build_dossier(
                 {field: a.get(field) for field in _ATTACHMENT_FIELDS}
                 for a in complaint.get("attachments") or []
             ],
+            "answers": _answers(questions, complaint.get("answers") or {}),
         },
         "complainant": _complainant(complaint["complainant"] or {}),
         "provider": {"unit": complaint["unit"], "officer": complaint["officer"]},
@@ -69,15 +78,26 @@ def build_dossier(
 
 
 async def load_dossier(
-    pool: asyncpg.Pool, complaint_id: uuid.UUID, *, as_of: datetime
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, *, as_of: datetime, rules: RuleSet | None = None
 ) -> dict[str, Any] | None:
-    """Read the complaint, its whole timeline and deadlines; None if it is not stored."""
+    """Read the complaint, its whole timeline and deadlines; None if it is not stored.
+    `rules` give the questions its answers are labelled with."""
     complaint = await complaints.find(pool, complaint_id)
     if complaint is None:
         return None
     timeline = await complaints.timeline(pool, complaint_id, public_only=False)
     deadlines = await complaints.deadlines(pool, complaint_id)
-    return build_dossier(complaint, timeline, deadlines, as_of=as_of)
+    questions = rules.questions_for(complaint["category"]) if rules else []
+    return build_dossier(complaint, timeline, deadlines, as_of=as_of, questions=questions)
+
+
+def _answers(questions: Sequence[Question], answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    # The question as the complainant read it (Bahasa Indonesia), the value as stored, and
+    # the answer in words (a choice's label).
+    return [
+        {"code": a.code, "question": a.label, "value": answers[a.code], "answer": a.value}
+        for a in shown(questions, answers, "id")
+    ]
 
 
 def _iso(moment: datetime | None) -> str | None:

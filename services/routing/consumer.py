@@ -37,6 +37,7 @@ class Router:
             text,
             category=event.data.get("category"),
             region_code=event.data.get("region_code"),
+            answered=event.data.get("answered") or [],  # codes only: the values stay stored
         )
         if decision.officer is None:
             try:

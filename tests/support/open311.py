@@ -36,6 +36,8 @@ REPORT = {  # the specification's example request, with Aduan's values
     "phone": "081234567890",
     "media_url": "https://example.id/meter.jpg",
 }
+# The required questions of the shipped services (rules.yaml), answered.
+REQUIRED_ANSWERS = {"billing": {"attribute[billing_month]": "2026-03"}}
 
 
 def settings(dsn: str, **changes: Any) -> Settings:
@@ -44,9 +46,12 @@ def settings(dsn: str, **changes: Any) -> Settings:
 
 
 def report(**changes: str | None) -> dict[str, str]:
-    """The example report with a fresh description; None removes a field."""
+    """The example report with a fresh description and its service's required answers;
+    None removes a field."""
+    service = changes.get("service_code", REPORT["service_code"]) or ""
     fields = {
         **REPORT,
+        **REQUIRED_ANSWERS.get(service, {}),
         "description": f"Tagihan air naik dua kali lipat ({uuid.uuid4()})",
         **changes,
     }

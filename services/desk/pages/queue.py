@@ -16,6 +16,7 @@ from aduan import i18n
 from aduan.adapters.attachments import find_attachment
 from aduan.domain.errors import AduanError, Forbidden, InvalidInput
 from aduan.domain.events import EventType
+from aduan.domain.questions import shown
 from aduan.domain.response_templates import fill
 from aduan.domain.vocabulary import Channel, EscalationLevel, Status
 from aduan.lifecycle.actions import STAFF_ACTIONS
@@ -134,7 +135,7 @@ async def _detail(request: Request, signed: SignedIn, complaint_id: uuid.UUID) -
     staff = signed.account.staff
     if not access.can_read(staff, row["unit"], row["escalation_level"]):
         raise Refused("desk.error.forbidden", signed=signed)
-    detail = access.redacted(staff, dict(row))
+    detail = access.redacted(staff, dict(row), request.app.state.rules.identifying())
     detail["deadlines"] = [dict(d) for d in await complaints.deadlines(pool, complaint_id)]
     detail["timeline"] = [
         dict(t) for t in await complaints.timeline(pool, complaint_id, public_only=False)
@@ -308,6 +309,11 @@ async def _complaint_page(
         forms=action_forms(detail["actions"]),
         inspectors=inspectors,
         condition_label=_condition_labeller(request, detail),
+        answers=shown(
+            request.app.state.rules.questions_for(detail["category"]),
+            detail["answers"],
+            choose_language(request)[0],
+        ),
         visit=visit["data"] if visit else None,
         today=request.app.state.calendar.today(),
         offered=offered,

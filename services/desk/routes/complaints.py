@@ -121,6 +121,7 @@ async def enter_complaint(
         settings,
         request.app.state.policy,
         body,
+        rules=request.app.state.rules,
         idempotency_key=idempotency_key,
         entered_by=staff.user,
     )
@@ -136,7 +137,9 @@ async def enter_complaint(
 
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail, responses=responses(403, 404))
-async def get_complaint(complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep) -> ComplaintDetail:
+async def get_complaint(
+    complaint_id: uuid.UUID, request: Request, pool: PoolDep, staff: StaffDep
+) -> ComplaintDetail:
     """One complaint with its deadlines and full timeline (internal entries included)."""
     row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
     if row is None:
@@ -152,6 +155,7 @@ async def get_complaint(complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep)
                 "deadlines": [dict(d) for d in deadlines],
                 "timeline": [dict(t) for t in timeline],
             },
+            request.app.state.rules.identifying(),
         )
     )
 

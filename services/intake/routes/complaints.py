@@ -26,9 +26,15 @@ async def create_complaint(
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ComplaintCreated:
-    """Store a complaint and announce it; a retry returns the first answer."""
+    """Store a complaint and announce it; a retry returns the first answer. `answers` are
+    checked against the category's questions (422 naming answers.<code>)."""
     created, is_new = await submit(
-        pool, settings, request.app.state.policy, body, idempotency_key=idempotency_key
+        pool,
+        settings,
+        request.app.state.policy,
+        body,
+        rules=load_catalogue(settings.routing_rules).rules,
+        idempotency_key=idempotency_key,
     )
     if not is_new:
         response.headers["Idempotent-Replayed"] = "true"

@@ -184,7 +184,7 @@ async def get_services(fmt: str, request: Request) -> Response:
 
 @router.get("/services/{service_code}.{fmt}")
 async def get_service_definition(service_code: str, fmt: str, request: Request) -> Response:
-    """GET Service Definition: no service needs extra attributes."""
+    """GET Service Definition: the category's questions as attributes."""
     _format(fmt)
     service = _catalogue(request).find(service_code)
     if service is None:
@@ -251,7 +251,7 @@ async def post_request(
         ref = (
             await complaints.recent_ref(pool, Channel.OPEN311, refs, now - RETRY_WINDOW) or refs[0]
         )
-    body, extras = complaint(form, service.code, external_ref=ref)
+    body, extras = complaint(form, service.code, external_ref=ref, questions=service.questions)
     if media is not None:  # the attachment store's ref is found again by this digest
         extras["media_sha256"] = media_digest(media)
     created, _ = await submit(
@@ -259,6 +259,7 @@ async def post_request(
         settings,
         request.app.state.policy,
         body,
+        rules=_catalogue(request).rules,
         idempotency_key=key,
         channel_data=extras,
         uploads=[media] if media else (),

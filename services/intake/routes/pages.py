@@ -9,6 +9,7 @@ import math
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -22,6 +23,8 @@ from aduan.config import Settings
 from aduan.domain import signing
 from aduan.domain.errors import AduanError, AttachmentRefused, NotFound, RateLimited, Unavailable
 from aduan.domain.events import EventType
+from aduan.domain.questions import check_answers
+from aduan.domain.routing import RuleSet
 from aduan.domain.vocabulary import Status
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.rules import ALLOWED_FROM
@@ -109,26 +112,49 @@ def _categories(request: Request, language: str) -> list[tuple[str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class _Typed:
+    """What a posted form brings back to the page: its fields, the category chosen, and
+    whether it carried files (a page cannot give a file back to its form)."""
+
+    values: dict[str, str]
+    chosen: str | None
+    files_dropped: bool
+
+
 async def _submit_page(
     request: Request,
     *,
-    values: dict[str, str] | None = None,
+    typed: _Typed | None = None,
     errors: list[Message] | None = None,
     status: int = 200,
+    answer_errors: dict[str, Message] | None = None,
+    notice: Message | None = None,
 ) -> HTMLResponse:
     language = words.choose(request)[0]
+    chosen = typed.chosen if typed else None
+    questions = _rules(request).questions_for(chosen) if chosen else []
     return _page(
         request,
         "submit.html",
         "/",
         status=status,
-        values=values or {},
+        values=typed.values if typed else {},
         errors=errors or [],
+        notice=notice,
         categories=_categories(request, language),
         submission=secrets.token_urlsafe(16),
         known=await incidents.notice(request),
         category_names=dict(_categories(request, language)),
+        questions=questions,
+        questions_for=chosen if questions else "",
+        answer_errors=answer_errors or {},
+        files_dropped=bool(typed and typed.files_dropped),
     )
+
+
+def _rules(request: Request) -> RuleSet:
+    return load_catalogue(request.app.state.settings.routing_rules).rules
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -143,38 +169,60 @@ async def submit_complaint(
     pool: PoolDep,
     settings: SettingsDep,
 ) -> Response:
-    """Store the complaint (channel web) and show its receipt; or the form with what to fix."""
+    """Store the complaint (channel web) and show its receipt; or the form with what to fix.
+
+    A category with questions the form did not show yet gets a second step: the same form,
+    everything typed kept, with the questions to answer (no script needed)."""
     form = await _form(request, settings)
     if form is None:
         return await _submit_page(request, errors=[Message("error.csrf")], status=403)
     language = words.choose(request)[0]
-    codes = {code for code, _ in _categories(request, language)}
+    names = dict(_categories(request, language))
+    chosen = forms.category(form, set(names))
+    questions = _rules(request).questions_for(chosen)
+    # A file cannot be put back into a form: the page says so when it comes back.
+    again = _Typed(form.fields, chosen, bool(form.uploads))
+    if questions and form.text(forms.QUESTIONS_FOR) != chosen:
+        step = Message("submit.questions.step", {"category": names.get(chosen or "", "")})
+        return await _submit_page(request, notice=step, typed=again)
+    found = forms.answer_errors(
+        check_answers(questions, forms.answers(form, questions)).problems, questions, language
+    )
     key = form.text("submission")
     try:
-        body = forms.complaint(form, language, codes)
+        body = forms.complaint(form, language, set(names), questions)
+        if found:
+            return await _submit_page(
+                request, errors=list(found.values()), answer_errors=found, status=422, typed=again
+            )
         created, _ = await submit(
             pool,
             settings,
             request.app.state.policy,
             body,
+            rules=_rules(request),
             idempotency_key=f"web-{key}" if key and _NONCE.fullmatch(key) else None,
             uploads=form.uploads,
             store=request.app.state.attachments,
         )
     except ValidationError as exc:
         return await _submit_page(
-            request, values=form.fields, errors=forms.field_errors(exc), status=422
+            request,
+            errors=forms.field_errors(exc) + list(found.values()),
+            answer_errors=found,
+            status=422,
+            typed=again,
         )
     except AduanError as exc:
         return await _submit_page(
             request,
-            values=form.fields,
             status=status_of(exc),
             errors=[forms.submission_refusal(exc, settings)],
+            typed=again,
         )
     except DATABASE_DOWN:
         return await _submit_page(
-            request, values=form.fields, status=503, errors=[Message("error.unavailable")]
+            request, status=503, errors=[Message("error.unavailable")], typed=again
         )
     response = RedirectResponse("/portal/receipt", 303)
     _follow(request, response, created.tracking_code, created.access_token)

@@ -354,12 +354,14 @@ async def test_a_crafted_sender_is_refused_at_once_and_other_sessions_are_answer
     assert len(raw) > 45_000 and max(len(line) for line in raw.splitlines()) < 100
 
     code, message, took, waited = await while_sending(smtp_port, raw)
-    assert waited < 1, (
+    # Generous bounds for a loaded CI machine: unrefused, such a mail costs the standard
+    # library's parser many seconds, and every other session would wait as long.
+    assert waited < 3, (
         f"another session waited {waited:.2f}s for its NOOP"
         f" (the crafted mail got {code} after {took:.2f}s)"
     )
     assert code == 550 and "From address" in message, (code, message)
-    assert took < 1, f"the crafted mail took {took:.2f}s"
+    assert took < 3, f"the crafted mail took {took:.2f}s"
     assert await pool.fetch("SELECT id FROM complaints WHERE external_ref = $1", ref) == []
 
 
@@ -376,7 +378,11 @@ async def test_a_mail_slow_to_read_holds_up_no_other_session(
     ).encode()
 
     code, message, took, waited = await while_sending(smtp_port, raw)
-    assert waited < 1, f"another session waited {waited:.2f}s while the mail took {took:.2f}s"
+    # Relative, not a fixed second: on a loaded machine both take longer, but a session held
+    # up by the slow mail would wait about as long as the mail takes.
+    assert waited < took / 3, (
+        f"another session waited {waited:.2f}s while the mail took {took:.2f}s"
+    )
     assert code == 250 and "ADU-" in message, (code, message)
     rows = await pool.fetch("SELECT description FROM complaints WHERE external_ref = $1", ref)
     assert [r["description"] for r in rows] == ["Air tidak mengalir tiga hari."]

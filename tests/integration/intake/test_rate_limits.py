@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY
 from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
 from aduan.domain.attachments import Upload
+from aduan.domain.routing import load_rules
 from aduan.domain.vocabulary import Channel
 from aduan.lifecycle.client import Lifecycles
 from aduan.store.submission import ComplaintIn, submit
@@ -25,6 +26,7 @@ from services.intake import watch
 from services.intake.app import create_app
 from services.intake.inbound import Inbound, InboundMessage, Result, Sender
 from tests.support.http import assert_problem
+from tests.support.routing import SHIPPED_RULES
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
 
@@ -164,7 +166,9 @@ async def test_only_an_address_the_channel_proves_counts_as_confirmed(
         body = ComplaintIn.model_validate(
             complaint(channel=channel, complainant={"email": "siti@example.id"})
         )
-        created, _ = await submit(pool, settings, policy, body, idempotency_key=None)
+        created, _ = await submit(
+            pool, settings, policy, body, rules=load_rules(SHIPPED_RULES), idempotency_key=None
+        )
         confirmed[channel] = await pool.fetchval(
             "SELECT contact_confirmed_at IS NOT NULL FROM complaints WHERE id = $1", created.id
         )

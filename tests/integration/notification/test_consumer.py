@@ -262,7 +262,12 @@ async def test_ombudsman_refusing_twice_gets_one_accepted_dossier(
 ) -> None:
     received = datetime.now(UTC) - timedelta(days=12)
     complaint_id = await insert_complaint(
-        pool, complainant=SITI, received_at=received, account_ref="PEL-0042"
+        pool,
+        complainant=SITI,
+        received_at=received,
+        account_ref="PEL-0042",
+        category="billing",
+        answers={"billing_month": "2026-03"},
     )
     code = await tracking_code(pool, complaint_id)
     event = (await silent_provider(pool, complaint_id, received))["ombudsman"]
@@ -283,6 +288,14 @@ async def test_ombudsman_refusing_twice_gets_one_accepted_dossier(
     assert dossier["dossier_version"] == 1
     assert dossier["complaint"]["tracking_code"] == code
     assert dossier["complaint"]["account_ref"] == "PEL-0042"
+    assert dossier["complaint"]["answers"] == [
+        {
+            "code": "billing_month",
+            "question": "Bulan tagihan",
+            "value": "2026-03",
+            "answer": "2026-03",
+        }
+    ]
     assert dossier["complainant"]["email"] == SITI["email"]
     assert dossier["provider"] == {"unit": "penagihan", "officer": "petugas-07"}
     assert [e["step"] for e in dossier["timeline"]] == [

@@ -86,6 +86,18 @@ def test_a_confidential_identity_is_shown_to_supervisors_and_admins_only(
         assert shown == {"complainant": {"confidential": True, "hidden": True}, "account_ref": None}
 
 
+def test_answers_naming_the_customer_are_hidden_with_a_confidential_identity() -> None:
+    answers = {"meter_number": "88-1234", "billing_month": "2026-03"}
+    complaint = {**COMPLAINT, "answers": answers}
+    shown = access.redacted(OFFICER, complaint, {"meter_number"})
+    assert shown["answers"] == {"billing_month": "2026-03"} and shown["answers_hidden"]
+    # Not told which answers name the customer: none is shown.
+    assert access.redacted(OPS, complaint)["answers"] == {}
+    assert access.redacted(SUPERVISOR, complaint, {"meter_number"})["answers"] == answers
+    ordinary = {"complainant": {"confidential": False}, "answers": answers}
+    assert access.redacted(OFFICER, ordinary, {"meter_number"}) == ordinary
+
+
 def test_an_ordinary_identity_is_shown_to_everyone() -> None:
     ordinary = {"complainant": {"name": "Siti", "confidential": False}, "account_ref": "PEL-1"}
     assert access.redacted(OFFICER, ordinary) == ordinary

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from aduan.domain.routing import load_rules
 from services.notification.dossier import NO_SERVICE, UNDUE_DELAY, build_dossier
+from tests.support.routing import SHIPPED_RULES
 
 RECEIVED = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -108,6 +110,7 @@ def test_the_complaint_and_its_complainant_as_the_ombudsman_needs_them() -> None
         "description": "Tagihan air saya naik dua kali lipat",
         "account_ref": "PEL-001234",
         "attachments": [],
+        "answers": [],
     }
     assert dossier["complainant"] == person  # asked to be kept confidential, and said so
     assert dossier["provider"] == {"unit": "penagihan", "officer": "petugas-07"}
@@ -326,3 +329,23 @@ def test_the_suggested_maladministration_follows_whether_anyone_acknowledged_it(
     assert build_dossier(complaint(), timeline, [], as_of=RECEIVED)["maladministration"] == (
         expected
     )
+
+
+def test_the_answers_to_the_categorys_questions_come_with_the_questions_asked() -> None:
+    rules = load_rules(SHIPPED_RULES)
+    answers = {"meter_number": "88-1234", "billing_month": "2026-03", "amount_billed": 250000}
+    row = complaint(category="billing", answers=answers)
+
+    dossier = build_dossier(row, [], [], as_of=RECEIVED, questions=rules.questions_for("billing"))
+
+    assert [tuple(a.values()) for a in dossier["complaint"]["answers"]] == [
+        ("billing_month", "Bulan tagihan", "2026-03", "2026-03"),
+        ("amount_billed", "Jumlah tagihan (Rp)", 250000, "250000"),
+        ("meter_number", "Nomor meter", "88-1234", "88-1234"),
+    ]
+    assert set(dossier["complaint"]["answers"][0]) == {"code", "question", "value", "answer"}
+    meter = complaint(category="meter", answers={"meter_problem": "stuck"})
+    [chosen] = build_dossier(meter, [], [], as_of=RECEIVED, questions=rules.questions_for("meter"))[
+        "complaint"
+    ]["answers"]
+    assert chosen["value"] == "stuck" and chosen["answer"] == "Angka tidak bergerak"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -25,7 +26,7 @@ UNMATCHED = RoutingDecision(
 )
 
 
-def _route(text: str, **kwargs: str | None) -> tuple[str, str, str]:
+def _route(text: str, **kwargs: Any) -> tuple[str, str, str]:
     decision = decide(RULES, text, **kwargs)
     assert decision.matched
     return decision.category, decision.unit, decision.complaint_class
@@ -281,3 +282,60 @@ rules:
     # A regional unit has officers of its own: the named one belongs to the main unit.
     assert decide(rules, "tagihan naik", region_code="3171").officer is None
     assert decide(rules, "lain").officer is None
+
+
+# --- category questions ----------------------------------------------------------------------
+
+
+def test_the_shipped_rules_ask_billing_and_meter_complaints_their_questions() -> None:
+    assert [q.code for q in RULES.questions_for("billing")] == [
+        "billing_month",
+        "amount_billed",
+        "meter_number",
+    ]
+    assert [q.code for q in RULES.questions_for("meter")] == ["meter_number", "meter_problem"]
+    assert [q.code for q in RULES.questions_for("general")] == ["meter_number"]  # the default
+    assert RULES.questions_for("no_water") == RULES.questions_for(None) == []
+    assert [q.code for q in RULES.questions_for("billing") if q.required] == ["billing_month"]
+
+
+def test_an_answered_meter_number_sends_a_complaint_without_a_deciding_category_to_billing() -> (
+    None
+):
+    assert _route("Halo, mohon bantuan", answered=["meter_number"])[:2] == ("billing", "penagihan")
+    # The default category decides nothing, so the answer does.
+    assert _route("Halo", category="general", answered=["meter_number"])[0] == "billing"
+    # Answers outweigh words: "listrik padam" alone would be a power outage.
+    assert _route("listrik padam", answered=["meter_number"])[0] == "billing"
+    # A category given by the channel still wins outright.
+    assert _route("Halo", category="meter", answered=["meter_number"])[0] == "meter"
+    assert decide(RULES, "Halo", answered=["meter_problem"]) == UNMATCHED
+
+
+def test_when_answered_must_name_a_question_some_category_asks() -> None:
+    with pytest.raises(RulesError, match="when_answered names metre_number"):
+        parse_rules(
+            """
+default: {category: general, unit: umum, complaint_class: standard}
+rules:
+  - {category: billing, keywords: [tagihan], unit: penagihan, complaint_class: standard,
+     when_answered: [metre_number]}
+"""
+        )
+
+
+def test_two_questions_of_one_category_may_not_share_a_code() -> None:
+    with pytest.raises(RulesError, match="share a code: meter_number"):
+        parse_rules(
+            """
+default: {category: general, unit: umum, complaint_class: standard}
+rules:
+  - category: billing
+    keywords: [tagihan]
+    unit: penagihan
+    complaint_class: standard
+    questions:
+      - {code: meter_number, label: {id: Nomor meter, en: Meter number}}
+      - {code: meter_number, label_id: Nomor meter lagi, label_en: Meter number again}
+"""
+        )
