@@ -74,6 +74,10 @@ def _inline(root: Element) -> Element:
     return root
 
 
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 def _value(value: Shown | float, mark_hidden: bool) -> dict[str, Any]:
     if value is None and mark_hidden:  # a count not published: pale, up to the most it can be
         return {"value": SMALLEST_SHOWN - 1, "style": _HIDDEN_STYLE}
@@ -106,7 +110,7 @@ def bars(
         legend_at_bottom=True,
         legend_at_bottom_columns=1,
         truncate_legend=-1,
-        truncate_label=LABEL_CHARS,
+        truncate_label=-1,  # cut here (_short): pygal's own does not cut a bar chart's
         show_x_guides=True,
         show_y_guides=False,
         print_values=False,
@@ -118,7 +122,7 @@ def bars(
     )
     chart.add_xml_filter(_inline)
     # pygal draws the first label at the bottom: reversed, the chart reads as the table does.
-    chart.x_labels = list(reversed(labels))
+    chart.x_labels = [_short(label) for label in reversed(labels)]
     for one in series:
         chart.add(one.name, [_value(v, hidden_name is not None) for v in reversed(one.values)])
     if shows_hidden:

@@ -27,6 +27,11 @@ class Row:
     kinds: dict[str, Compliance]
 
 
+def _chart_name(name: str) -> str:
+    """A name as a chart's label: without the explanation in brackets the table gives."""
+    return name.split(" (")[0]
+
+
 def _compliance_chart(t: Texts, title: str, rows: list[Row]) -> Markup | None:
     if not rows:
         return None
@@ -38,7 +43,8 @@ def _compliance_chart(t: Texts, title: str, rows: list[Row]) -> Markup | None:
         for kind in DEADLINE_KINDS
         for outcome in ("met", "missed")
     ]
-    return bars(title, [row.name for row in rows], series, hidden_name=t("stats.hidden"))
+    labels = [_chart_name(row.name) for row in rows]
+    return bars(title, labels, series, hidden_name=t("stats.hidden"))
 
 
 def view(published: Published, language: str) -> dict[str, Any]:
@@ -89,7 +95,9 @@ def view(published: Published, language: str) -> dict[str, Any]:
         "units": _compliance_chart(t, t("stats.deadlines.unit"), units),
         "classes": _compliance_chart(t, t("stats.deadlines.class"), classes),
         # A median over fewer than 5 is left out, not drawn: it is no count.
-        "working_days": bars(
+        "working_days": None
+        if all(figures.working_days[k].median is None for k in DEADLINE_KINDS)
+        else bars(
             t("stats.working_days"),
             kinds,
             [
@@ -99,8 +107,7 @@ def view(published: Published, language: str) -> dict[str, Any]:
         ),
         "outcomes": bars(
             t("stats.outcomes"),
-            # The outcome's name without the explanation in brackets the table gives.
-            [t(f"stats.outcome.{o}", default=o).split(" (")[0] for o in figures.outcomes],
+            [_chart_name(t(f"stats.outcome.{o}", default=o)) for o in figures.outcomes],
             [Series(t("stats.complaints"), list(figures.outcomes.values()))],
             hidden_name=hidden,
         )
