@@ -182,16 +182,18 @@ def rated(by_score: Mapping[int, int]) -> Ratings:
 def _compliance(
     raw: Mapping[tuple[str, str], MetMissed],
 ) -> dict[str, dict[str, Compliance]]:
-    groups: dict[str, dict[str, Compliance]] = {}
-    for group, _ in sorted(raw):
-        groups[group] = {
+    groups = sorted({group for group, _ in raw})
+    none = MetMissed()
+    return {
+        group: {
             kind: Compliance(
-                disclosed(raw.get((group, kind), MetMissed()).met),
-                disclosed(raw.get((group, kind), MetMissed()).missed),
+                disclosed(raw.get((group, kind), none).met),
+                disclosed(raw.get((group, kind), none).missed),
             )
             for kind in DEADLINE_KINDS
         }
-    return groups
+        for group in groups
+    }
 
 
 def _months(counts: Counts) -> list[MonthFigures]:
