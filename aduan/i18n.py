@@ -17,6 +17,7 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 LANGUAGES = ("id", "en")  # Bahasa Indonesia first
 DEFAULT = "id"
@@ -58,6 +59,17 @@ def text(language: str, key: str, /, **values: Any) -> str:
 def day(when: date, language: str) -> str:
     """A calendar day in words of `language` (Kamis, 3 Desember 2026)."""
     return format_date(when, "full", locale=language)
+
+
+def month(when: date, language: str, *, short: bool = False) -> str:
+    """The calendar month `when` falls in, in words of `language` (Desember 2026; short:
+    Des 2026)."""
+    return format_date(when, "LLL y" if short else "LLLL y", locale=language)
+
+
+def number(value: float, language: str) -> str:
+    """A count or a measure as `language` writes it (1.234,5 in Bahasa Indonesia)."""
+    return format_decimal(value, "#,##0.##", locale=language)
 
 
 def moment(

@@ -29,6 +29,7 @@ class WorkingCalendar:
             self.country, categories=holiday_categories(self.cuti_bersama_off)
         )
         self._extra = frozenset(self.extra_holidays)
+        self._memo: dict[date, bool] = {}
         self.tz = ZoneInfo(self.timezone)
 
     @classmethod
@@ -82,6 +83,38 @@ class WorkingCalendar:
                 total += stop - cursor
             cursor = stop
         return total
+
+    def working_days_between(self, start: datetime, end: datetime) -> float:
+        """Working time elapsed from `start` to `end` in working days, fractional: each working
+        day's share that passed counts, a non-working day counts 0 (zero if end is not after
+        start)."""
+        if end <= start:
+            return 0.0
+        first, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
+        if first == last:
+            return self._share(first, start, end)
+        # The statistics run this over a year of complaints: whole days are counted by date
+        # (memoised), and only the two ends as moments.
+        whole = sum(self._working(first + timedelta(days=n)) for n in range(1, (last - first).days))
+        return self._share(first, start, None) + whole + self._share(last, None, end)
+
+    def _working(self, day: date) -> bool:
+        known = self._memo.get(day)
+        if known is None:
+            known = self._memo[day] = self.is_working_day(day)
+        return known
+
+    def _share(self, day: date, start: datetime | None, end: datetime | None) -> float:
+        """The part of local `day` from `start` (its 00:00 if None) to `end` (its 24:00)."""
+        if not self._working(day):
+            return 0.0
+        # Timestamps, not datetime subtraction: within one tzinfo Python subtracts wall
+        # clocks, and a day that changes its offset is not 24 hours long.
+        began = datetime.combine(day, time(0), self.tz).timestamp()
+        ended = datetime.combine(day + timedelta(days=1), time(0), self.tz).timestamp()
+        since = began if start is None else start.timestamp()
+        until = ended if end is None else end.timestamp()
+        return (until - since) / (ended - began)
 
     def add_working_time(self, start: datetime, span: timedelta) -> datetime:
         """The moment when `span` of working-day time has passed after `start`."""

@@ -1,5 +1,5 @@
-"""Attachments as downloads (the sniffed type, never inline, never cached), and the few
-images the public may see."""
+"""Files as downloads: attachments (the sniffed type, never rendered inline, never cached),
+the few images the public may see, and cells of the CSV files staff and the public download."""
 
 from __future__ import annotations
 
@@ -45,3 +45,12 @@ def public_image(ref: AttachmentRef, data: bytes) -> Response:
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
+
+
+# What a spreadsheet takes for the start of a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one it would run as a formula gets a "'"."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

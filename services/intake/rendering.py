@@ -12,7 +12,7 @@ from aduan.web.pages import Texts, size, when
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=True,  # every value is escaped unless marked safe, and none is
+    autoescape=True,  # every value is escaped unless marked safe: only the charts' SVG is
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,

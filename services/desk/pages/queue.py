@@ -23,7 +23,7 @@ from aduan.lifecycle.actions import STAFF_ACTIONS
 from aduan.lifecycle.client import parse_action
 from aduan.lifecycle.rules import ALLOWED_FROM
 from aduan.store import accounts, complaints, fieldchecks, response_templates
-from aduan.web.downloads import download
+from aduan.web.downloads import download, spreadsheet_safe
 from aduan.web.pages import choose_language, when
 from aduan.web.problems import status_of
 from services.desk import access, inspection
@@ -121,9 +121,7 @@ async def export(request: Request, signed: SignedInDep) -> Response:
 def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
-    text = str(value)
-    # A cell a spreadsheet would run as a formula is written as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return spreadsheet_safe(str(value))
 
 
 async def _detail(request: Request, signed: SignedIn, complaint_id: uuid.UUID) -> dict[str, Any]:

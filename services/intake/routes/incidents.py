@@ -42,7 +42,8 @@ class PublicIncident(BaseModel):
     url: str  # its page on this site
 
 
-def _public(row: asyncpg.Record) -> PublicIncident:
+def public(row: asyncpg.Record) -> PublicIncident:
+    """An incident's row as the public reads it, with the address of its page."""
     return PublicIncident(
         id=row["id"],
         title=row["title"],
@@ -67,7 +68,7 @@ async def open_incidents(app: FastAPI, pool: asyncpg.Pool) -> list[PublicInciden
     """The open incidents, at most CACHE_SECONDS old."""
 
     async def compute() -> list[PublicIncident]:
-        return [_public(row) for row in await incidents.public_open(pool)]
+        return [public(row) for row in await incidents.public_open(pool)]
 
     return await cache(app).get("open", compute)
 
@@ -93,7 +94,7 @@ async def one(pool: asyncpg.Pool, incident_id: uuid.UUID) -> PublicIncident:
     row = await incidents.public_one(pool, incident_id)
     if row is None:
         raise NotFound(f"no incident {incident_id}")
-    return _public(row)
+    return public(row)
 
 
 @router.get(

@@ -36,10 +36,10 @@ from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.downloads import download
 from aduan.web.problems import status_of
 from aduan.web.uploads import Form, read_form
-from services.intake import csrf, forms, rendering, tracking, words
+from services.intake import csrf, forms, rendering, statistics, tracking, words
 from services.intake.forms import Message
 from services.intake.open311 import load_catalogue
-from services.intake.routes import incidents
+from services.intake.routes import incidents, stats
 
 router = APIRouter(include_in_schema=False)
 TRACK_COOKIE = csrf.SESSION_COOKIE  # forms' CSRF tokens are bound to its value
@@ -256,6 +256,26 @@ async def incident_page(incident_id: str, request: Request, pool: PoolDep) -> HT
         return _page(request, "incident.html", here, status=404, incident=None)
     names = dict(_categories(request, language))
     return _page(request, "incident.html", here, incident=found, category_names=names)
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+async def statistics_page(request: Request, pool: PoolDep) -> HTMLResponse:
+    """The public statistics: each figure as a chart and a table of its numbers, from the
+    same minute-old figures as GET /v1/public/stats."""
+    try:
+        found = await stats.published(request.app, pool)
+    except DATABASE_DOWN:
+        return _page(
+            request,
+            "statistics.html",
+            "/statistik",
+            status=503,
+            figures=None,
+            errors=[Message("error.stats_unavailable")],
+        )
+    language = words.choose(request)[0]
+    view = found.made(f"page-{language}", lambda: statistics.view(found, language))
+    return _page(request, "statistics.html", "/statistik", **view)
 
 
 # Tracking ----------------------------------------------------------------------------------

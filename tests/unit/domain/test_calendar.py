@@ -242,3 +242,51 @@ def test_chained_deadlines_add_up(start: datetime, first: int, then: int) -> Non
 @given(start=starts, hours=st.integers(min_value=0, max_value=24 * 60))
 def test_hours_never_consult_the_calendar(start: datetime, hours: int) -> None:
     assert CALENDAR.due(start, Duration(amount=hours, unit="h")) - start == timedelta(hours=hours)
+
+
+# --- working days elapsed (public statistics) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days", "why"),
+    [
+        (wib(2026, 12, 21, 10), wib(2026, 12, 21, 16), 0.25, "six hours of a Monday"),
+        (wib(2026, 12, 21), wib(2026, 12, 22), 1.0, "one whole Monday"),
+        (wib(2026, 12, 21, 18), wib(2026, 12, 22, 6), 0.5, "Monday evening to Tuesday morning"),
+        (wib(2026, 12, 23, 12), wib(2026, 12, 28, 12), 1.0, "Wed noon to Mon noon: 24-27 off"),
+        (wib(2026, 12, 26, 9), wib(2026, 12, 27, 17), 0.0, "within a weekend"),
+        (wib(2026, 3, 17), wib(2026, 3, 26), 2.0, "Idul Fitri leave: only 03-17 and 03-25"),
+        (wib(2026, 12, 22), wib(2026, 12, 21), 0.0, "end before start"),
+        (wib(2026, 12, 21, 10), wib(2026, 12, 21, 10), 0.0, "no time at all"),
+    ],
+)
+def test_working_days_between(start: datetime, end: datetime, days: float, why: str) -> None:
+    assert CALENDAR.working_days_between(start, end) == pytest.approx(days), why
+
+
+def test_working_days_between_reads_moments_in_any_zone_as_the_providers_days() -> None:
+    # 2026-12-21 20:00 UTC is Tuesday 03:00 WIB: the hours before Monday's local midnight count
+    # for Monday, the rest for Tuesday; the answer is the same in UTC as in WIB.
+    start = datetime(2026, 12, 21, 5, tzinfo=UTC)  # Monday 12:00 WIB
+    end = datetime(2026, 12, 22, 5, tzinfo=UTC)  # Tuesday 12:00 WIB
+    assert CALENDAR.working_days_between(start, end) == pytest.approx(1.0)
+    assert CALENDAR.working_days_between(start.astimezone(WIT), end) == pytest.approx(1.0)
+
+
+def test_a_day_that_changes_its_offset_still_counts_as_one_working_day() -> None:
+    # Africa/Cairo moves its clocks on the last Friday of April: 2026-04-24 lasts 23 hours.
+    cairo = WorkingCalendar(timezone="Africa/Cairo")
+    friday = datetime(2026, 4, 24, tzinfo=ZoneInfo("Africa/Cairo"))
+    saturday = datetime(2026, 4, 25, tzinfo=ZoneInfo("Africa/Cairo"))
+    assert cairo.working_days_between(friday, saturday) == pytest.approx(1.0)
+    half = friday.astimezone(UTC) + timedelta(hours=11.5)
+    assert cairo.working_days_between(friday, half) == pytest.approx(0.5)
+
+
+@settings(deadline=None)
+@given(start=starts, hours=st.integers(min_value=0, max_value=24 * 90))
+def test_working_days_between_agrees_with_working_time(start: datetime, hours: int) -> None:
+    end = start + timedelta(hours=hours)
+    in_days = CALENDAR.working_days_between(start, end)
+    assert in_days == pytest.approx(CALENDAR.working_time_between(start, end) / timedelta(days=1))
+    assert 0 <= in_days <= hours / 24 + 1e-9
