@@ -83,6 +83,11 @@ class WorkingCalendar:
             cursor = stop
         return total
 
+    def working_days_between(self, start: datetime, end: datetime) -> float:
+        """Working time from `start` to `end` in working days, fractional (0 if end is not
+        after start): a deadline missed by a weekend and half a Monday is 0.5 late."""
+        return self.working_time_between(start, end) / timedelta(days=1)
+
     def add_working_time(self, start: datetime, span: timedelta) -> datetime:
         """The moment when `span` of working-day time has passed after `start`."""
         cursor, remaining = start, span
