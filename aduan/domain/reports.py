@@ -89,6 +89,13 @@ def parse_month(text: str) -> Month:
     return Month(year, month)
 
 
+def check_reportable(month: Month, now: datetime, timezone: str) -> Month:
+    """`month`, unless it has not begun yet at `now` (InvalidMonth: nothing to report)."""
+    if month > Month.containing(now, timezone):
+        raise InvalidMonth(f"{month} has not begun yet: no complaint can have been received in it")
+    return month
+
+
 # Facts: what the store reads ------------------------------------------------------------
 
 
@@ -218,6 +225,11 @@ class Figures:
         return self.received - self.closed
 
     @property
+    def met(self) -> int:
+        """Deadlines of every kind met on time."""
+        return sum(t.met for t in self.deadlines.values())
+
+    @property
     def missed(self) -> int:
         """Deadlines of every kind missed."""
         return sum(t.missed for t in self.deadlines.values())
@@ -226,7 +238,7 @@ class Figures:
     def on_time(self) -> float | None:
         """Share of every decided deadline met on time."""
         decided = sum(t.decided for t in self.deadlines.values())
-        return sum(t.met for t in self.deadlines.values()) / decided if decided else None
+        return self.met / decided if decided else None
 
     @property
     def escalated(self) -> int:
@@ -244,12 +256,13 @@ class UnitFigures:
 
 @dataclass(frozen=True)
 class Trend:
-    """One figure this month and the month before; `higher_is_better` colours the change."""
+    """One figure this month and the month before; `higher_is_better` colours the change
+    (None: neither, as for the number of complaints received)."""
 
     key: str
     current: float | None
     previous: float | None
-    higher_is_better: bool
+    higher_is_better: bool | None
     percent: bool = False  # a share (0..1) rather than a count or a number of days
 
     @property
@@ -262,7 +275,7 @@ class Trend:
     @property
     def better(self) -> bool | None:
         """Whether the change is for the better (None: no change, or unknown)."""
-        if not self.change:
+        if not self.change or self.higher_is_better is None:
             return None
         return (self.change > 0) == self.higher_is_better
 
@@ -401,12 +414,12 @@ def trends_of(current: Figures, previous: Figures) -> list[Trend]:
     supervisor, ombudsman = EscalationLevel.SUPERVISOR, EscalationLevel.OMBUDSMAN
 
     def pick(
-        key: str, of: Callable[[Figures], float | None], up: bool, share: bool = False
+        key: str, of: Callable[[Figures], float | None], up: bool | None, share: bool = False
     ) -> Trend:
         return Trend(key, of(current), of(previous), higher_is_better=up, percent=share)
 
     return [
-        pick("received", lambda f: f.received, up=False),
+        pick("received", lambda f: f.received, up=None),
         pick("answered", lambda f: f.answered, up=True),
         pick("on_time", lambda f: f.on_time, up=True, share=True),
         pick("on_time.first_response", lambda f: f.deadlines[first].on_time, up=True, share=True),
