@@ -168,10 +168,12 @@ class Words:
         return "–" if share is None else format_percent(share, "#,##0.0%", locale=self.language)
 
     def change(self, trend: Trend) -> str:
-        """+3, −2, +6,7 pp (percentage points), or "–"."""
+        """+3, −2, +6,7 poin (percentage points), "tetap" (no change), or "–" (unknown)."""
         change = trend.change
         if change is None:
             return "–"
+        if change == 0:
+            return self.t("report.unchanged")
         if trend.percent:
             points = format_decimal(abs(change) * 100, "#,##0.0", locale=self.language)
             return f"{_sign(change)}{points} {self.t('report.points')}"

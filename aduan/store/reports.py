@@ -23,8 +23,7 @@ from aduan.domain.vocabulary import DeadlineKind, EscalationLevel, Status
 
 # The complaints of the span, restricted to one unit when $3 is not null; every query below
 # joins the same set, so one round trip each whatever the month's size.
-_RECEIVED = """complaints c WHERE c.received_at >= $1 AND c.received_at < $2
-    AND ($3::text IS NULL OR c.unit = $3)"""
+_RECEIVED = """c.received_at >= $1 AND c.received_at < $2 AND ($3::text IS NULL OR c.unit = $3)"""
 
 
 async def received_between(
@@ -45,7 +44,7 @@ async def received_between(
                             c.category) AS category,
                    (SELECT max(t.occurred_at) FROM timeline t
                     WHERE t.complaint_id = c.id AND t.event_type = $5) AS closed_at
-            FROM {_RECEIVED} ORDER BY c.received_at, c.tracking_code""",
+            FROM complaints c WHERE {_RECEIVED} ORDER BY c.received_at, c.tracking_code""",
             start,
             end,
             unit,
@@ -54,8 +53,8 @@ async def received_between(
         )
         deadlines = await connection.fetch(
             f"""SELECT d.complaint_id, d.kind, d.due_at, d.met_at, d.missed_at
-            FROM deadlines d JOIN {_RECEIVED} AND c.id = d.complaint_id
-                AND d.kind = ANY($4::text[])""",
+            FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
+            WHERE {_RECEIVED} AND d.kind = ANY($4::text[])""",
             start,
             end,
             unit,
@@ -63,8 +62,8 @@ async def received_between(
         )
         steps = await connection.fetch(
             f"""SELECT t.complaint_id, t.event_type, t.data, t.occurred_at
-            FROM timeline t JOIN {_RECEIVED} AND c.id = t.complaint_id
-                AND t.event_type = ANY($4::text[])
+            FROM timeline t JOIN complaints c ON c.id = t.complaint_id
+            WHERE {_RECEIVED} AND t.event_type = ANY($4::text[])
             ORDER BY t.occurred_at, t.id""",
             start,
             end,
