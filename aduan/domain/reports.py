@@ -264,6 +264,7 @@ class Trend:
     previous: float | None
     higher_is_better: bool | None
     percent: bool = False  # a share (0..1) rather than a count or a number of days
+    decimals: int = 0  # how a number of days is written (a count has none)
 
     @property
     def change(self) -> float | None:
@@ -414,9 +415,13 @@ def trends_of(current: Figures, previous: Figures) -> list[Trend]:
     supervisor, ombudsman = EscalationLevel.SUPERVISOR, EscalationLevel.OMBUDSMAN
 
     def pick(
-        key: str, of: Callable[[Figures], float | None], up: bool | None, share: bool = False
+        key: str,
+        of: Callable[[Figures], float | None],
+        up: bool | None,
+        share: bool = False,
+        decimals: int = 0,
     ) -> Trend:
-        return Trend(key, of(current), of(previous), higher_is_better=up, percent=share)
+        return Trend(key, of(current), of(previous), up, percent=share, decimals=decimals)
 
     return [
         pick("received", lambda f: f.received, up=None),
@@ -428,7 +433,7 @@ def trends_of(current: Figures, previous: Figures) -> list[Trend]:
         pick("escalated.supervisor", lambda f: f.escalations[supervisor], up=False),
         pick("escalated.ombudsman", lambda f: f.escalations[ombudsman], up=False),
         pick("extensions", lambda f: f.extensions, up=False),
-        pick("median_handling_days", lambda f: f.median_handling_days, up=False),
+        pick("median_handling_days", lambda f: f.median_handling_days, up=False, decimals=1),
     ]
 
 

@@ -177,14 +177,13 @@ class Words:
         if trend.percent:
             points = format_decimal(abs(change) * 100, "#,##0.0", locale=self.language)
             return f"{_sign(change)}{points} {self.t('report.points')}"
-        decimals = 0 if float(change).is_integer() else 1
-        return _sign(change) + self.number(abs(change), decimals)
+        return _sign(change) + self.number(abs(change), trend.decimals)
 
     def trend_value(self, trend: Trend, value: float | None) -> str:
         """A trend's figure for one month."""
         if trend.percent:
             return self.percent(value)
-        return self.number(value, 0 if value is None or float(value).is_integer() else 1)
+        return self.number(value, trend.decimals)
 
     def tone(self, trend: Trend) -> str:
         """ "good", "late" (worse) or "" for a change."""
