@@ -17,7 +17,7 @@ from aduan.reports.monthly import monthly_report
 from aduan.reports.render import ReportFormat, filename, render
 from aduan.web.pages import choose_language
 from services.desk import access
-from services.desk.pages.session import Refused, SignedInDep
+from services.desk.pages.session import Refused, SignedIn, SignedInDep
 
 router = APIRouter(include_in_schema=False)
 UNIT_MAX = 100  # as the units table holds a code
@@ -29,12 +29,12 @@ def report_form(policy: Policy) -> dict[str, Any]:
     return {"default": str(now.previous()), "latest": str(now), "formats": list(ReportFormat)}
 
 
-def _unit(text: str | None) -> str | None:
+def _unit(text: str | None, signed: SignedIn) -> str | None:
     """The unit asked for (None: every unit); Refused with 422 for what no code can be."""
     if not text or not text.strip():
         return None
     if len(text) > UNIT_MAX or any(ord(ch) < 32 for ch in text):
-        raise Refused("desk.report.bad_unit", status=422)
+        raise Refused("desk.report.bad_unit", status=422, signed=signed)
     return text.strip()
 
 
@@ -45,11 +45,9 @@ async def monthly(request: Request, signed: SignedInDep) -> Response:
     policy: Policy = request.app.state.policy
     now = datetime.now(UTC)
     try:
-        unit = access.report_unit(signed.account.staff, _unit(params.get("unit")))
+        unit = access.report_unit(signed.account.staff, _unit(params.get("unit"), signed))
     except Forbidden as exc:
         raise Refused("desk.error.report", signed=signed) from exc
-    except Refused as exc:
-        raise Refused(exc.key, status=exc.status, signed=signed) from exc
     try:
         month = check_reportable(parse_month(params.get("month", "")), now, policy.timezone)
     except InvalidMonth as exc:
