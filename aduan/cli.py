@@ -6,7 +6,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -20,9 +20,12 @@ from aduan.adapters.tokens import issue_token
 from aduan.config import get_settings
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import Policy, PolicyError, load_policy
+from aduan.domain.reports import InvalidMonth, check_reportable, parse_month
 from aduan.domain.signin import password_problem, username_problem
 from aduan.domain.staff import InvalidStaff, Role, make_staff
+from aduan.domain.vocabulary import Language
 from aduan.processes import PROCESS_NAMES
+from aduan.reports.render import ReportFormat
 
 T = TypeVar("T")
 # The wheels of the `dev` extra: embedded PostgreSQL, NATS and Temporal.
@@ -226,6 +229,55 @@ def notifications_retry(
         raise typer.Exit(1)
     if not result.replayed:
         typer.echo("no dead deliveries")
+
+
+report = typer.Typer(help="Reports: the monthly SLA report.", no_args_is_help=True)
+app.add_typer(report, name="report")
+
+
+@report.command("monthly")
+def report_monthly(
+    month: Annotated[str, typer.Option(help="the provider's calendar month, YYYY-MM")],
+    out: Annotated[Path, typer.Option(help="the file to write", dir_okay=False)],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="what to write")] = (
+        ReportFormat.PDF
+    ),
+    unit: Annotated[str | None, typer.Option(help="only this unit's complaints (its code)")] = None,
+    language: Annotated[Language, typer.Option("--lang", help="the texts' language")] = (
+        Language.ID
+    ),
+) -> None:
+    """Write the monthly SLA report of the complaints received in a month: every deadline
+    met or missed and by how much, escalations, extensions, the slowest ten, the trend."""
+    from aduan.reports.monthly import monthly_report
+    from aduan.reports.render import render, summary_line
+    from aduan.store.db import DATABASE_DOWN
+
+    settings = get_settings()
+    try:
+        policy = load_policy(settings.sla_policy)
+    except PolicyError as exc:
+        typer.echo(f"aduan report monthly: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    now = datetime.now(UTC)
+    try:
+        chosen = check_reportable(parse_month(month), now, policy.timezone)
+    except InvalidMonth as exc:
+        typer.echo(f"aduan report monthly: --month: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        made = asyncio.run(_with_pool(lambda pool: monthly_report(pool, policy, chosen, unit, now)))
+    except DATABASE_DOWN as exc:
+        typer.echo(f"aduan report monthly: PostgreSQL does not answer ({exc})", err=True)
+        raise typer.Exit(1) from exc
+    data = render(made, fmt, language)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        typer.echo(f"aduan report monthly: cannot write {out}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"wrote {out} ({fmt}, {len(data):,} bytes)")
+    typer.echo(summary_line(made))
 
 
 users = typer.Typer(help="Staff accounts of the desk's pages.", no_args_is_help=True)

@@ -78,6 +78,18 @@ def require_watcher(staff: Staff) -> None:
         raise _forbidden(f"a {staff.role} does not watch the machinery; ops and admins do")
 
 
+def report_unit(staff: Staff, unit: str | None) -> str | None:
+    """Whose monthly SLA report `staff` may download when asking for `unit` (None: every
+    unit): ops and admins any; a supervisor only their own unit's; officers none (403)."""
+    if staff.role in (Role.OPS, Role.ADMIN):
+        return unit
+    if staff.role != Role.SUPERVISOR:
+        raise _forbidden(f"a {staff.role} cannot download the monthly report")
+    if unit is not None and unit != staff.unit:
+        raise _forbidden(f"a supervisor of unit {staff.unit!r} cannot download unit {unit!r}")
+    return staff.unit
+
+
 def queue_scope(staff: Staff, unit_filter: str | None) -> QueueScope:
     """The part of the queue `staff` may list; 403 for an officer asking for another unit."""
     if staff.role in (Role.OPS, Role.ADMIN):

@@ -58,6 +58,7 @@ def test_a_visitor_sees_the_charts_and_their_numbers_after_a_few_complaints(
             json={
                 "description": f"Tagihan air saya naik dua kali lipat ({n})",
                 "category": "billing",
+                "answers": {"billing_month": "2026-11"},
             },
         )
         assert answer.status_code == 201, answer.text

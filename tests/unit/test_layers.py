@@ -21,7 +21,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "aduan.store": {"aduan.domain", "aduan.adapters"},
     "aduan.lifecycle": {"aduan.domain", "aduan.adapters", "aduan.store"},
     "aduan.web": {"aduan.domain", "aduan.adapters", "aduan.store"},
-    "services": {"aduan.domain", "aduan.adapters", "aduan.store", "aduan.lifecycle", "aduan.web"},
+    "aduan.reports": {"aduan.domain", "aduan.store"},
+    "services": {
+        "aduan.domain",
+        "aduan.adapters",
+        "aduan.store",
+        "aduan.lifecycle",
+        "aduan.web",
+        "aduan.reports",
+    },
     "devtools": {"aduan", "services"},
 }
 HTTP = ("fastapi", "starlette", "uvicorn")

@@ -13,7 +13,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from aduan.web.pages import choose_language, remember_language
-from services.desk.pages import admin, entry, incidents, me, ops, queue, signin, visits
+from services.desk.pages import (
+    admin,
+    entry,
+    incidents,
+    me,
+    ops,
+    queue,
+    reports,
+    signin,
+    visits,
+)
 from services.desk.pages.render import page
 from services.desk.pages.session import Refused, SignInNeeded, secure
 
@@ -43,3 +53,4 @@ def install(app: FastAPI) -> None:
     app.include_router(me.router)
     app.include_router(visits.router)
     app.include_router(incidents.router)
+    app.include_router(reports.router)

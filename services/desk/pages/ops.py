@@ -13,6 +13,7 @@ from aduan.config import Settings
 from aduan.store import deadletters, deliveries, watch
 from aduan.store.deliveries import DeliveryStatus
 from services.desk.pages.render import page
+from services.desk.pages.reports import report_form
 from services.desk.pages.session import WatcherDep, posted
 
 router = APIRouter(include_in_schema=False)
@@ -42,6 +43,7 @@ async def ops(request: Request, signed: WatcherDep) -> Response:
         dead=[d for d in dead if d.status == DeliveryStatus.DEAD],
         replayed=request.query_params.get("replayed"),
         backlogs=backlogs,
+        report=report_form(request.app.state.policy),
         temporal_ui=f"http://{settings.host}:{settings.temporal_ui_port}"
         f"/namespaces/{settings.temporal_namespace}/workflows",
     )

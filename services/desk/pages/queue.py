@@ -30,6 +30,7 @@ from services.desk import access, inspection
 from services.desk.pages.filters import PAGE_SIZE, Filters, parse_filters, query_string
 from services.desk.pages.incidents import related_context
 from services.desk.pages.render import page
+from services.desk.pages.reports import report_form
 from services.desk.pages.session import Refused, SignedIn, SignedInDep, posted
 
 router = APIRouter(include_in_schema=False)
@@ -91,6 +92,7 @@ async def queue(request: Request, signed: SignedInDep) -> Response:
         channels=list(Channel),
         classes=sorted(request.app.state.classes),
         may_choose_unit=signed.account.staff.role in ("ops", "admin", "supervisor"),
+        report=report_form(request.app.state.policy),
     )
 
 

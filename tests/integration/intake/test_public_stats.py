@@ -336,8 +336,10 @@ async def _independent(pool: asyncpg.Pool, f: Fixture) -> dict[str, int]:
             kind,
             period_start,
         )
+    # A rating is a score of 1 to 5: other tests store bare `rated` steps without one.
     found["ratings"] = await pool.fetchval(
-        "SELECT count(*) FROM timeline WHERE event_type = 'rated' AND occurred_at >= $1",
+        """SELECT count(*) FROM timeline WHERE event_type = 'rated' AND occurred_at >= $1
+            AND (data->>'score')::int BETWEEN 1 AND 5""",
         period_start,
     )
     return found

@@ -290,3 +290,31 @@ def test_working_days_between_agrees_with_working_time(start: datetime, hours: i
     in_days = CALENDAR.working_days_between(start, end)
     assert in_days == pytest.approx(CALENDAR.working_time_between(start, end) / timedelta(days=1))
     assert 0 <= in_days <= hours / 24 + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days", "why"),
+    [
+        (wib(2026, 12, 21), wib(2026, 12, 22), 1.0, "one whole Monday"),
+        (wib(2026, 12, 21, 12), wib(2026, 12, 21, 18), 0.25, "six hours of a Monday"),
+        (wib(2026, 12, 19), wib(2026, 12, 21), 0.0, "a weekend counts nothing"),
+        (wib(2026, 12, 18, 12), wib(2026, 12, 21, 12), 1.0, "Friday noon to Monday noon"),
+        (wib(2026, 12, 23), wib(2026, 12, 29), 2.0, "Wed, cuti bersama, Christmas, weekend, Mon"),
+        (wib(2026, 12, 22), wib(2026, 12, 21), 0.0, "an end before the start"),
+    ],
+)
+def test_working_days_between_counts_only_working_time(
+    start: datetime, end: datetime, days: float, why: str
+) -> None:
+    assert CALENDAR.working_days_between(start, end) == pytest.approx(days), why
+
+
+@given(start=starts, days=st.integers(min_value=0, max_value=40))
+@settings(max_examples=50, deadline=None)
+def test_a_deadline_of_n_working_days_is_n_working_days_and_the_rest_of_the_first_away(
+    start: datetime, days: int
+) -> None:
+    due = CALENDAR.add_working_days(start, days)
+    between = CALENDAR.working_days_between(start, due)
+    # N whole working days, plus what is left of the day of receipt if that is one.
+    assert days - 1e-9 <= between <= (days + 1 if days else 0) + 1e-9

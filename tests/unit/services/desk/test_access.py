@@ -60,6 +60,17 @@ def test_queue_scopes() -> None:
     assert status_of(refused.value) == 403
 
 
+def test_whose_monthly_report_each_role_may_download() -> None:
+    assert access.report_unit(OPS, None) is None  # every unit
+    assert access.report_unit(ADMIN, "meter") == "meter"
+    assert access.report_unit(SUPERVISOR, None) == "penagihan"  # their own, unasked
+    assert access.report_unit(SUPERVISOR, "penagihan") == "penagihan"
+    for staff, unit in ((SUPERVISOR, "meter"), (OFFICER, None), (OFFICER, "penagihan")):
+        with pytest.raises(AduanError) as refused:
+            access.report_unit(staff, unit)
+        assert status_of(refused.value) == 403
+
+
 COMPLAINT: dict[str, Any] = {
     "complainant": {
         "name": "Siti",
