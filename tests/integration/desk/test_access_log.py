@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -26,8 +28,10 @@ from tests.integration.desk.test_pages import another_browser, browser, csrf_of,
 from tests.support.complaints import new_unit, tracking_code, unit_complaint
 from tests.support.desk import SECRET, auth
 from tests.support.http import asgi_client, assert_problem, serve
+from tests.support.samples import png
 
 __all__ = ["browser"]  # the fixture, shared with the other page tests
+TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date()
 
 
 def _confidential(marker: str) -> dict[str, Any]:
@@ -306,3 +310,74 @@ def test_the_source_is_the_forwarded_client_only_behind_a_trusted_proxy(
             timeout=20,
         )
     assert [r["source"] for r in found.json()] == [recorded]
+
+
+async def _visit_today(pool: asyncpg.Pool, complaint_id: str, inspector: str) -> None:
+    """The field check a running lifecycle would have scheduled for `inspector` today."""
+    await pool.execute(
+        """INSERT INTO timeline (complaint_id, step, event_type, status, escalation_level,
+            public, data, occurred_at)
+        VALUES ($1, 'field-check-1', 'field_check_scheduled', 'in_progress', 'none', false,
+            $2, now())""",
+        uuid.UUID(complaint_id),
+        {"inspector": inspector, "date": TODAY.isoformat(), "scope": "Baca meter"},
+    )
+
+
+async def test_the_inspectors_visits_record_each_complaint_with_whether_its_phone_was_shown(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    unit = new_unit()
+    inspector = await page_account(pool, "officer", unit)
+    ordinary = await unit_complaint(
+        pool, unit, status="in_progress", complainant={"name": "Wati", "phone": "0813999001"}
+    )
+    hidden = await unit_complaint(
+        pool,
+        unit,
+        status="in_progress",
+        complainant={"name": "Rahasia", "phone": "0813999002", "confidential": True},
+    )
+    for complaint_id in (ordinary, hidden):
+        await _visit_today(pool, complaint_id, inspector)
+    await sign_in(browser, inspector)
+    visits = await browser.get("/visits")
+    assert "0813999001" in visits.text and "0813999002" not in visits.text
+    shown = dict(
+        await pool.fetch(
+            """SELECT complaint_id::text, identity_shown FROM access_log
+            WHERE username = $1 AND action = 'read' AND detail->>'surface' = 'visits'""",
+            inspector,
+        )
+    )
+    assert shown == {ordinary: True, hidden: False}
+
+
+async def test_a_file_added_and_read_over_the_api_is_in_the_log(
+    pool: asyncpg.Pool, pg_dsn: str, nats_url: str
+) -> None:
+    settings = Settings(
+        database_url=pg_dsn,
+        nats_url=nats_url,
+        secret_key=SECRET,
+        temporal_address=f"127.0.0.1:{servers.free_port()}",
+    )
+    unit, user = new_unit(), f"o{uuid.uuid4().hex[:8]}"
+    complaint_id = await unit_complaint(pool, unit, status="in_progress")
+    url = f"/v1/staff/complaints/{complaint_id}/attachments"
+    async with asgi_client(create_app(settings), "http://desk") as desk:
+        uploaded = await desk.post(
+            url,
+            files={"photo": ("meteran rumah Wati.png", png(8, 8), "image/png")},
+            headers=auth("officer", unit, user=user),
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        key = uploaded.json()[0]["key"]
+        read = await desk.get(f"{url}/{key}", headers=auth("officer", unit, user=user))
+        assert read.status_code == 200
+        rows = await _log(desk, "auditor", username=user)
+    assert [(r["action"], r["detail"]) for r in rows] == [
+        ("download_attachment", {"surface": "api", "key": key}),
+        ("add_attachments", {"surface": "api", "files": 1}),
+    ]
+    assert "Wati" not in str(rows)  # a file's name is the complainant's words: not kept
