@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from aduan import i18n
 from aduan.adapters.passwords import generate_password, hash_password
 from aduan.domain.access_log import Access, Prefix, prefixed
 from aduan.domain.response_templates import PLACEHOLDERS, unknown_placeholders
@@ -19,6 +21,7 @@ from aduan.domain.staff import InvalidStaff, Role, make_staff
 from aduan.i18n import LANGUAGES
 from aduan.store import access_log, accounts, complaints, response_templates, units
 from aduan.store.submission import is_mail_address
+from aduan.web.pages import choose_language
 from services.desk import audit
 from services.desk.pages.render import page
 from services.desk.pages.session import AdminDep, SignedIn, posted
@@ -342,6 +345,9 @@ async def access_page(request: Request, signed: AdminDep) -> Response:
     )
     shown = rows[:ACCESS_PAGE]
     values = {"complaint": wanted, "username": username}
+    language = choose_language(request)[0]
+    zone = ZoneInfo(request.app.state.policy.timezone)
+    pattern = i18n.text(language, "desk.access.when")  # to the second: a log, not a deadline
     kept = {k: v for k, v in values.items() if v}
     return page(
         request,
@@ -349,6 +355,7 @@ async def access_page(request: Request, signed: AdminDep) -> Response:
         signed,
         status=400 if problems else 200,
         rows=shown,
+        at=lambda moment: i18n.moment(moment, language, zone, pattern),
         problems=problems,
         values=values,
         filtered=bool(kept),
