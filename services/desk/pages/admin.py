@@ -97,8 +97,9 @@ async def add_user(request: Request, signed: AdminDep) -> Response:
 async def disable_user(username: str, request: Request, signed: AdminDep) -> Response:
     """Disable an account: its sessions end at once and it cannot sign in."""
     await posted(request, signed)
-    await _record_account(request, signed, "disable", username)
+    # Disabled first: a log that cannot be written must not keep an account open.
     await accounts.set_active(request.app.state.pool, username, False)
+    await _record_account(request, signed, "disable", username)
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -122,8 +122,9 @@ async def login(request: Request) -> Response:
 async def logout(request: Request, signed: SignedInDep) -> Response:
     """End this browser's session."""
     await posted(request, signed)
-    await audit.record(request, signed.account.staff, Access.SIGN_OUT, surface="page")
+    # The session ends first: a log that cannot be written must not keep anyone signed in.
     await accounts.close_session(request.app.state.pool, signed.cookie)
+    await audit.record(request, signed.account.staff, Access.SIGN_OUT, surface="page")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
