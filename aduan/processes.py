@@ -98,19 +98,24 @@ PROCESS_NAMES = [
 ]
 
 
+def http_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves intake and desk: behind a proxy of ADUAN_TRUSTED_PROXIES (only),
+    X-Forwarded-For names the client the rate limits count and the access log records."""
+    return {
+        "host": settings.host,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+        "timeout_graceful_shutdown": 10,
+    }
+
+
 def serve(name: str, settings: Settings) -> None:
     """Run one process in the foreground until SIGTERM or SIGINT."""
     configure_logging(settings.log_level, settings.log_format, process=name)
     if name in ("intake", "desk"):
-        # Behind a trusted proxy, X-Forwarded-For names the client the rate limits count.
-        http: dict[str, Any] = {
-            "host": settings.host,
-            "log_config": None,
-            "access_log": False,
-            "proxy_headers": True,
-            "forwarded_allow_ips": settings.trusted_proxies,
-            "timeout_graceful_shutdown": 10,
-        }
+        http = http_options(settings)
         if name == "intake" and settings.intake_workers > 1:
             _serve_intake_workers(settings, http)
             return

@@ -14,6 +14,8 @@ from aduan.domain.vocabulary import EscalationLevel
 # officers of the unit complained about; ops watch lifecycles, not people).
 SEES_CONFIDENTIAL = frozenset({Role.SUPERVISOR, Role.ADMIN})
 HIDDEN_IDENTITY: dict[str, Any] = {"confidential": True, "hidden": True}
+# What names a complainant: the complainant's fields, and the customer number beside them.
+IDENTITY_FIELDS = ("name", "email", "phone", "account_ref")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ def require_admin(staff: Staff) -> None:
         raise _forbidden(f"a {staff.role} cannot manage accounts; admins can")
 
 
+def require_log_reader(staff: Staff) -> None:
+    """403 unless `staff` is an admin (the access log: who looked at what)."""
+    if staff.role != Role.ADMIN:
+        raise _forbidden(f"a {staff.role} cannot read the access log; admins can")
+
+
 def require_watcher(staff: Staff) -> None:
     """403 unless `staff` watches the machinery (ops and admins)."""
     if staff.role not in (Role.OPS, Role.ADMIN):
@@ -102,6 +110,24 @@ def queue_scope(staff: Staff, unit_filter: str | None) -> QueueScope:
 def sees_identity(staff: Staff, complainant: dict[str, Any]) -> bool:
     """Whether `staff` may see who the complainant is."""
     return not complainant.get("confidential") or staff.role in SEES_CONFIDENTIAL
+
+
+def shows_identity(
+    staff: Staff,
+    complaint: dict[str, Any],
+    fields: tuple[str, ...] = IDENTITY_FIELDS,
+    *,
+    on_page: bool = False,
+) -> bool:
+    """Whether the view `staff` gets of `complaint` names its complainant through one of
+    `fields` (a page may show fewer): `sees_identity`'s decision, recorded in the access log,
+    so the log cannot disagree with what was shown. Pages show an anonymous complainant as
+    anonymous and nothing more; the API gives the contact kept for their channel."""
+    who = complaint.get("complainant") or {}
+    if on_page and who.get("anonymous"):
+        return False
+    held = {**who, "account_ref": complaint.get("account_ref")}
+    return sees_identity(staff, who) and any(held.get(f) for f in fields)
 
 
 def redacted(

@@ -19,7 +19,7 @@ from aduan.store import db
 from aduan.web import problems
 from aduan.web.http import add_operations
 from services.desk import pages
-from services.desk.routes import attachments, complaints, incidents
+from services.desk.routes import access_log, attachments, complaints, incidents
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -65,5 +65,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(complaints.router)
     app.include_router(attachments.router)
     app.include_router(incidents.router)
+    app.include_router(access_log.router)
     pages.install(app)
     return app

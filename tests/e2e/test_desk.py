@@ -235,6 +235,7 @@ def test_every_other_desk_page_passes_axe(stack: Stack, browser: Browser) -> Non
         ("Operasional", "Operasional"),
         ("Unit", "Unit"),
         ("Perlu perhatian", "Perlu perhatian: terlambat atau dieskalasi"),
+        ("Log akses", "Log akses"),
         ("Catat pengaduan telepon", "Pengaduan melalui telepon"),
     ):
         page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
@@ -245,6 +246,16 @@ def test_every_other_desk_page_passes_axe(stack: Stack, browser: Browser) -> Non
     page.get_by_role("button", name="Catat pengaduan").click()
     expect(page.locator("#tracking-code")).to_have_text(re.compile(r"ADU-[0-9A-Z]{4}-[0-9A-Z]{4}"))
     assert_accessible(page)
+    # The access log, by the new complaint's tracking code: the admin entered it.
+    code = page.locator("#tracking-code").inner_text()
+    page.get_by_role("navigation").get_by_role("link", name="Log akses", exact=True).click()
+    page.get_by_label("Pengaduan (kode lacak atau id)").fill(code)
+    page.get_by_role("button", name="Tampilkan").click()
+    entered = page.get_by_role("row").filter(has_text="Mencatat pengaduan telepon")
+    expect(entered).to_contain_text("admin")
+    expect(entered).to_contain_text(code)
+    assert_accessible(page)
+    _shot(page, "desk-access-log.png")
     page.goto(base + "/complaints/00000000-0000-0000-0000-000000000000?lang=en")
     expect(page.get_by_role("heading", name="This cannot go on")).to_be_visible()
     assert_accessible(page)

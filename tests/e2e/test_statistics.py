@@ -79,7 +79,10 @@ def test_a_visitor_sees_the_charts_and_their_numbers_after_a_few_complaints(
     assert int(_cell(page, f"month:{month}:received")) >= COMPLAINTS
     assert int(_cell(page, f"month:{month}:escalated_supervisor")) >= COMPLAINTS
     assert int(_cell(page, "unit:penagihan:first_response:missed")) >= COMPLAINTS
-    assert _cell(page, "unit:penagihan:first_response:met") == "< 5"
+    # Eleven months ago this stack did not exist: its count is shown as "< 5", never as 0.
+    now = datetime.now(ZoneInfo("Asia/Jakarta"))
+    back = now.year * 12 + now.month - 1 - 11
+    assert _cell(page, f"month:{back // 12}-{back % 12 + 1:02d}:received") == "< 5"
     chart = page.get_by_role("img", name="Pengaduan per bulan")
     expect(chart).to_be_visible()
     box = chart.bounding_box()

@@ -26,20 +26,19 @@ async def asgi_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncC
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
+def serve(app: FastAPI, options: dict[str, Any] | None = None) -> Iterator[str]:
     """The app served by uvicorn in a thread on a free port, for clients that speak real HTTP
-    (browsers, third-party clients, schemathesis); yields its base URL, stops it afterwards."""
+    (browsers, third-party clients, schemathesis); yields its base URL, stops it afterwards.
+    `options` are more of uvicorn's (`aduan.processes.http_options`: as production serves)."""
     port = servers.free_port()
+    config: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "log_config": None,  # leave the test process's logging as it is
+        "access_log": False,
+        **(options or {}),
+    }
     server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_config=None,  # leave the test process's logging as it is
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-        )
+        uvicorn.Config(app, port=port, log_level="warning", lifespan="on", **config)
     )
     thread = threading.Thread(target=server.run, name=f"served-{port}", daemon=True)
     thread.start()

@@ -11,11 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from aduan import i18n
+from aduan.domain.access_log import Access
 from aduan.domain.errors import AduanError
 from aduan.domain.questions import check_answers
 from aduan.domain.vocabulary import Channel
 from aduan.store.submission import ComplaintIn, submit
 from aduan.web.pages import answer_errors, choose_language
+from services.desk import audit
 from services.desk.pages.render import page
 from services.desk.pages.session import EntryDep, SignedIn, posted
 
@@ -105,4 +107,5 @@ async def enter(request: Request, signed: EntryDep) -> Response:
         return _form(request, signed, status=422, errors=errors, values=fields)
     except AduanError as exc:
         return _form(request, signed, status=409, errors=[exc.detail], values=fields)
+    await audit.record(request, signed.account.staff, Access.ENTER, created.id, surface="page")
     return page(request, "entered.html", signed, status=201, created=created)

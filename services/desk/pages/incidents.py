@@ -11,11 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from aduan.domain.access_log import Access, Prefix, prefixed
 from aduan.domain.errors import AduanError, InvalidInput
 from aduan.domain.incidents import IncidentStatus, LinkedHow, region_key
 from aduan.store import complaints, incidents
 from aduan.web.problems import status_of
-from services.desk import access
+from services.desk import access, audit
 from services.desk.incidents import Answered, answer
 from services.desk.pages.render import page
 from services.desk.pages.session import (
@@ -68,6 +69,14 @@ async def _create(request: Request, signed: SignedIn, body: IncidentIn) -> uuid.
         now=datetime.now(UTC),
     )
     created: uuid.UUID = row["id"]
+    # After the insert, which names its author too: the log needs the new incident's id.
+    await audit.record(
+        request,
+        signed.account.staff,
+        prefixed(Prefix.INCIDENT, "create"),
+        surface="page",
+        incident_id=created,
+    )
     return created
 
 
@@ -86,6 +95,14 @@ async def _link_all(
         if row is None or not access.can_link(staff, row["unit"]):
             problems.append(f"{row['tracking_code'] if row else value}: {staff.role}")
             continue
+        await audit.record(
+            request,
+            staff,
+            prefixed(Prefix.INCIDENT, "link"),
+            complaint_id,
+            surface="page",
+            incident_id=incident_id,
+        )
         try:
             await incidents.link(
                 pool, incident_id, complaint_id, by=staff.user, how=LinkedHow.STAFF,
@@ -192,6 +209,9 @@ async def _incident_page(
     row = await incidents.find(pool, incident_id)
     if row is None:
         raise Refused("desk.error.not_found", status=404, signed=signed)
+    await audit.record(
+        request, staff, Access.READ_INCIDENT, surface="page", incident_id=incident_id
+    )
     linked = [
         r
         for r in await incidents.linked(pool, incident_id)
@@ -231,6 +251,13 @@ async def respond(incident_id: uuid.UUID, request: Request, signed: SignedInDep)
     fields, _ = await _form(request, signed)
     try:
         body = AnswerIn.model_validate({"message": fields.get("message", "")})
+        await audit.record(
+            request,
+            signed.account.staff,
+            prefixed(Prefix.INCIDENT, "respond"),
+            surface="page",
+            incident_id=incident_id,
+        )
         _, results = await answer(
             request.app.state.pool,
             request.app.state.lifecycles,
@@ -256,6 +283,13 @@ async def close(incident_id: uuid.UUID, request: Request, signed: SignedInDep) -
     await _form(request, signed)
     if await incidents.find(request.app.state.pool, incident_id) is None:
         raise Refused("desk.error.not_found", status=404, signed=signed)
+    await audit.record(
+        request,
+        signed.account.staff,
+        prefixed(Prefix.INCIDENT, "close"),
+        surface="page",
+        incident_id=incident_id,
+    )
     await incidents.close(
         request.app.state.pool, incident_id, by=signed.account.username, now=datetime.now(UTC)
     )
@@ -273,6 +307,14 @@ async def unlink(
     row = await complaints.find(pool, complaint_id)
     if row is None or not access.can_link(signed.account.staff, row["unit"]):
         raise Refused("desk.error.incident", signed=signed)
+    await audit.record(
+        request,
+        signed.account.staff,
+        prefixed(Prefix.INCIDENT, "unlink"),
+        complaint_id,
+        surface="page",
+        incident_id=incident_id,
+    )
     await incidents.unlink(pool, incident_id, complaint_id)
     return RedirectResponse(f"/incidents/{incident_id}?done=unlinked", status_code=303)
 

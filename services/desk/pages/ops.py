@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aduan.adapters import bus
 from aduan.config import Settings
+from aduan.domain.access_log import Prefix, prefixed
 from aduan.store import deadletters, deliveries, watch
 from aduan.store.deliveries import DeliveryStatus
+from services.desk import audit
 from services.desk.pages.render import page
 from services.desk.pages.reports import report_form
 from services.desk.pages.session import WatcherDep, posted
@@ -56,7 +58,15 @@ async def retry(request: Request, signed: WatcherDep) -> Response:
     await posted(request, signed)  # the CSRF check; the ticked ids are a list
     form = await request.form()
     ids = [int(v) for v in form.getlist("id") if isinstance(v, str) and v.isdigit()]
+    everything = form.get("which") == "all"
+    await audit.record(
+        request,
+        signed.account.staff,
+        prefixed(Prefix.OPS, "retry"),
+        surface="page",
+        deliveries=None if everything else len(ids),
+    )
     result = await deadletters.replay_configured(
-        request.app.state.settings, ids=ids if form.get("which") != "all" else None
+        request.app.state.settings, ids=None if everything else ids
     )
     return RedirectResponse(f"/ops?replayed={len(result.replayed)}", status_code=303)

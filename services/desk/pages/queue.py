@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aduan import i18n
 from aduan.adapters.attachments import find_attachment
+from aduan.domain.access_log import Access, Prefix, prefixed
 from aduan.domain.errors import AduanError, Forbidden, InvalidInput
 from aduan.domain.events import EventType
 from aduan.domain.questions import shown
@@ -26,7 +27,7 @@ from aduan.store import accounts, complaints, fieldchecks, response_templates
 from aduan.web.downloads import download, spreadsheet_safe
 from aduan.web.pages import choose_language, when
 from aduan.web.problems import status_of
-from services.desk import access, inspection
+from services.desk import access, audit, inspection
 from services.desk.pages.filters import PAGE_SIZE, Filters, parse_filters, query_string
 from services.desk.pages.incidents import related_context
 from services.desk.pages.render import page
@@ -57,6 +58,14 @@ async def _filtered(request: Request, signed: SignedIn) -> Filters:
     return replace(filters, chosen=chosen)
 
 
+def _chosen(filters: Filters) -> dict[str, object]:
+    """The filters as the access log records them: a text search without its words."""
+    return {
+        **{k: v for k, v in filters.values.items() if k != "q"},
+        "searched": bool(filters.values["q"]),
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 async def queue(request: Request, signed: SignedInDep) -> Response:
     """The complaints the user may see, soonest unmet deadline first, 50 a page."""
@@ -77,6 +86,15 @@ async def queue(request: Request, signed: SignedInDep) -> Response:
         pool, now, filters.chosen, limit=PAGE_SIZE + 1, offset=filters.offset
     )
     counts = await complaints.queue_counts(pool, now, filters.chosen)
+    await audit.record(
+        request,
+        signed.account.staff,
+        Access.LIST,
+        surface="page",
+        rows=len(rows[:PAGE_SIZE]),
+        page=filters.page,
+        **_chosen(filters),
+    )
     return page(
         request,
         "queue.html",
@@ -104,6 +122,14 @@ async def export(request: Request, signed: SignedInDep) -> Response:
         filters = replace(filters, chosen=replace(filters.chosen, text=filters.values["q"]))
     rows = await complaints.queue_page(
         request.app.state.pool, datetime.now(UTC), filters.chosen, limit=100_000, offset=0
+    )
+    await audit.record(
+        request,
+        signed.account.staff,
+        Access.EXPORT_CSV,
+        surface="page",
+        rows=len(rows),
+        **_chosen(filters),
     )
     out = io.StringIO()
     writer = csv.writer(out)
@@ -136,6 +162,8 @@ async def _detail(request: Request, signed: SignedIn, complaint_id: uuid.UUID) -
     if not access.can_read(staff, row["unit"], row["escalation_level"]):
         raise Refused("desk.error.forbidden", signed=signed)
     detail = access.redacted(staff, dict(row), request.app.state.rules.identifying())
+    # What the page will show of the complainant, decided with the redaction above.
+    detail["identity_shown"] = access.shows_identity(staff, dict(row), on_page=True)
     detail["deadlines"] = [dict(d) for d in await complaints.deadlines(pool, complaint_id)]
     detail["timeline"] = [
         dict(t) for t in await complaints.timeline(pool, complaint_id, public_only=False)
@@ -234,6 +262,10 @@ async def act(
             parsed,
             request.app.state.calendar.today(),
         )
+        # Recorded before the lifecycle runs it (see routes/complaints.py `act`).
+        await audit.record(
+            request, signed.account.staff, prefixed(Prefix.ACT, name), complaint_id, surface="page"
+        )
         await request.app.state.lifecycles.act(
             complaint_id, action, parsed.model_copy(update={"actor": signed.account.username})
         )
@@ -300,6 +332,15 @@ async def _complaint_page(
         else []
     )
     visit = await fieldchecks.pending(pool, detail["id"])
+    related = await related_context(request, signed, detail)
+    await audit.record(
+        request,
+        signed.account.staff,
+        Access.READ,
+        detail["id"],
+        detail["identity_shown"],
+        surface="page",
+    )
     return page(
         request,
         "complaint.html",
@@ -322,7 +363,7 @@ async def _complaint_page(
         errors=errors or [],
         values=values or {},
         prefilled=prefilled or {},
-        **await related_context(request, signed, detail),
+        **related,
     )
 
 
@@ -358,4 +399,12 @@ async def attachment(
         ref, data = await find_attachment(request.app.state.attachments, detail["attachments"], key)
     except AduanError as exc:
         raise Refused("desk.error.not_found", status=404, signed=signed) from exc
+    await audit.record(
+        request,
+        signed.account.staff,
+        Access.DOWNLOAD_ATTACHMENT,
+        complaint_id,
+        surface="page",
+        key=ref.key,
+    )
     return download(ref, data)

@@ -17,8 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from aduan.adapters.oidc import Attempt, Provider, SignInFailed
 from aduan.adapters.passwords import verify_password
 from aduan.domain import signing
+from aduan.domain.access_log import Access
 from aduan.domain.signin import delay_after
 from aduan.store import accounts
+from services.desk import audit
 from services.desk.pages import render
 from services.desk.pages.session import (
     COOKIE,
@@ -109,6 +111,7 @@ async def login(request: Request) -> Response:
         return _form_page(
             request, next_path, status=401, error="desk.login.wrong", username=username
         )
+    await audit.record(request, account.staff, Access.SIGN_IN, surface="page", method="password")
     value, _ = await accounts.open_session(pool, username, now)
     response = RedirectResponse(next_path, status_code=303)
     open_cookie(request, response, value)
@@ -119,7 +122,9 @@ async def login(request: Request) -> Response:
 async def logout(request: Request, signed: SignedInDep) -> Response:
     """End this browser's session."""
     await posted(request, signed)
+    # The session ends first: a log that cannot be written must not keep anyone signed in.
     await accounts.close_session(request.app.state.pool, signed.cookie)
+    await audit.record(request, signed.account.staff, Access.SIGN_OUT, surface="page")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -214,6 +219,7 @@ async def oidc_callback(
     )
     if account is None:
         return _form_page(request, attempt.next, status=401, error="desk.login.disabled")
+    await audit.record(request, account.staff, Access.SIGN_IN, surface="page", method="oidc")
     value, _ = await accounts.open_session(pool, account.username, datetime.now(UTC))
     response = RedirectResponse(attempt.next, status_code=303)
     open_cookie(request, response, value)

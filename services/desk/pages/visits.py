@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from aduan.domain.access_log import Access, Prefix, prefixed
 from aduan.domain.attachments import Upload
 from aduan.domain.errors import AduanError, InvalidInput
 from aduan.domain.vocabulary import ActionName, Status
@@ -20,13 +21,14 @@ from aduan.lifecycle.models import RecordFieldCheckInput
 from aduan.lifecycle.rules import ALLOWED_FROM
 from aduan.store import attachments, complaints, fieldchecks
 from aduan.web.uploads import read_form
-from services.desk import access
+from services.desk import access, audit
 from services.desk.inspection import check_findings
 from services.desk.pages.render import page
 from services.desk.pages.session import Refused, SignedIn, SignedInDep, check_form
 
 router = APIRouter(prefix="/visits", include_in_schema=False)
-RECORD = STAFF_ACTIONS["record-field-check"]
+RECORD_NAME = "record-field-check"
+RECORD = STAFF_ACTIONS[RECORD_NAME]
 FIELDS = ("visited_at", "minutes_on_site", "condition", "meter_reading", "notes")
 
 
@@ -44,6 +46,9 @@ async def visits(request: Request, signed: SignedInDep) -> Response:
     day = _day(request.query_params.get("date"), today)
     rows = await fieldchecks.visits(request.app.state.pool, signed.account.username, day)
     staff = signed.account.staff
+    # The list shows each complainant's phone (to call ahead), as the role may see it.
+    shown = {r["id"]: access.shows_identity(staff, dict(r), ("phone",), on_page=True) for r in rows}
+    await audit.record_reads(request, staff, Access.READ, shown, surface="visits")
     return page(
         request,
         "visits.html",
@@ -97,8 +102,10 @@ async def _form(
 
 @router.get("/{complaint_id}", response_class=HTMLResponse)
 async def visit(complaint_id: uuid.UUID, request: Request, signed: SignedInDep) -> Response:
-    """The form for one visit's findings."""
-    return await _form(request, signed, await _visit(request, signed, complaint_id))
+    """The form for one visit's findings (no complainant on it)."""
+    detail = await _visit(request, signed, complaint_id)
+    await audit.record(request, signed.account.staff, Access.READ, complaint_id, surface="visit")
+    return await _form(request, signed, detail)
 
 
 @router.post("/{complaint_id}", response_class=HTMLResponse)
@@ -113,6 +120,14 @@ async def record(complaint_id: uuid.UUID, request: Request, signed: SignedInDep)
     try:
         findings = _findings(request, values)
         check_findings(request.app.state.rules, detail["category"], findings, [])
+        await audit.record(
+            request,
+            signed.account.staff,
+            prefixed(Prefix.ACT, RECORD_NAME),
+            complaint_id,
+            surface="visit",
+            files=len(form.uploads),
+        )
         photos = await _photos(request, detail, form.uploads)
         findings = findings.model_copy(update={"photos": photos, "actor": signed.account.username})
         await request.app.state.lifecycles.act(complaint_id, RECORD, findings)

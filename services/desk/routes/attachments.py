@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from aduan.adapters.attachments import find_attachment
+from aduan.domain.access_log import Access
 from aduan.domain.attachments import ALLOWED_TYPES, AttachmentRef
 from aduan.domain.errors import NotFound
 from aduan.store import attachments, complaints
@@ -16,7 +17,7 @@ from aduan.web.deps import PoolDep
 from aduan.web.downloads import download
 from aduan.web.problems import responses
 from aduan.web.uploads import UPLOAD_BODY, read_form
-from services.desk import access
+from services.desk import access, audit
 from services.desk.auth import StaffDep
 
 router = APIRouter(prefix="/v1/staff/complaints", tags=["staff"])
@@ -40,6 +41,9 @@ async def add_attachments(
     access.require_act(staff, row["unit"])
     settings = request.app.state.settings
     form = await read_form(request, settings)
+    await audit.record(
+        request, staff, Access.ADD_ATTACHMENTS, complaint_id, surface="api", files=len(form.uploads)
+    )
     return await attachments.attach(
         pool, settings, request.app.state.attachments, row, form.uploads
     )
@@ -62,4 +66,7 @@ async def get_attachment(
         raise NotFound(f"no complaint {complaint_id}")
     access.require_read(staff, row["unit"], row["escalation_level"])
     ref, data = await find_attachment(request.app.state.attachments, row["attachments"], key)
+    await audit.record(
+        request, staff, Access.DOWNLOAD_ATTACHMENT, complaint_id, surface="api", key=ref.key
+    )
     return download(ref, data)

@@ -11,6 +11,7 @@ import structlog
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import ValidationError
 
+from aduan.domain.access_log import Access, Prefix, prefixed
 from aduan.domain.errors import InvalidInput, Malformed, NotFound
 from aduan.domain.vocabulary import Channel
 from aduan.lifecycle.actions import STAFF_ACTIONS
@@ -20,7 +21,7 @@ from aduan.store import complaints
 from aduan.store.submission import ComplaintCreated, ComplaintIn, submit
 from aduan.web.deps import PoolDep, SettingsDep
 from aduan.web.problems import responses
-from services.desk import access, inspection
+from services.desk import access, audit, inspection
 from services.desk.auth import StaffDep
 from services.desk.schemas import (
     CallerComplaintIn,
@@ -88,6 +89,20 @@ async def list_complaints(
         or_escalated=scope.or_escalated,
         limit=query.limit,
     )
+    await audit.record(
+        request,
+        staff,
+        Access.LIST,
+        surface="api",
+        rows=len(rows),
+        **{
+            "status": query.status,
+            "unit": query.unit,
+            "class": query.complaint_class,
+            "escalation": query.escalation_level,
+            "overdue": query.overdue,
+        },
+    )
     return [ComplaintSummary.model_validate(dict(row)) for row in rows]
 
 
@@ -127,6 +142,7 @@ async def enter_complaint(
     )
     if not is_new:
         response.headers["Idempotent-Replayed"] = "true"
+    await audit.record(request, staff, Access.ENTER, created.id, surface="api")
     log.info(
         "complaint.entered",
         complaint_id=str(created.id),
@@ -140,13 +156,16 @@ async def enter_complaint(
 async def get_complaint(
     complaint_id: uuid.UUID, request: Request, pool: PoolDep, staff: StaffDep
 ) -> ComplaintDetail:
-    """One complaint with its deadlines and full timeline (internal entries included)."""
+    """One complaint with its deadlines and full timeline (internal entries included); the
+    read is in the access log, with whether the complainant's identity was shown."""
     row = await complaints.find_for_staff(pool, complaint_id, now=datetime.now(UTC))
     if row is None:
         raise _not_found(complaint_id)
     access.require_read(staff, row["unit"], row["escalation_level"])
     deadlines = await complaints.deadlines(pool, complaint_id)
     timeline = await complaints.timeline(pool, complaint_id, public_only=False)
+    shown = access.shows_identity(staff, dict(row))
+    await audit.record(request, staff, Access.READ, complaint_id, shown, surface="api")
     return ComplaintDetail.model_validate(
         access.redacted(
             staff,
@@ -182,6 +201,9 @@ async def act(
         parsed,
         request.app.state.calendar.today(),
     )
+    # Recorded when asked for, before the lifecycle runs it: whether it was accepted is the
+    # timeline's to say, and an action the log could not hold is never taken.
+    await audit.record(request, staff, prefixed(Prefix.ACT, name), complaint_id, surface="api")
     result: LifecycleState = await request.app.state.lifecycles.act(
         complaint_id, action, parsed.model_copy(update={"actor": staff.user})
     )

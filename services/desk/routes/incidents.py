@@ -19,13 +19,14 @@ from pydantic import (
 )
 
 from aduan.domain import incidents as rules
+from aduan.domain.access_log import Access, Prefix, prefixed
 from aduan.domain.errors import InvalidInput, Malformed, NotFound
 from aduan.domain.incidents import AnswerOutcome, IncidentStatus, LinkedHow
 from aduan.domain.text import refuse_nul
 from aduan.store import complaints, incidents
 from aduan.web.deps import PoolDep
 from aduan.web.problems import responses
-from services.desk import access
+from services.desk import access, audit
 from services.desk.auth import StaffDep
 from services.desk.incidents import answer
 
@@ -210,14 +211,17 @@ async def _complaint(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> asyncpg.Rec
 @router.get(
     "/complaints/{complaint_id}/related", response_model=RelatedOut, responses=responses(403, 404)
 )
-async def related(complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep) -> RelatedOut:
+async def related(
+    complaint_id: uuid.UUID, request: Request, pool: PoolDep, staff: StaffDep
+) -> RelatedOut:
     """Complaints proposed as related: same category, same district or within 3 km, received
-    within 3 days, similar text (docs/incidents.md); those the caller may read."""
+    within 3 days, similar text (docs/incidents.md); those the caller may read. None of them
+    shows a complainant."""
     row = await _complaint(pool, complaint_id)
     access.require_read(staff, row["unit"], row["escalation_level"])
     found = await incidents.related(pool, complaint_id)
     own = await incidents.incident_of(pool, complaint_id)
-    return RelatedOut(
+    out = RelatedOut(
         incident_id=own["id"] if own else None,
         related=[
             RelatedComplaint(
@@ -231,6 +235,10 @@ async def related(complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep) -> Re
             if access.can_read(staff, r.row["unit"], r.row["escalation_level"])
         ],
     )
+    await audit.record(
+        request, staff, Access.RELATED, complaint_id, surface="api", rows=len(out.related)
+    )
+    return out
 
 
 @router.get("/incidents", response_model=list[IncidentOut])
@@ -260,14 +268,20 @@ async def create_incident(request: Request, pool: PoolDep, staff: StaffDep) -> I
         created_by=staff.user,
         now=datetime.now(UTC),
     )
+    await audit.record(
+        request, staff, prefixed(Prefix.INCIDENT, "create"), surface="api", incident_id=row["id"]
+    )
     return IncidentOut.model_validate(dict(row))
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail, responses=responses(404))
-async def get_incident(incident_id: uuid.UUID, pool: PoolDep, staff: StaffDep) -> IncidentDetail:
-    """One incident with its complaints (those the caller may read)."""
+async def get_incident(
+    incident_id: uuid.UUID, request: Request, pool: PoolDep, staff: StaffDep
+) -> IncidentDetail:
+    """One incident with its complaints (those the caller may read; no complainant)."""
     row = await _incident(pool, incident_id)
     rows = await incidents.linked(pool, incident_id)
+    await audit.record(request, staff, Access.READ_INCIDENT, surface="api", incident_id=incident_id)
     return IncidentDetail.model_validate(
         {
             **dict(row),
@@ -292,6 +306,10 @@ async def link(incident_id: uuid.UUID, request: Request, pool: PoolDep, staff: S
     await _incident(pool, incident_id)
     row = await _complaint(pool, body.complaint_id)
     access.require_link(staff, row["unit"])
+    await audit.record(
+        request, staff, prefixed(Prefix.INCIDENT, "link"), body.complaint_id, surface="api",
+        incident_id=incident_id,
+    )  # fmt: skip
     made = await incidents.link(
         pool, incident_id, body.complaint_id, by=staff.user, how=LinkedHow.STAFF,
         now=datetime.now(UTC),
@@ -305,13 +323,21 @@ async def link(incident_id: uuid.UUID, request: Request, pool: PoolDep, staff: S
     responses=responses(403, 404),
 )
 async def unlink(
-    incident_id: uuid.UUID, complaint_id: uuid.UUID, pool: PoolDep, staff: StaffDep
+    incident_id: uuid.UUID,
+    complaint_id: uuid.UUID,
+    request: Request,
+    pool: PoolDep,
+    staff: StaffDep,
 ) -> None:
     """Take a complaint out of an incident; its own lifecycle is untouched."""
     access.require_supervisor(staff)
     await _incident(pool, incident_id)
     row = await _complaint(pool, complaint_id)
     access.require_link(staff, row["unit"])
+    await audit.record(
+        request, staff, prefixed(Prefix.INCIDENT, "unlink"), complaint_id, surface="api",
+        incident_id=incident_id,
+    )  # fmt: skip
     if not await incidents.unlink(pool, incident_id, complaint_id):
         raise NotFound(f"complaint {complaint_id} is not linked to incident {incident_id}")
 
@@ -330,6 +356,10 @@ async def respond(
     or `skipped` with the reason. Sent again, nothing is answered twice."""
     access.require_supervisor(staff)
     body = await _body(request, AnswerIn)
+    await _incident(pool, incident_id)
+    await audit.record(
+        request, staff, prefixed(Prefix.INCIDENT, "respond"), surface="api", incident_id=incident_id
+    )
     lifecycles = request.app.state.lifecycles
     row, results = await answer(pool, lifecycles, staff, incident_id, body.message)
     return AnswerOut(
@@ -341,8 +371,14 @@ async def respond(
 @router.post(
     "/incidents/{incident_id}/close", response_model=IncidentOut, responses=responses(403, 404)
 )
-async def close(incident_id: uuid.UUID, pool: PoolDep, staff: StaffDep) -> IncidentOut:
+async def close(
+    incident_id: uuid.UUID, request: Request, pool: PoolDep, staff: StaffDep
+) -> IncidentOut:
     """Close the incident: it links nothing more and leaves the citizen form."""
     access.require_supervisor(staff)
+    await _incident(pool, incident_id)
+    await audit.record(
+        request, staff, prefixed(Prefix.INCIDENT, "close"), surface="api", incident_id=incident_id
+    )
     row = await incidents.close(pool, incident_id, by=staff.user, now=datetime.now(UTC))
     return IncidentOut.model_validate(dict(row))

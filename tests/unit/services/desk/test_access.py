@@ -112,3 +112,46 @@ def test_answers_naming_the_customer_are_hidden_with_a_confidential_identity() -
 def test_an_ordinary_identity_is_shown_to_everyone() -> None:
     ordinary = {"complainant": {"name": "Siti", "confidential": False}, "account_ref": "PEL-1"}
     assert access.redacted(OFFICER, ordinary) == ordinary
+
+
+KINDS: dict[str, dict[str, Any]] = {
+    "confidential": COMPLAINT,
+    "ordinary": {"complainant": {"name": "Siti"}, "account_ref": None},
+    "only-a-customer-number": {"complainant": {}, "account_ref": "PEL-2"},
+    "nobody": {"complainant": {}, "account_ref": None},
+    "anonymous-by-sms": {"complainant": {"phone": "0812", "anonymous": True}, "account_ref": None},
+}
+
+
+def _names_someone(view: dict[str, Any]) -> bool:
+    who = view["complainant"]
+    return any(who.get(f) for f in ("name", "email", "phone")) or bool(view["account_ref"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("staff", [OFFICER, SUPERVISOR, OPS, ADMIN], ids=lambda s: s.role)
+def test_the_access_log_says_identity_shown_exactly_when_the_view_names_someone(
+    staff: Staff, kind: str
+) -> None:
+    complaint = KINDS[kind]
+    assert access.shows_identity(staff, complaint) is _names_someone(
+        access.redacted(staff, complaint)
+    )
+
+
+def test_pages_count_only_what_they_show() -> None:
+    anonymous = KINDS["anonymous-by-sms"]
+    assert access.shows_identity(ADMIN, anonymous)  # the API gives the channel's phone
+    assert not access.shows_identity(ADMIN, anonymous, on_page=True)  # "anonymous", no more
+    # The inspector's visits show the phone only.
+    assert not access.shows_identity(ADMIN, KINDS["ordinary"], ("phone",), on_page=True)
+    assert access.shows_identity(ADMIN, COMPLAINT, ("phone",), on_page=True)
+    assert not access.shows_identity(OFFICER, COMPLAINT, ("phone",), on_page=True)
+
+
+def test_only_admins_read_the_access_log() -> None:
+    access.require_log_reader(ADMIN)
+    for staff in (OFFICER, SUPERVISOR, OPS):
+        with pytest.raises(AduanError) as refused:
+            access.require_log_reader(staff)
+        assert status_of(refused.value) == 403
