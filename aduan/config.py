@@ -196,6 +196,9 @@ class Settings(BaseSettings):
     stream_replicas: int = 1  # 3 on the production cluster (deploy/README.md)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
+    # Where ops open the Temporal UI (the ops page links to it); its origin alone may call
+    # the desk's codec endpoint from a browser. Unset: http://<host>:<temporal_ui_port>.
+    temporal_ui_url: HttpUrlText = ""
     temporal_address: str = ""
     temporal_namespace: str = "default"
     task_queue: str = "aduan-lifecycle"
@@ -358,6 +361,16 @@ class Settings(BaseSettings):
     def desk_link(self) -> str:
         """The public base URL of desk, without a trailing slash."""
         return (self.desk_public_url or f"http://{self.host}:{self.desk_port}").rstrip("/")
+
+    @property
+    def temporal_ui_link(self) -> str:
+        """The Temporal UI's base URL, without a trailing slash."""
+        return (self.temporal_ui_url or f"http://{self.host}:{self.temporal_ui_port}").rstrip("/")
+
+    @property
+    def codec_endpoint(self) -> str:
+        """The desk's codec endpoint, as the Temporal UI is told it (--ui-codec-endpoint)."""
+        return f"{self.desk_link}/codec"
 
     @property
     def dsn(self) -> str:

@@ -74,7 +74,7 @@ class EncryptionCodec(PayloadCodec):
         nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
         try:
             return Payload.FromString(cipher.decrypt(nonce, sealed, key_id))
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # ValueError: too short to hold a nonce
             raise PayloadKeyError(
                 f"a payload under key {key_id.decode()!r} does not decrypt: the key listed"
                 " under that id is not the one it was encrypted with, or the payload changed"

@@ -42,8 +42,7 @@ async def ops(request: Request, signed: WatcherDep) -> Response:
         dead=[d for d in dead if d.status == DeliveryStatus.DEAD],
         replayed=request.query_params.get("replayed"),
         backlogs=backlogs,
-        temporal_ui=f"http://{settings.host}:{settings.temporal_ui_port}"
-        f"/namespaces/{settings.temporal_namespace}/workflows",
+        temporal_ui=f"{settings.temporal_ui_link}/namespaces/{settings.temporal_namespace}/workflows",
     )
 
 

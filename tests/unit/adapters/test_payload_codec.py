@@ -71,7 +71,10 @@ async def test_a_changed_payload_or_a_swapped_key_id_does_not_decrypt() -> None:
     swapped = Payload()
     swapped.CopyFrom(sealed)
     swapped.metadata[KEY_ID] = b"test-1"
-    for changed in (flipped, swapped):
+    cut = Payload()
+    cut.CopyFrom(sealed)
+    cut.data = sealed.data[:5]
+    for changed in (flipped, swapped, cut):
         with pytest.raises(PayloadKeyError, match="does not decrypt"):
             await codec.decode([changed])
 
