@@ -1,12 +1,14 @@
-"""What Temporal keeps of a complaint is ciphertext: its history, read without the codec,
-holds none of the complaint's words, yet replays with the codec; and a lifecycle begun
-under one key goes on, and ends, after a second key is added."""
+"""Where a complaint's words do not rest: Temporal keeps ciphertext (its history, read
+without the codec, holds none of them, yet replays with the codec) and the bus carries none;
+a lifecycle begun under one key goes on, and ends, after a second key is added."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import asyncpg
 import pytest_asyncio
@@ -34,7 +36,7 @@ from aduan.lifecycle.models import (
 )
 from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
-from tests.support.lifecycle import DEFAULT_POLICY, Lifecycles
+from tests.support.lifecycle import DEFAULT_POLICY, Complaint, Lifecycles
 from tests.support.payload_keys import ROTATED_KEYRING, TEST_KEYRING
 
 
@@ -106,11 +108,19 @@ async def _replays(history: WorkflowHistory, keys: list[PayloadKey] | None) -> b
     return result.replay_failure is None
 
 
-async def test_the_history_read_without_the_codec_holds_none_of_the_complaints_words(
-    lifecycles: Lifecycles, time_skipping_env: WorkflowEnvironment
-) -> None:
+@dataclass
+class Lived:
+    """A complaint that went from receipt to its rating, each step in words of its own."""
+
+    complaint: Complaint
+    marker: str  # in every one of the words
+    words: dict[str, str]
+
+
+async def _lived(lifecycles: Lifecycles) -> Lived:
     marker = uuid.uuid4().hex[:10]
     words = {
+        "subject": f"Pipa bocor SUBJ{marker}",
         "description": f"Pipa bocor DESC{marker} di Jl. Melati",
         "request": f"Mohon foto meteran REQ{marker}",
         "reply": f"Ini fotonya REPLY{marker}",
@@ -118,7 +128,9 @@ async def test_the_history_read_without_the_codec_holds_none_of_the_complaints_w
         "note": f"Warga marah NOTE{marker}",
         "comment": f"Cepat sekali RATE{marker}",
     }
-    complaint = await lifecycles.start("light", description=words["description"])
+    complaint = await lifecycles.start(
+        "light", description=words["description"], subject=words["subject"]
+    )
     handle = complaint.handle
     await handle.execute_update(ComplaintLifecycle.acknowledge, AcknowledgeInput(actor="ani"))
     await handle.execute_update(ComplaintLifecycle.note, NoteInput(actor="ani", text=words["note"]))
@@ -134,6 +146,15 @@ async def test_the_history_read_without_the_codec_holds_none_of_the_complaints_w
         ComplaintLifecycle.rate, RatingInput(score=5, comment=words["comment"])
     )
     assert (await handle.result()).outcome == "resolved"
+    return Lived(complaint, marker, words)
+
+
+async def test_the_history_read_without_the_codec_holds_none_of_the_complaints_words(
+    lifecycles: Lifecycles, time_skipping_env: WorkflowEnvironment
+) -> None:
+    lived = await _lived(lifecycles)
+    complaint, marker, words = lived.complaint, lived.marker, lived.words
+    handle = complaint.handle
 
     plain = await _plain_client(time_skipping_env)
     history = await plain.get_workflow_handle(handle.id).fetch_history()
@@ -154,6 +175,24 @@ async def test_the_history_read_without_the_codec_holds_none_of_the_complaints_w
 
     assert await _replays(history, TEST_KEYRING)
     assert not await _replays(history, None)  # without the key it cannot be replayed
+
+
+async def test_the_events_on_the_bus_carry_none_of_the_complaints_words(
+    lifecycles: Lifecycles,
+) -> None:
+    lived = await _lived(lifecycles)
+    # The outbox holds each event exactly as the relay publishes it on JetStream.
+    published = await lived.complaint.pool.fetch(
+        "SELECT payload::text AS json FROM outbox WHERE payload->>'complaint_id' = $1",
+        str(lived.complaint.id),
+    )
+    types = {json.loads(row["json"])["type"] for row in published}
+    assert {"received", "info_requested", "replied", "responded", "note", "rated"} <= types
+    assert not [row["json"] for row in published if lived.marker in row["json"]]
+    # The words are kept where readers find them: the complaint and its timeline.
+    timeline = str(await lived.complaint.events())
+    for name in ("request", "reply", "answer", "note", "comment"):
+        assert lived.words[name] in timeline, name
 
 
 @pytest_asyncio.fixture
