@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     NatsDsn,
+    SecretStr,
     TypeAdapter,
     UrlConstraints,
     ValidationError,
@@ -28,12 +32,51 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEV_SECRET = "dev-only-secret-change-me"
+PAYLOAD_KEY_BYTES = 32  # AES-256
+_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def comma_separated(value: str | list[str]) -> list[str]:
     """A list setting from its environment form: "a, b,,c" is ["a", "b", "c"]."""
     parts = value.split(",") if isinstance(value, str) else value
     return [part.strip() for part in parts if part.strip()]
+
+
+@dataclass(frozen=True)
+class PayloadKey:
+    """One key of ADUAN_PAYLOAD_KEYS: its id (written beside each payload it encrypts) and
+    its 32 bytes, kept out of repr so a logged object never shows them."""
+
+    id: str
+    secret: bytes = field(repr=False)
+
+
+def parse_payload_keys(text: str) -> list[PayloadKey]:
+    """ADUAN_PAYLOAD_KEYS' form, "id1:base64key,id2:base64key" (newest last), as keys;
+    ValueError naming the bad entry by position and id, never by its secret."""
+    keys: list[PayloadKey] = []
+    for number, entry in enumerate(comma_separated(text), start=1):
+        key_id, colon, encoded = entry.partition(":")
+        key_id = key_id.strip()
+        where = f"ADUAN_PAYLOAD_KEYS entry {number}"
+        if not colon or not _KEY_ID.fullmatch(key_id):
+            raise ValueError(
+                f"{where} must be id:base64key with an id of letters, digits, '.', '_' or '-'"
+            )
+        try:
+            secret = base64.b64decode(encoded.strip(), validate=True)
+        except binascii.Error:
+            secret = b""
+        if len(secret) != PAYLOAD_KEY_BYTES:
+            raise ValueError(
+                f"{where} ({key_id}) must hold {PAYLOAD_KEY_BYTES} random bytes in base64"
+                " (e.g. `python -c 'import base64, os; print(base64.b64encode(os.urandom(32))"
+                ".decode())'`)"
+            )
+        if any(key.id == key_id for key in keys):
+            raise ValueError(f"{where}: the id {key_id} is used twice")
+        keys.append(PayloadKey(key_id, secret))
+    return keys
 
 
 def _variable(info: ValidationInfo) -> str:
@@ -137,7 +180,10 @@ NamedEmailAddress = Annotated[str, AfterValidator(_named_email)]  # "Name <x@exa
 class Settings(BaseSettings):
     """One settings object; `get_settings()` caches it per process."""
 
-    model_config = SettingsConfigDict(env_prefix="ADUAN_", extra="ignore")
+    # Errors never echo what was given: several settings are secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="ADUAN_", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path(".aduan")
@@ -150,6 +196,9 @@ class Settings(BaseSettings):
     stream_replicas: int = 1  # 3 on the production cluster (deploy/README.md)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
+    # Where ops open the Temporal UI (the ops page links to it); its origin alone may call
+    # the desk's codec endpoint from a browser. Unset: http://<host>:<temporal_ui_port>.
+    temporal_ui_url: HttpUrlText = ""
     temporal_address: str = ""
     temporal_namespace: str = "default"
     task_queue: str = "aduan-lifecycle"
@@ -246,6 +295,10 @@ class Settings(BaseSettings):
 
     # Secrets. The development default is refused in production.
     secret_key: str = DEV_SECRET
+    # Keys of the Temporal payload codec, "id:base64key" comma-separated, newest last: new
+    # payloads are encrypted with the newest, every one listed still decrypts. Unset outside
+    # production: a key generated once in the data folder (docs/privacy.md "Encryption").
+    payload_keys: SecretStr = Field(SecretStr(""), validate_default=True)
 
     # Staff identity (desk). Unset JWKS URL: tokens signed with a key derived from
     # secret_key (`aduan token`); set: only the issuer's tokens are accepted.
@@ -272,6 +325,17 @@ class Settings(BaseSettings):
                 " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
             )
         return self
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _check_payload_keys(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        keys = parse_payload_keys(value.get_secret_value())
+        if not keys and info.data.get("environment") == "production":
+            raise ValueError(
+                "set ADUAN_PAYLOAD_KEYS in production: the keys that encrypt complaint text in"
+                " Temporal, e.g. key1:<base64 of 32 random bytes> (docs/privacy.md)"
+            )
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -301,6 +365,16 @@ class Settings(BaseSettings):
         return (self.desk_public_url or f"http://{self.host}:{self.desk_port}").rstrip("/")
 
     @property
+    def temporal_ui_link(self) -> str:
+        """The Temporal UI's base URL, without a trailing slash."""
+        return (self.temporal_ui_url or f"http://{self.host}:{self.temporal_ui_port}").rstrip("/")
+
+    @property
+    def codec_endpoint(self) -> str:
+        """The desk's codec endpoint, as the Temporal UI is told it (--ui-codec-endpoint)."""
+        return f"{self.desk_link}/codec"
+
+    @property
     def dsn(self) -> str:
         """PostgreSQL connection string (asyncpg form)."""
         return self.database_url or f"postgresql://postgres@127.0.0.1:{self.pg_port}/aduan"
@@ -317,6 +391,14 @@ class Settings(BaseSettings):
     def temporal_target(self) -> str:
         """Temporal frontend host:port."""
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def payload_keyring(self) -> list[PayloadKey]:
+        """The keys ADUAN_PAYLOAD_KEYS lists, newest last; [] when unset."""
+        value = self.payload_keys
+        return parse_payload_keys(
+            value.get_secret_value() if isinstance(value, SecretStr) else value
+        )
 
     @property
     def webhook_targets(self) -> list[str]:

@@ -146,7 +146,7 @@ async def setup(settings: Settings) -> str | None:
     nc = await bus.connect(settings.nats_servers, "aduan-setup")
     await bus.ensure_stream(nc.jetstream(), replicas=settings.stream_replicas)
     await nc.close()
-    client = await temporal.connect(settings.temporal_target, settings.temporal_namespace)
+    client = await temporal.connect(settings)
     await temporal.ensure_search_attributes(client)
     return first_admin
 

@@ -104,7 +104,7 @@ async def run_all(stack: BenchStack, sizes: Sizes, results: Results, progress: P
     probe = Probe(stack, results.began)
     probe.start()
     pool = await db.create_pool(stack.dsn, min_size=2, max_size=20)
-    client = await temporal.connect(stack.temporal_target)
+    client = await temporal.connect(stack.temporal_settings())
     limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
     phase = Phases(results, probe, progress)
     try:

@@ -15,6 +15,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from aduan.config import Settings
 from devtools import servers
 from devtools.mailsink import mailbox_dir
 
@@ -76,6 +77,15 @@ class LocalStack:
     def temporal_target(self) -> str:
         """The stack's Temporal frontend."""
         return f"127.0.0.1:{self.ports['TEMPORAL_PORT']}"
+
+    def temporal_settings(self) -> Settings:
+        """Settings that reach the stack's Temporal with its payload keys (the ones it was
+        given, or the development key it made in its data folder)."""
+        return Settings(
+            data_dir=self.data,
+            temporal_address=self.temporal_target,
+            payload_keys=self.env.get("ADUAN_PAYLOAD_KEYS", ""),
+        )
 
     def start(self, timeout: float = 120) -> None:
         """Start `aduan run` (tied to our life); return when it says everything answers."""

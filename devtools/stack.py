@@ -71,7 +71,8 @@ class Stack:
             self.data / "temporal.db",
             s.temporal_port,
             s.temporal_ui_port,
-            temporal.dev_server_flags(),
+            # The UI shows payloads decrypted by the desk's codec endpoint (docs/privacy.md).
+            [*temporal.dev_server_flags(), "--ui-codec-endpoint", s.codec_endpoint],
         )
         self._launch(Child("temporal", argv, self.logs / "temporal.log"), s.temporal_port)
         servers.wait_for_port(s.temporal_ui_port, 60, name="Temporal UI")
@@ -139,7 +140,8 @@ def banner(settings: Settings, seconds: float, first_admin: str | None = None) -
         f"  Staff desk                   http://{h}:{settings.desk_port}     "
         f"(API: /v1/staff, token: aduan token --user NAME --role admin)\n"
         f"{admin}"
-        f"  Temporal UI                  http://{h}:{settings.temporal_ui_port}\n"
+        f"  Temporal UI                  {settings.temporal_ui_link}   "
+        f"(payloads decrypted for ops and admins signed in to the desk)\n"
         f"  Outgoing mail                {settings.data_dir.resolve() / 'mail'}\n"
         f"  Inbound mail (SMTP)          {h}:{settings.smtp_inbound_port}\n"
         f"Press Ctrl-C to stop everything.\n"

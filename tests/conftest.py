@@ -17,18 +17,20 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from aduan.adapters import bus
+from aduan.adapters import bus, temporal
 from aduan.store import db
 from devtools import servers
+from tests.support.payload_keys import KEYS, TEST_KEYRING
 
 # The suite sends far more from one address and one mailbox than any citizen would: rate
 # limits are off unless a test sets its own (tests/integration/intake/test_rate_limits.py).
 # Set before any Settings is made, and inherited by every stack the suite starts.
 for _scope in ("SUBMISSIONS", "CONTACT", "UPLOADS", "LOGINS", "WEBHOOKS", "READS"):
     os.environ[f"ADUAN_RATE_{_scope}"] = ""
+# Every client, worker and stack of the suite encrypts Temporal's payloads with the test key.
+os.environ["ADUAN_PAYLOAD_KEYS"] = KEYS
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +84,7 @@ def js(nats_client: NATS) -> JetStreamContext:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     binary = shutil.which("temporal-test-server", path=str(Path(sys.executable).parent))
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary, data_converter=pydantic_data_converter
+        test_server_existing_path=binary, data_converter=temporal.data_converter(TEST_KEYRING)
     )
     yield env
     await env.shutdown()

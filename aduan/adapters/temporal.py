@@ -1,7 +1,10 @@
-"""Temporal: the client every process uses, and the search attributes lifecycles keep."""
+"""Temporal: the client every process uses, its data converter (payloads encrypted), and
+the search attributes lifecycles keep."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -12,8 +15,13 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
-# No personal data in search attributes: Temporal stores them unencrypted.
+from aduan.adapters.payload_codec import EncryptionCodec, keys_of
+from aduan.config import PayloadKey, Settings
+
+# No personal data in search attributes: the codec does not see them, Temporal keeps them
+# in clear to filter on.
 STATUS = SearchAttributeKey.for_keyword("AduanStatus")
 UNIT = SearchAttributeKey.for_keyword("AduanUnit")
 CLASS = SearchAttributeKey.for_keyword("AduanClass")
@@ -27,9 +35,24 @@ def workflow_id(complaint_id: object) -> str:
     return f"complaint-{complaint_id}"
 
 
-async def connect(target: str, namespace: str = "default") -> Client:
-    """A client with the data converter shared by worker, services and tests."""
-    return await Client.connect(target, namespace=namespace, data_converter=pydantic_data_converter)
+def data_converter(keys: Sequence[PayloadKey]) -> DataConverter:
+    """The one converter of every client, worker and replayer: pydantic's JSON, then each
+    payload encrypted; failures' messages and stack traces are moved into an encrypted
+    payload too (an activity's error may quote what it was given)."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    """A client of the configured Temporal, with the keys this process holds."""
+    return await Client.connect(
+        settings.temporal_target,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(keys_of(settings)),
+    )
 
 
 def dev_server_flags() -> list[str]:

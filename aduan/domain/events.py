@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 EVENT_VERSION = 1
 _NAMESPACE = uuid.UUID("6f1c1c52-5a47-4f6b-9d1e-0b7c2f1a9e10")
@@ -68,8 +68,50 @@ READS: dict[Consumer, list[str]] = {
 }
 
 
+# What an event's data may hold: facts about the handling (statuses, codes, units, levels,
+# moments, counts, staff user names, the step that wrote it), never anyone's own words. A
+# description, a subject, a reply, an answer, a reason, a note, a comment, an incident's
+# title and the like stay in PostgreSQL: a consumer that needs them reads the complaint or
+# the timeline row of the event's `step` (docs/privacy.md "Encryption": why not encrypted).
+BUS_FIELDS = frozenset(
+    {
+        "step",
+        "status",
+        "escalation_level",
+        "outcome",
+        "public",
+        "unit",
+        "officer",
+        "category",
+        "complaint_class",
+        "matched",
+        "tracking_code",
+        "channel",
+        "language",
+        "region_code",
+        "entered_by",
+        "answered",  # codes of the category questions answered (routing's when_answered)
+        "level",
+        "deadline",
+        "fraction",
+        "due_at",
+        "supervisor",
+        "by",
+        "appeal",
+        "reopened",
+        "score",
+        "provider",
+        "incident_id",
+        "date",
+        "inspector",
+        "rescheduled",
+    }
+)
+
+
 class Event(BaseModel):
-    """The JSON envelope every message on the bus carries."""
+    """The JSON envelope every message on the bus carries; its data keeps only BUS_FIELDS,
+    whoever builds or reads it (an event from before this rule loses its text on reading)."""
 
     id: uuid.UUID
     type: str
@@ -77,6 +119,11 @@ class Event(BaseModel):
     occurred_at: datetime
     version: int = EVENT_VERSION
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("data")
+    @classmethod
+    def _no_free_text(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return bus_data(data)
 
     @property
     def subject(self) -> str:
@@ -89,6 +136,11 @@ def subject_for(event_type: str) -> str:
     if event_type == EventType.ROUTING_DECIDED:
         return ROUTING_DECIDED
     return COMPLAINT_PREFIX + event_type
+
+
+def bus_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The part of an event's data that may travel on the bus (BUS_FIELDS)."""
+    return {key: value for key, value in data.items() if key in BUS_FIELDS}
 
 
 def event_id_for(complaint_id: uuid.UUID, step: str) -> uuid.UUID:
@@ -104,8 +156,13 @@ def new_event(
     *,
     step: str | None = None,
 ) -> Event:
-    """Build an event; with a step, its id is stable across retries of that step."""
+    """Build an event; with a step, its id is stable across retries of that step, and its
+    data names the step (where a consumer finds the words the event leaves out)."""
     event_id = event_id_for(complaint_id, step) if step else uuid.uuid4()
     return Event(
-        id=event_id, type=event_type, complaint_id=complaint_id, occurred_at=occurred_at, data=data
+        id=event_id,
+        type=event_type,
+        complaint_id=complaint_id,
+        occurred_at=occurred_at,
+        data={**data, "step": step} if step else data,
     )

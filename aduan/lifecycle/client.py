@@ -51,9 +51,7 @@ class Lifecycles:
         """The Temporal client, connecting now if needed; Unavailable when unreachable."""
         if self._client is None:
             try:
-                self._client = await temporal.connect(
-                    self.settings.temporal_target, self.settings.temporal_namespace
-                )
+                self._client = await temporal.connect(self.settings)
             except RuntimeError as exc:
                 raise _unavailable() from exc
         return self._client

@@ -14,7 +14,7 @@ import asyncpg
 
 from aduan.domain import signing
 from aduan.domain.errors import IdempotencyConflict
-from aduan.domain.events import EventType, new_event
+from aduan.domain.events import EventType, event_id_for, new_event
 from aduan.domain.vocabulary import DeadlineKind, Status
 from aduan.store import outbox
 
@@ -217,15 +217,14 @@ def _created(row: asyncpg.Record, *, created: bool) -> Created:
 
 
 def _received_data(row: asyncpg.Record, new: NewComplaint) -> dict[str, Any]:
-    # Routing needs the text and hints; the complainant's identity never goes on the bus.
-    # Of the answers only which questions were answered (routing's `when_answered`): a
-    # value may name the customer (a meter number), and the values stay in PostgreSQL.
+    # Hints for routing, which reads the text itself from this row: neither the complainant's
+    # identity nor their words go on the bus (aduan.domain.events.BUS_FIELDS). Of the
+    # answers only which questions were answered (routing's `when_answered`): a value may
+    # name the customer (a meter number), and the values stay in PostgreSQL.
     return {
         "tracking_code": row["tracking_code"],
         "channel": new.channel,
         "language": new.language,
-        "subject": new.subject,
-        "description": new.description,
         "category": new.category,
         "complaint_class": new.complaint_class,
         "region_code": (new.location or {}).get("region_code"),
@@ -284,6 +283,21 @@ async def timeline(
         public_only,
     )
     return rows
+
+
+async def step_data(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, step: str | None, event_id: uuid.UUID
+) -> dict[str, Any]:
+    """The timeline data of the step that published an event: the words the event leaves
+    out. An event from before events named their step is found by its id; {} if none."""
+    if step is not None:
+        data: dict[str, Any] | None = await pool.fetchval(
+            "SELECT data FROM timeline WHERE complaint_id = $1 AND step = $2", complaint_id, step
+        )
+        return data or {}
+    rows = await pool.fetch("SELECT step, data FROM timeline WHERE complaint_id = $1", complaint_id)
+    found = (r["data"] for r in rows if event_id_for(complaint_id, r["step"]) == event_id)
+    return next(found, None) or {}
 
 
 async def routed_category(pool: asyncpg.Pool, complaint: Mapping[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from aduan.adapters.attachments import AttachmentStore
 from aduan.adapters.oidc import Provider
+from aduan.adapters.payload_codec import EncryptionCodec, keys_of
 from aduan.adapters.tokens import TokenVerifier
 from aduan.config import Settings
 from aduan.domain.calendar import WorkingCalendar
@@ -19,7 +20,7 @@ from aduan.store import db
 from aduan.web import problems
 from aduan.web.http import add_operations
 from services.desk import pages
-from services.desk.routes import access_log, attachments, complaints, incidents
+from services.desk.routes import access_log, attachments, codec, complaints, incidents
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.verifier = TokenVerifier.from_settings(settings)
     app.state.oidc = Provider.from_settings(settings)  # None: staff sign in with a password
     app.state.attachments = AttachmentStore.from_settings(settings)  # connects on first use
+    app.state.codec = EncryptionCodec(keys_of(settings))  # the Temporal UI's codec server
     app.state.policy = load_policy(settings.sla_policy)  # phone entries are checked against it
     # The class filter is checked against the policy in force: a typo is a 422, not [].
     app.state.classes = frozenset(app.state.policy.classes)
@@ -66,5 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(attachments.router)
     app.include_router(incidents.router)
     app.include_router(access_log.router)
+    app.include_router(codec.router)
     pages.install(app)
+    app.add_middleware(codec.CodecCors, origin=codec.origin_of(settings.temporal_ui_link))
     return app

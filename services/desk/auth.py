@@ -12,7 +12,7 @@ from aduan.adapters.tokens import InvalidToken, IssuerUnavailable, TokenVerifier
 from aduan.domain.errors import Unauthenticated, Unavailable
 from aduan.domain.staff import Staff
 
-_bearer = HTTPBearer(auto_error=False, description="a staff JWT (`aduan token` in development)")
+bearer = HTTPBearer(auto_error=False, description="a staff JWT (`aduan token` in development)")
 
 
 def _unauthorized(detail: str) -> Unauthenticated:
@@ -21,7 +21,7 @@ def _unauthorized(detail: str) -> Unauthenticated:
 
 async def require_staff(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Staff:
     """The staff member the bearer token names; 401 without a valid one."""
     if credentials is None:

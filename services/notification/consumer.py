@@ -132,6 +132,11 @@ class Notifier:
         if address is None:
             log.debug("notification.complainant_unreachable")
             return
+        event = work.event
+        # The event names its step; the words (an answer, a reason) are in that timeline row.
+        details = await complaints.step_data(
+            self.pool, event.complaint_id, event.data.get("step"), event.id
+        )
         if address.channel == DeliveryChannel.EMAIL:
             if work.event.type != EventType.RECEIVED and not complaints.contact_confirmed(
                 complaint
@@ -141,7 +146,7 @@ class Notifier:
                 # number that wrote to us).
                 log.info("notification.contact_unconfirmed")
                 return
-            mail = messages.complainant_mail(self.settings, complaint, work.event, address.to)
+            mail = messages.complainant_mail(self.settings, complaint, event, address.to, details)
             await self._deliver(
                 work,
                 Recipient.COMPLAINANT,
@@ -149,7 +154,7 @@ class Notifier:
                 self._mail(mail, work.event, Recipient.COMPLAINANT),
             )
             return
-        text = messages.complainant_text(self.settings, complaint, work.event)
+        text = messages.complainant_text(self.settings, complaint, event, details)
         await self._deliver(
             work, Recipient.COMPLAINANT, address.channel, self._text(address, text, work.event)
         )

@@ -141,10 +141,14 @@ def tracking_url(settings: Settings, tracking_code: str) -> str:
     return f"{settings.intake_link}/v1/complaints/{tracking_code}"
 
 
-def complainant_context(settings: Settings, complaint: Row, event: Event) -> dict[str, Any]:
-    """What the complainant's templates may say about this event."""
+def complainant_context(
+    settings: Settings, complaint: Row, event: Event, details: Row
+) -> dict[str, Any]:
+    """What the complainant's templates may say about this event; `details` is the data of
+    the timeline row it announces (the words: an answer, a reason), which the bus leaves out."""
     person = complaint["complainant"] or {}
     context = {
+        **details,
         **event.data,
         "event_type": event.type,
         "tracking_code": complaint["tracking_code"],
@@ -173,9 +177,11 @@ def confirm_url(settings: Settings, complaint: Row, email: str) -> str:
     return f"{settings.intake_link}/contact/confirm/{complaint['tracking_code']}/{token}"
 
 
-def complainant_mail(settings: Settings, complaint: Row, event: Event, to: str) -> Mail:
+def complainant_mail(
+    settings: Settings, complaint: Row, event: Event, to: str, details: Row
+) -> Mail:
     """The mail telling the complainant about this event, in their language."""
-    context = complainant_context(settings, complaint, event)
+    context = complainant_context(settings, complaint, event, details)
     if not contact_confirmed(complaint):
         # Anyone can type anyone's address into the form: until its owner follows the link,
         # the mail asks them to, and names nobody (the name is the sender's to choose).
@@ -195,9 +201,9 @@ def reply_address(inbound: str, tracking_code: str) -> str:
     return f"{local}+{tracking_code}@{domain}"
 
 
-def complainant_text(settings: Settings, complaint: Row, event: Event) -> str:
+def complainant_text(settings: Settings, complaint: Row, event: Event, details: Row) -> str:
     """The SMS or WhatsApp text telling the complainant about this event."""
-    context = complainant_context(settings, complaint, event)
+    context = complainant_context(settings, complaint, event, details)
     return render_text(event.type, language_of(complaint), context)
 
 

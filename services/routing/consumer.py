@@ -1,6 +1,7 @@
-"""Routing service: reads `complaint.received`, decides the unit, assigns the officer of
-that unit with least work, publishes `routing.decided`, and links the complaint to an open
-incident it matches closely enough (its complainant is told)."""
+"""Routing service: reads `complaint.received` (the complaint's text from PostgreSQL),
+decides the unit, assigns the officer of that unit with least work, publishes
+`routing.decided`, and links the complaint to an open incident it matches closely enough
+(its complainant is told)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from aduan.adapters.bus import RetryLater
 from aduan.config import Settings
 from aduan.domain.events import READS, Consumer, Event, EventType, new_event
 from aduan.domain.routing import RuleSet, decide, load_rules
-from aduan.store import assignment, db, incidents
+from aduan.store import assignment, complaints, db, incidents
 
 log = structlog.get_logger(__name__)
+MISSING_COMPLAINT_DELAY_S = 2.0  # until the complaint row is readable, try again soon
 
 
 class Router:
@@ -31,7 +33,7 @@ class Router:
 
     async def handle(self, event: Event) -> None:
         """Decide and publish; the event id derives from the complaint, so retries dedupe."""
-        text = " ".join(filter(None, [event.data.get("subject"), event.data.get("description")]))
+        text = await self._text(event)
         decision = decide(
             self.rules,
             text,
@@ -73,6 +75,16 @@ class Router:
         )
         if incident_id is not None:
             log.info("incident.linked_on_arrival", incident_id=str(incident_id))
+
+    async def _text(self, event: Event) -> str:
+        """Subject and description, from PostgreSQL: the event carries no one's words."""
+        try:
+            complaint = await complaints.find(self.pool, event.complaint_id)
+        except db.DATABASE_DOWN as exc:
+            raise RetryLater(f"PostgreSQL unavailable: {exc}") from exc
+        if complaint is None:  # stored in the transaction that wrote the event: a lagging replica
+            raise RetryLater("complaint not stored yet", delay=MISSING_COMPLAINT_DELAY_S)
+        return " ".join(filter(None, [complaint["subject"], complaint["description"]]))
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:

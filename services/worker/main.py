@@ -30,7 +30,7 @@ async def connect_temporal(settings: Settings) -> Client:
     async for attempt in retries:
         with attempt:
             try:
-                return await temporal.connect(settings.temporal_target, settings.temporal_namespace)
+                return await temporal.connect(settings)
             except Exception as exc:
                 log.warning("temporal.unreachable", error=str(exc), retry_in_s=attempt.next_wait)
                 raise

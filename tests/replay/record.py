@@ -17,7 +17,6 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -29,6 +28,7 @@ from aduan.lifecycle.workflow import ComplaintLifecycle
 from aduan.store import db
 from devtools import servers
 from tests.support.lifecycle import DEFAULT_POLICY, Lifecycles
+from tests.support.payload_keys import TEST_KEYRING
 from tests.support.scenarios import INDEXED_SCENARIOS, SCENARIOS, Scenario
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -36,19 +36,20 @@ HISTORIES = Path(__file__).parent / "histories"
 
 async def record(dsn: str, only: set[str]) -> None:
     """Run each scenario and write its history as JSON: on a time-skipping server, and the
-    indexed ones on a dev server with Aduan's search attributes registered."""
+    indexed ones on a dev server with Aduan's search attributes registered; payloads are
+    encrypted under the suite's test key, as every process encrypts its own."""
     pool = await db.create_pool(dsn)
     bin_dir = str(Path(sys.executable).parent)
     skipping = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=shutil.which("temporal-test-server", path=bin_dir),
-        data_converter=pydantic_data_converter,
+        data_converter=temporal.data_converter(TEST_KEYRING),
     )
     await _record_on(skipping, pool, _chosen(SCENARIOS, only), indexed=False)
     await skipping.shutdown()
     dev = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal", path=bin_dir),
         dev_server_extra_args=temporal.dev_server_flags(),
-        data_converter=pydantic_data_converter,
+        data_converter=temporal.data_converter(TEST_KEYRING),
     )
     await _record_on(dev, pool, _chosen(INDEXED_SCENARIOS, only), indexed=True)
     await dev.shutdown()

@@ -46,8 +46,7 @@ async def ops(request: Request, signed: WatcherDep) -> Response:
         replayed=request.query_params.get("replayed"),
         backlogs=backlogs,
         report=report_form(request.app.state.policy),
-        temporal_ui=f"http://{settings.host}:{settings.temporal_ui_port}"
-        f"/namespaces/{settings.temporal_namespace}/workflows",
+        temporal_ui=f"{settings.temporal_ui_link}/namespaces/{settings.temporal_namespace}/workflows",
     )
 
 

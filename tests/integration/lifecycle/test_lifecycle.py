@@ -10,6 +10,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from aduan.adapters.payload_codec import ENCODING
 from aduan.domain.calendar import WorkingCalendar
 from aduan.lifecycle.models import (
     AcknowledgeInput,
@@ -395,6 +396,9 @@ async def test_a_long_history_continues_as_new_and_keeps_everything(
     assert (after.status, after.unit, kept(after)) == (before.status, before.unit, kept(before))
     history = await latest.query(ComplaintLifecycle.history)
     assert history[0].event_type == "opened"  # the history came along
+    started = (await latest.fetch_history()).events[0].workflow_execution_started_event_attributes
+    [memory] = started.input.payloads  # what the first run handed on, as Temporal keeps it
+    assert memory.metadata["encoding"] == ENCODING and b"opened" not in memory.data
     state = await latest.execute_update(ComplaintLifecycle.respond, ANSWER)
     assert state.status == "responded"
     steps = await complaint.pool.fetchval(

@@ -404,7 +404,8 @@ def test_every_step_has_a_short_text_in_both_languages(
         data=sample(event_type),
     )
 
-    text = complainant_text(settings, complaint_row, event)
+    # The words come from the timeline row the event announces; the event holds none.
+    text = complainant_text(settings, complaint_row, event, sample(event_type))
 
     assert "ADU-7KX2-M9QP" in text
     assert len(text) <= 320  # two SMS segments at most, before the officer's own words
