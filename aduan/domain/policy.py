@@ -116,6 +116,30 @@ class ComplainantWindows(BaseModel):
     rating_window: Duration | None = None  # after closing; the confirm window when unset
 
 
+def _calendar_span(value: object) -> Duration:
+    duration = parse_duration(value, "d")
+    if duration.unit == "wd":
+        raise ValueError("retention periods are calendar days (d), hours or less, not wd")
+    return duration
+
+
+class RetentionPolicy(BaseModel):
+    """The policy file's optional `retention:` section; the Duration type has no years, so
+    5 years is written 1825d."""
+
+    model_config = ConfigDict(frozen=True)
+
+    closed_complaints: Duration = Duration(amount=1825, unit="d")
+    attachments: Duration = Duration(amount=730, unit="d")
+    outbox_sent: Duration = Duration(amount=7, unit="d")
+    deliveries: Duration = Duration(amount=365, unit="d")
+
+    @field_validator("closed_complaints", "attachments", "outbox_sent", "deliveries", mode="before")
+    @classmethod
+    def _parse(cls, value: object) -> Duration:
+        return _calendar_span(value)
+
+
 _DURATION_FIELDS = (
     "first_response",
     "resolution",
@@ -141,6 +165,7 @@ class Policy(BaseModel):
     extension: ExtensionRule
     escalation: list[EscalationStep]
     complainant: ComplainantWindows
+    retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
 
     @field_validator("reminders")
     @classmethod

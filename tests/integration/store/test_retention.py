@@ -1,0 +1,150 @@
+"""Retention against real PostgreSQL and the attachment store: old closed complaints lose
+everything personal, the statistics stay equal, the rest is untouched, twice is once."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest_asyncio
+
+from aduan.adapters.attachments import AttachmentStore
+from aduan.domain.figures import months_ending
+from aduan.domain.policy import RetentionPolicy
+from aduan.domain.retention import ERASED_TEXT, cutoffs
+from aduan.store import retention, stats
+from tests.support.retention import Person, columns_holding, complaint_of, new_person
+
+ZONE = "Asia/Jakarta"
+
+
+@pytest_asyncio.fixture
+async def store(nats_url: str) -> AsyncIterator[AttachmentStore]:
+    attachments = AttachmentStore([nats_url])
+    yield attachments
+    await attachments.close()
+
+
+async def _statistics(pool: asyncpg.Pool) -> tuple[dict[str, Any], Any]:
+    """The public statistics' figures, order-free (the SQL gives rows in no fixed order)."""
+    now = datetime.now(UTC)
+    snapshot = await stats.read(pool, months_ending(now, ZoneInfo(ZONE), 120), ZONE)
+    counts = dataclasses.replace(
+        snapshot.counts, answered=sorted(snapshot.counts.answered, key=repr)
+    )
+    return snapshot.totals, counts
+
+
+async def _row(pool: asyncpg.Pool, complaint_id: object) -> dict[str, Any]:
+    row = await pool.fetchrow(
+        """SELECT description, subject, complainant, account_ref, location, answers,
+            channel_data, attachments, category, unit, complaint_class, status, outcome,
+            received_at, anonymised_at FROM complaints WHERE id = $1""",
+        complaint_id,
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def _traces(pool: asyncpg.Pool, person: Person) -> list[str]:
+    return [hit for marker in person.markers for hit in await columns_holding(pool, marker)]
+
+
+async def test_old_closed_complaints_are_anonymised_and_the_statistics_stay_equal(
+    pool: asyncpg.Pool, store: AttachmentStore
+) -> None:
+    old, young, still_open = new_person(), new_person(), new_person()
+    old_ids = [await complaint_of(pool, store, old, days_ago=2200) for _ in range(3)]
+    young_id = await complaint_of(pool, store, young, days_ago=30)
+    open_id = await complaint_of(pool, store, still_open, days_ago=2200, closed=False)
+    old_keys = [(await _row(pool, i))["attachments"][0]["key"] for i in old_ids]
+    young_before = await _row(pool, young_id)
+    open_before = await _row(pool, open_id)
+    figures_before = await _statistics(pool)
+    now = datetime.now(UTC)
+    limits = cutoffs(RetentionPolicy(), now)
+
+    due = await retention.count_due(pool, limits)
+    assert due.counts["closed_complaints"] >= 3
+    assert await _row(pool, old_ids[0]) != {}  # the dry run changed nothing
+    assert (await _row(pool, old_ids[0]))["description"] == old.text
+
+    done: list[tuple[str, int]] = []
+    first = await retention.run(
+        pool, store, limits, now, size=2, progress=lambda kind, n: done.append((kind, n))
+    )
+    assert first.counts["closed_complaints"] == due.counts["closed_complaints"]
+    assert ("closed_complaints", 2) in done  # batches of two: progress per batch
+
+    for complaint_id in old_ids:
+        row = await _row(pool, complaint_id)
+        assert row["description"] == ERASED_TEXT and row["subject"] is None
+        assert row["complainant"] == {"anonymised": True} and row["account_ref"] is None
+        assert row["location"] == {"region_code": "31.71"}
+        assert row["answers"] == {} and row["channel_data"] == {} and row["attachments"] == []
+        assert (row["category"], row["unit"], row["complaint_class"]) == (
+            "billing",
+            "unit-ret",
+            "standard",
+        )
+        assert (row["status"], row["outcome"]) == ("closed", "resolved")
+        assert row["anonymised_at"] is not None
+    assert await _traces(pool, old) == []
+    assert len(await _traces(pool, young)) >= 4  # the search does find what is kept
+    for key in old_keys:
+        assert await store.get(key) is None
+    assert await _statistics(pool) == figures_before
+    scores = await pool.fetch(
+        "SELECT data FROM timeline WHERE complaint_id = ANY($1) AND event_type = 'rated'", old_ids
+    )
+    assert [row["data"] for row in scores] == [{"score": 4}] * 3
+
+    assert await _row(pool, young_id) == young_before
+    assert await _row(pool, open_id) == open_before
+    assert await store.get(young_before["attachments"][0]["key"]) is not None
+
+    anonymised = [await _row(pool, i) for i in old_ids]
+    second = await retention.run(pool, store, limits, datetime.now(UTC))
+    assert second.counts["closed_complaints"] == 0 and second.counts["attachments"] == 0
+    assert [await _row(pool, i) for i in old_ids] == anonymised
+    assert await _statistics(pool) == figures_before
+
+
+async def test_sent_outbox_rows_and_old_deliveries_go_unsent_ones_stay(
+    pool: asyncpg.Pool,
+) -> None:
+    now = datetime.now(UTC)
+    limits = cutoffs(RetentionPolicy(), now)
+    await pool.execute(
+        """INSERT INTO outbox (event_id, subject, payload, created_at, published_at) VALUES
+            (gen_random_uuid(), 'ret.old', '{}', now() - interval '30 days',
+             now() - interval '30 days'),
+            (gen_random_uuid(), 'ret.unsent', '{}', now() - interval '30 days', NULL),
+            (gen_random_uuid(), 'ret.recent', '{}', now(), now())"""
+    )
+    old_delivery = await pool.fetchval(
+        """INSERT INTO deliveries (event_id, recipient_role, channel, status, updated_at)
+        VALUES (gen_random_uuid(), 'complainant', 'email', 'sent', now() - interval '400 days')
+        RETURNING id"""
+    )
+    await pool.execute(
+        "INSERT INTO delivery_attempts (delivery_id, attempt, outcome) VALUES ($1, 1, 'sent')",
+        old_delivery,
+    )
+    due = await retention.count_due(pool, limits)
+    assert due.counts["outbox_sent"] >= 1 and due.counts["deliveries"] >= 1
+
+    await retention.run(pool, None, limits, now)
+
+    subjects = {
+        row["subject"]
+        for row in await pool.fetch("SELECT subject FROM outbox WHERE subject LIKE 'ret.%'")
+    }
+    assert subjects == {"ret.unsent", "ret.recent"}
+    assert await pool.fetchval("SELECT count(*) FROM deliveries WHERE id = $1", old_delivery) == 0
+    again = await retention.count_due(pool, cutoffs(RetentionPolicy(), now))
+    assert again.counts["outbox_sent"] == 0 and again.counts["deliveries"] == 0
