@@ -383,3 +383,55 @@ async def _with_pool(use: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
         return await use(pool)
     finally:
         await pool.close()
+
+
+retention = typer.Typer(
+    help="Retention: personal data kept only as long as the policy says.", no_args_is_help=True
+)
+app.add_typer(retention, name="retention")
+
+
+@retention.command("run")
+def retention_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only count what would go; change nothing")
+    ] = False,
+) -> None:
+    """Anonymise closed complaints past their period, drop old attachments, sent outbox rows
+    and old deliveries; in batches, each committed, so running again resumes (docs/privacy.md)."""
+    from aduan.adapters.attachments import AttachmentStore
+    from aduan.domain.retention import cutoffs
+    from aduan.store import retention as kept
+    from aduan.store.db import DATABASE_DOWN
+
+    settings = get_settings()
+    try:
+        policy = load_policy(settings.sla_policy)
+    except PolicyError as exc:
+        typer.echo(f"aduan retention run: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    now = datetime.now(UTC)
+    limits = cutoffs(policy.retention, now)
+    totals: dict[str, int] = {}
+
+    def progress(kind: str, done: int) -> None:
+        totals[kind] = totals.get(kind, 0) + done
+        typer.echo(f"{kind}: {done} in this batch, {totals[kind]} so far")
+
+    async def apply(pool: asyncpg.Pool) -> kept.Tally:
+        if dry_run:
+            return await kept.count_due(pool, limits)
+        store = AttachmentStore.from_settings(settings)
+        try:
+            return await kept.run(pool, store, limits, now, progress=progress)
+        finally:
+            await store.close()
+
+    try:
+        tally = asyncio.run(_with_pool(apply))
+    except DATABASE_DOWN as exc:
+        typer.echo(f"aduan retention run: PostgreSQL does not answer ({exc})", err=True)
+        raise typer.Exit(1) from exc
+    verb = "would go" if dry_run else "went"
+    for kind, count in tally.counts.items():
+        typer.echo(f"{kind:<18} {count:>8} {verb} (before {getattr(limits, kind).isoformat()})")

@@ -3,16 +3,22 @@ everything personal, the statistics stay equal, the rest is untouched, twice is 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import pytest
 import pytest_asyncio
+from typer.testing import CliRunner
 
 from aduan.adapters.attachments import AttachmentStore
+from aduan.cli import app
+from aduan.config import get_settings
 from aduan.domain.figures import months_ending
 from aduan.domain.policy import RetentionPolicy
 from aduan.domain.retention import ERASED_TEXT, cutoffs
@@ -148,3 +154,37 @@ async def test_sent_outbox_rows_and_old_deliveries_go_unsent_ones_stay(
     assert await pool.fetchval("SELECT count(*) FROM deliveries WHERE id = $1", old_delivery) == 0
     again = await retention.count_due(pool, cutoffs(RetentionPolicy(), now))
     assert again.counts["outbox_sent"] == 0 and again.counts["deliveries"] == 0
+
+
+async def test_the_command_counts_in_a_dry_run_then_anonymises_and_says_so(
+    pool: asyncpg.Pool,
+    store: AttachmentStore,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    nats_url: str,
+) -> None:
+    person = new_person()
+    complaint_id = await complaint_of(pool, store, person, days_ago=2000)
+    monkeypatch.setenv("ADUAN_DATABASE_URL", pg_dsn)
+    monkeypatch.setenv("ADUAN_NATS_URL", nats_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def aduan(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["retention", "run", *args])
+        return result.exit_code, result.output
+
+    try:
+        code, counted = await asyncio.to_thread(aduan, "--dry-run")
+        assert code == 0
+        assert re.search(r"^closed_complaints +[1-9]\d* would go", counted, re.M), counted
+        assert (await _row(pool, complaint_id))["description"] == person.text
+        code, ran = await asyncio.to_thread(aduan)
+        assert code == 0
+        assert "closed_complaints: " in ran and "so far" in ran
+        assert re.search(r"^closed_complaints +[1-9]\d* went", ran, re.M), ran
+        assert (await _row(pool, complaint_id))["description"] == ERASED_TEXT
+        code, again = await asyncio.to_thread(aduan)
+        assert code == 0 and re.search(r"^closed_complaints +0 went", again, re.M), again
+    finally:
+        get_settings.cache_clear()
