@@ -61,6 +61,8 @@ class Access(StrEnum):
     SIGN_IN = "sign_in"
     SIGN_OUT = "sign_out"
     READ_ACCESS_LOG = "read_access_log"
+    RIGHTS_EXPORT = "rights_export"  # everything held about one complainant, downloaded
+    RIGHTS_ERASE = "rights_erase"  # their complaints anonymised at once (reason: erasures)
 
 
 class Prefix(StrEnum):

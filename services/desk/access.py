@@ -80,6 +80,12 @@ def require_log_reader(staff: Staff) -> None:
         raise _forbidden(f"a {staff.role} cannot read the access log; admins can")
 
 
+def require_rights_admin(staff: Staff) -> None:
+    """403 unless `staff` is an admin (a complainant's export and erasure)."""
+    if staff.role != Role.ADMIN:
+        raise _forbidden(f"a {staff.role} cannot export or erase a complainant's data; admins can")
+
+
 def require_watcher(staff: Staff) -> None:
     """403 unless `staff` watches the machinery (ops and admins)."""
     if staff.role not in (Role.OPS, Role.ADMIN):

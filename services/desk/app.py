@@ -20,7 +20,7 @@ from aduan.store import db
 from aduan.web import problems
 from aduan.web.http import add_operations
 from services.desk import pages
-from services.desk.routes import access_log, attachments, codec, complaints, incidents
+from services.desk.routes import access_log, attachments, codec, complaints, incidents, rights
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -68,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(attachments.router)
     app.include_router(incidents.router)
     app.include_router(access_log.router)
+    app.include_router(rights.router)
     app.include_router(codec.router)
     pages.install(app)
     app.add_middleware(codec.CodecCors, origin=codec.origin_of(settings.temporal_ui_link))

@@ -21,6 +21,7 @@ from services.desk.pages import (
     ops,
     queue,
     reports,
+    rights,
     signin,
     visits,
 )
@@ -54,3 +55,4 @@ def install(app: FastAPI) -> None:
     app.include_router(visits.router)
     app.include_router(incidents.router)
     app.include_router(reports.router)
+    app.include_router(rights.router)

@@ -28,7 +28,7 @@ from aduan.domain.routing import RuleSet
 from aduan.domain.vocabulary import Status
 from aduan.lifecycle.actions import COMPLAINANT_ACTIONS
 from aduan.lifecycle.rules import ALLOWED_FROM
-from aduan.store import attachments, complaints
+from aduan.store import attachments, complaints, rights
 from aduan.store.db import DATABASE_DOWN
 from aduan.store.submission import submit
 from aduan.web import pages
@@ -350,7 +350,8 @@ async def track(
     row = await _tracked(request, pool, settings)
     if row is None:
         return _page(request, "track_form.html", "/track")
-    notice = Message(f"done.{done}") if done in (*COMPLAINANT_ACTIONS, "attachments") else None
+    known = (*COMPLAINANT_ACTIONS, "attachments", "rights")
+    notice = Message(f"done.{done}") if done in known else None
     return await _track_page(request, pool, row, notice=notice)
 
 
@@ -447,6 +448,24 @@ async def track_download(
         raise tracking.not_found()
     ref, data = await find_attachment(request.app.state.attachments, row["attachments"], key)
     return download(ref, data)
+
+
+@router.post("/track/rights", response_model=None)
+async def track_rights(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+    """Ask for a copy of one's data or its erasure: the request lands in the admin's queue
+    (desk's /admin/rights); asking twice leaves one request."""
+    form, row = await _form(request, settings), await _tracked(request, pool, settings)
+    if row is None:
+        return RedirectResponse("/track", 303)
+    if form is None:
+        return await _track_page(request, pool, row, status=403, errors=[Message("error.csrf")])
+    kind = form.text("kind") or ""
+    if kind not in rights.REQUEST_KINDS:
+        return await _track_page(
+            request, pool, row, status=422, errors=[Message("track.rights.kind")]
+        )
+    await rights.request(pool, row["id"], kind)
+    return RedirectResponse("/track?done=rights", 303)
 
 
 @router.post("/track/forget", response_model=None)
