@@ -58,11 +58,3 @@ def kept_location(location: dict[str, Any] | None) -> dict[str, Any] | None:
     if location is None:
         return None
     return {key: value for key, value in location.items() if key in KEPT_LOCATION_KEYS}
-
-
-def stream_purge_before(oldest_unacked: datetime | None, outbox_cutoff: datetime) -> datetime:
-    """How far the event stream may be cut: no later than the oldest message a durable
-    consumer has not acknowledged, and no later than the outbox's own period."""
-    if oldest_unacked is None:
-        return outbox_cutoff
-    return min(oldest_unacked, outbox_cutoff)

@@ -11,7 +11,6 @@ from aduan.domain.retention import (
     cutoffs,
     kept_location,
     kept_timeline_data,
-    stream_purge_before,
 )
 from tests.unit.domain.test_policy import DEFAULT_TEXT, _error, _text
 
@@ -70,10 +69,3 @@ def test_anonymised_location_keeps_the_region_only() -> None:
         "region_code": "31.71"
     }
     assert kept_location(None) is None
-
-
-def test_the_stream_is_cut_no_later_than_the_slowest_consumer() -> None:
-    now = datetime(2026, 12, 1, tzinfo=UTC)
-    assert stream_purge_before(None, now) == now
-    assert stream_purge_before(now - timedelta(days=9), now) == now - timedelta(days=9)
-    assert stream_purge_before(now + timedelta(days=1), now) == now
