@@ -21,6 +21,7 @@ from aduan.config import get_settings
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import Policy, PolicyError, load_policy
 from aduan.domain.reports import InvalidMonth, check_reportable, parse_month
+from aduan.domain.retention import Cutoffs
 from aduan.domain.signin import password_problem, username_problem
 from aduan.domain.staff import InvalidStaff, Role, make_staff
 from aduan.domain.vocabulary import Language
@@ -375,6 +376,25 @@ def users_set_password(username: Annotated[str, typer.Argument(help="the account
         typer.echo(f"password: {password}")
 
 
+async def _trim_stream(servers: list[str], limits: Cutoffs, dry_run: bool) -> int:
+    """The event stream's part of a retention run; NATS away leaves the stream as it is."""
+    import nats
+
+    from aduan.store import retention as kept
+
+    try:
+        client = await nats.connect(
+            servers=servers, name="aduan-retention", allow_reconnect=False, connect_timeout=5
+        )
+    except (OSError, nats.errors.Error) as exc:
+        typer.echo(f"aduan retention run: NATS does not answer ({exc}); stream left as it is")
+        return 0
+    try:
+        return await kept.trim_stream(client.jetstream(), limits.outbox_sent, dry_run=dry_run)
+    finally:
+        await client.close()
+
+
 async def _with_pool(use: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
     from aduan.store import db
 
@@ -420,12 +440,15 @@ def retention_run(
 
     async def apply(pool: asyncpg.Pool) -> kept.Tally:
         if dry_run:
-            return await kept.count_due(pool, limits)
-        store = AttachmentStore.from_settings(settings)
-        try:
-            return await kept.run(pool, store, limits, now, progress=progress)
-        finally:
-            await store.close()
+            tally = await kept.count_due(pool, limits)
+        else:
+            store = AttachmentStore.from_settings(settings)
+            try:
+                tally = await kept.run(pool, store, limits, now, progress=progress)
+            finally:
+                await store.close()
+        tally.add("stream_events", await _trim_stream(settings.nats_servers, limits, dry_run))
+        return tally
 
     try:
         tally = asyncio.run(_with_pool(apply))
@@ -434,4 +457,5 @@ def retention_run(
         raise typer.Exit(1) from exc
     verb = "would go" if dry_run else "went"
     for kind, count in tally.counts.items():
-        typer.echo(f"{kind:<18} {count:>8} {verb} (before {getattr(limits, kind).isoformat()})")
+        cutoff = getattr(limits, "outbox_sent" if kind == "stream_events" else kind)
+        typer.echo(f"{kind:<18} {count:>8} {verb} (before {cutoff.isoformat()})")

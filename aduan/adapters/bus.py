@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import nats
 import stamina
@@ -243,3 +244,50 @@ async def consumer_backlogs(servers: list[str]) -> dict[str, Backlog] | None:
         return await asyncio.wait_for(read(), WATCH_TIMEOUT_S)
     except (TimeoutError, OSError, nats.errors.Error, nats.js.errors.Error):
         return None
+
+
+async def unacked_floor(
+    js: JetStreamContext, stream: str = STREAM, consumers: Iterable[str] = tuple(Consumer)
+) -> int | None:
+    """The lowest stream sequence some durable consumer has not acknowledged yet (its ack
+    floor + 1); None while no consumer exists (nobody has passed anything)."""
+    floors: list[int] = []
+    for consumer in consumers:
+        try:
+            info = await js.consumer_info(stream, consumer)
+        except NotFoundError:
+            continue
+        acked = info.ack_floor.stream_seq if info.ack_floor else None
+        floors.append((acked or 0) + 1)
+    return min(floors) if floors else None
+
+
+async def first_sequence_since(js: JetStreamContext, moment: datetime, stream: str = STREAM) -> int:
+    """The sequence of the stream's first message stored at or after `moment` (one past the
+    last when none): a binary search over the sequences, gaps included."""
+    state = (await js.stream_info(stream)).state
+    low, high = state.first_seq, state.last_seq + 1
+    while low < high:
+        middle = (low + high) // 2
+        try:
+            found = await js.get_msg(stream, seq=middle, subject=">", next=True)
+        except NotFoundError:
+            high = middle  # nothing stored at or after it
+            continue
+        if found.time is not None and found.time < moment and found.seq is not None:
+            low = found.seq + 1
+        else:
+            high = middle
+    return low
+
+
+async def purge_before(js: JetStreamContext, sequence: int, stream: str = STREAM) -> int:
+    """Delete every message of the stream below `sequence`; how many went."""
+    state = (await js.stream_info(stream)).state
+    if sequence <= max(state.first_seq, 1):
+        # Nothing below it; and purge_stream without a sequence would purge everything.
+        return 0
+    before = state.messages
+    await js.purge_stream(stream, seq=sequence)
+    after = (await js.stream_info(stream)).state.messages
+    return before - after

@@ -58,3 +58,12 @@ def kept_location(location: dict[str, Any] | None) -> dict[str, Any] | None:
     if location is None:
         return None
     return {key: value for key, value in location.items() if key in KEPT_LOCATION_KEYS}
+
+
+def stream_cut(unacked_floor: int | None, first_since_cutoff: int) -> int | None:
+    """Below which sequence the event stream may be purged: no message some durable consumer
+    has not acknowledged, none younger than the outbox period; None while no consumer
+    exists (nothing is known to be passed)."""
+    if unacked_floor is None:
+        return None
+    return min(unacked_floor, first_since_cutoff)

@@ -14,19 +14,23 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from nats.js import JetStreamContext
 
+from aduan.adapters import bus
 from aduan.adapters.attachments import AttachmentStore
 from aduan.domain.attachments import AttachmentRef
+from aduan.domain.events import STREAM, Consumer
 from aduan.domain.retention import (
     ERASED_COMPLAINANT,
     ERASED_TEXT,
     KEPT_LOCATION_KEYS,
     KEPT_TIMELINE_KEYS,
     Cutoffs,
+    stream_cut,
 )
 
 BATCH = 500
-KINDS = ("closed_complaints", "attachments", "outbox_sent", "deliveries")
+KINDS = ("closed_complaints", "attachments", "outbox_sent", "deliveries", "stream_events")
 Progress = Callable[[str, int], None]  # kind, rows done in the batch just committed
 
 # When a complaint closed: its last `closed` event, else its last change.
@@ -228,3 +232,25 @@ async def run(
             if progress:
                 progress(kind, done)
     return tally
+
+
+async def trim_stream(
+    js: JetStreamContext,
+    cutoff: datetime,
+    *,
+    dry_run: bool,
+    stream: str = STREAM,
+    consumers: Sequence[str] = tuple(Consumer),
+) -> int:
+    """Purge the event stream's messages older than `cutoff` that every durable consumer has
+    acknowledged; how many went (dry run: at most how many would)."""
+    floor = await bus.unacked_floor(js, stream, consumers)  # None too without the stream
+    if floor is None:
+        return 0
+    cut = stream_cut(floor, await bus.first_sequence_since(js, cutoff, stream))
+    if cut is None:
+        return 0
+    if dry_run:
+        state = (await js.stream_info(stream)).state
+        return min(state.messages, max(0, cut - state.first_seq))
+    return await bus.purge_before(js, cut, stream)

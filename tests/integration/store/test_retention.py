@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 import pytest_asyncio
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 from typer.testing import CliRunner
 
 from aduan.adapters.attachments import AttachmentStore
@@ -188,3 +191,49 @@ async def test_the_command_counts_in_a_dry_run_then_anonymises_and_says_so(
         assert code == 0 and re.search(r"^closed_complaints +0 went", again, re.M), again
     finally:
         get_settings.cache_clear()
+
+
+async def test_the_stream_is_purged_only_below_what_every_consumer_acknowledged(
+    js: JetStreamContext,
+) -> None:
+    stream = f"RET{uuid.uuid4().hex[:8].upper()}"
+    subject = f"{stream.lower()}.events"
+    await js.add_stream(StreamConfig(name=stream, subjects=[subject]))
+    for n in range(6):
+        await js.publish(subject, str(n).encode(), stream=stream)
+    quick, slow = "quick", "slow"
+    for name, acks in ((quick, 5), (slow, 2)):
+        await js.add_consumer(
+            stream, ConsumerConfig(durable_name=name, ack_policy=AckPolicy.EXPLICIT)
+        )
+        sub = await js.pull_subscribe_bind(name, stream=stream)
+        for message in await sub.fetch(acks, timeout=5):
+            await message.ack_sync()
+        await sub.unsubscribe()
+    try:
+        # Everything is older than "now": only the slow consumer's unacked messages stay.
+        later = datetime.now(UTC) + timedelta(seconds=1)
+        kept = (quick, slow)
+        assert (
+            await retention.trim_stream(js, later, dry_run=True, stream=stream, consumers=kept) == 2
+        )
+        assert (await js.stream_info(stream)).state.messages == 6
+        assert (
+            await retention.trim_stream(js, later, dry_run=False, stream=stream, consumers=kept)
+            == 2
+        )
+        state = (await js.stream_info(stream)).state
+        assert (state.first_seq, state.messages) == (3, 4)
+        # Nothing is older than an hour ago: nothing goes, however far consumers are.
+        earlier = datetime.now(UTC) - timedelta(hours=1)
+        assert (
+            await retention.trim_stream(js, earlier, dry_run=False, stream=stream, consumers=kept)
+            == 0
+        )
+        # No consumer at all: nothing is known to be passed, nothing goes.
+        assert (
+            await retention.trim_stream(js, later, dry_run=False, stream=stream, consumers=()) == 0
+        )
+        assert (await js.stream_info(stream)).state.messages == 4
+    finally:
+        await js.delete_stream(stream)

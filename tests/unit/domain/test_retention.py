@@ -11,6 +11,7 @@ from aduan.domain.retention import (
     cutoffs,
     kept_location,
     kept_timeline_data,
+    stream_cut,
 )
 from tests.unit.domain.test_policy import DEFAULT_TEXT, _error, _text
 
@@ -69,3 +70,9 @@ def test_anonymised_location_keeps_the_region_only() -> None:
         "region_code": "31.71"
     }
     assert kept_location(None) is None
+
+
+def test_the_stream_is_cut_below_both_the_slowest_consumer_and_the_period() -> None:
+    assert stream_cut(None, 50) is None  # no consumer: nothing known to be passed
+    assert stream_cut(10, 50) == 10
+    assert stream_cut(90, 50) == 50
