@@ -236,6 +236,7 @@ def test_every_other_desk_page_passes_axe(stack: Stack, browser: Browser) -> Non
         ("Unit", "Unit"),
         ("Perlu perhatian", "Perlu perhatian: terlambat atau dieskalasi"),
         ("Log akses", "Log akses"),
+        ("Hak pelapor", "Hak pelapor: salinan dan penghapusan data"),
         ("Catat pengaduan telepon", "Pengaduan melalui telepon"),
     ):
         page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()

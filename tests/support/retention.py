@@ -93,9 +93,9 @@ async def complaint_of(
         pool,
         Transition(
             complaint_id=complaint_id,
-            step="ret-answered",
-            event_type="answered",
-            status="answered",
+            step="ret-responded",
+            event_type="responded",
+            status="responded",
             escalation_level="none",
             occurred_at=received + timedelta(hours=20),
             data={"message": f"Balasan untuk {person.name}", "notes": person.phone},

@@ -5,6 +5,7 @@ page (docs/privacy.md "Rights of the complainant")."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -59,7 +60,7 @@ async def _page(
         found=found,
         problems=problems,
         erased=erased,
-        export_query="&".join(f"{k}={v}" for k, v in values.items() if v),
+        export_query=urlencode({k: v for k, v in values.items() if v}),
     )
 
 

@@ -21,6 +21,8 @@ _UPGRADE = [
     "ALTER TABLE complaints ADD COLUMN anonymised_at timestamptz",
     "CREATE INDEX complaints_closed_not_anonymised ON complaints (updated_at)"
     " WHERE status = 'closed' AND anonymised_at IS NULL",
+    # An admin finds a complainant's complaints by e-mail (aduan/store/rights.py).
+    "CREATE INDEX complaints_complainant_email ON complaints (lower(complainant->>'email'))",
     """
     CREATE TABLE erasures (
         id bigserial PRIMARY KEY,
