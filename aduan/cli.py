@@ -21,7 +21,6 @@ from aduan.config import get_settings
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.policy import Policy, PolicyError, load_policy
 from aduan.domain.reports import InvalidMonth, check_reportable, parse_month
-from aduan.domain.retention import Cutoffs
 from aduan.domain.signin import password_problem, username_problem
 from aduan.domain.staff import InvalidStaff, Role, make_staff
 from aduan.domain.vocabulary import Language
@@ -376,25 +375,6 @@ def users_set_password(username: Annotated[str, typer.Argument(help="the account
         typer.echo(f"password: {password}")
 
 
-async def _trim_stream(servers: list[str], limits: Cutoffs, dry_run: bool) -> int:
-    """The event stream's part of a retention run; NATS away leaves the stream as it is."""
-    import nats
-
-    from aduan.store import retention as kept
-
-    try:
-        client = await nats.connect(
-            servers=servers, name="aduan-retention", allow_reconnect=False, connect_timeout=5
-        )
-    except (OSError, nats.errors.Error) as exc:
-        typer.echo(f"aduan retention run: NATS does not answer ({exc}); stream left as it is")
-        return 0
-    try:
-        return await kept.trim_stream(client.jetstream(), limits.outbox_sent, dry_run=dry_run)
-    finally:
-        await client.close()
-
-
 async def _with_pool(use: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
     from aduan.store import db
 
@@ -447,7 +427,10 @@ def retention_run(
                 tally = await kept.run(pool, store, limits, now, progress=progress)
             finally:
                 await store.close()
-        tally.add("stream_events", await _trim_stream(settings.nats_servers, limits, dry_run))
+        trimmed = await kept.trim_configured(
+            settings.nats_servers, limits.outbox_sent, dry_run=dry_run, warn=typer.echo
+        )
+        tally.add("stream_events", trimmed)
         return tally
 
     try:

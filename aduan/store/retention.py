@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import nats
+import structlog
 from nats.js import JetStreamContext
 
 from aduan.adapters import bus
@@ -28,6 +30,8 @@ from aduan.domain.retention import (
     Cutoffs,
     stream_cut,
 )
+
+log = structlog.get_logger(__name__)
 
 BATCH = 500
 KINDS = ("closed_complaints", "attachments", "outbox_sent", "deliveries", "stream_events")
@@ -254,3 +258,27 @@ async def trim_stream(
         state = (await js.stream_info(stream)).state
         return min(state.messages, max(0, cut - state.first_seq))
     return await bus.purge_before(js, cut, stream)
+
+
+async def trim_configured(
+    servers: Sequence[str],
+    cutoff: datetime,
+    *,
+    dry_run: bool,
+    warn: Callable[[str], object] | None = None,
+) -> int:
+    """`trim_stream` on its own short-lived connection; NATS away leaves the stream as it
+    is (0, and `warn` told why) so the rest of a run goes on."""
+    try:
+        client = await nats.connect(
+            servers=list(servers), name="aduan-retention", allow_reconnect=False, connect_timeout=5
+        )
+    except (OSError, nats.errors.Error) as exc:
+        log.warning("retention.stream_unreachable", error=type(exc).__name__)
+        if warn:
+            warn(f"aduan retention run: NATS does not answer ({exc}); stream left as it is")
+        return 0
+    try:
+        return await trim_stream(client.jetstream(), cutoff, dry_run=dry_run)
+    finally:
+        await client.close()

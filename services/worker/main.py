@@ -10,9 +10,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from aduan.adapters import bus, temporal
+from aduan.adapters.attachments import AttachmentStore
 from aduan.config import Settings
 from aduan.domain.events import READS, Consumer
+from aduan.domain.policy import load_policy
 from aduan.lifecycle.activities import LifecycleActivities
+from aduan.lifecycle.retention_activities import RetentionActivities, ensure_schedule
+from aduan.lifecycle.retention_workflow import SCHEDULE_ID, RetentionRun
 from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from aduan.store import db
@@ -37,24 +41,41 @@ async def connect_temporal(settings: Settings) -> Client:
     raise AssertionError("unreachable: retried until it returns")
 
 
+async def _schedule_retention(client: Client, settings: Settings) -> None:
+    """The daily retention Schedule, created once; a failure is logged, never fatal (the
+    lifecycles matter more, and `aduan retention run` does the same by hand)."""
+    try:
+        created = await ensure_schedule(
+            client, settings.task_queue, load_policy(settings.sla_policy).timezone
+        )
+    except Exception as exc:
+        log.warning("retention.schedule_failed", error=type(exc).__name__)
+        return
+    if created:
+        log.info("retention.scheduled", schedule=SCHEDULE_ID)
+
+
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Serve lifecycles and bridge events until `stop` is set."""
     pool = await db.create_pool(settings.dsn)
     client = await connect_temporal(settings)
     nc = await bus.connect(settings.nats_servers, "aduan-worker")
     activities = LifecycleActivities(pool, settings.sla_policy)
+    store = AttachmentStore.from_settings(settings)
+    kept = RetentionActivities(pool, store, settings.nats_servers, settings.sla_policy)
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[ComplaintLifecycle],
+        workflows=[ComplaintLifecycle, RetentionRun],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.worker_cached_workflows,
         max_concurrent_workflow_task_polls=settings.worker_workflow_task_polls,
-        activities=activities.all(),
+        activities=[*activities.all(), *kept.all()],
     )
     bridge = Bridge(client, settings.task_queue)
     async with worker:
         log.info("worker.started", task_queue=settings.task_queue)
+        await _schedule_retention(client, settings)
         await bus.consume(
             nc.jetstream(),
             Consumer.BRIDGE,
@@ -67,4 +88,5 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             in_order=False,
         )
     await nc.drain()
+    await store.close()
     await pool.close()

@@ -17,6 +17,8 @@ import pytest
 import pytest_asyncio
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 from typer.testing import CliRunner
 
 from aduan.adapters.attachments import AttachmentStore
@@ -25,7 +27,11 @@ from aduan.config import get_settings
 from aduan.domain.figures import months_ending
 from aduan.domain.policy import RetentionPolicy
 from aduan.domain.retention import ERASED_TEXT, cutoffs
+from aduan.lifecycle.retention_activities import RetentionActivities
+from aduan.lifecycle.retention_workflow import RetentionRun
+from aduan.lifecycle.runner import workflow_runner
 from aduan.store import retention, stats
+from tests.support.lifecycle import DEFAULT_POLICY
 from tests.support.retention import Person, columns_holding, complaint_of, new_person
 
 ZONE = "Asia/Jakarta"
@@ -237,3 +243,28 @@ async def test_the_stream_is_purged_only_below_what_every_consumer_acknowledged(
         assert (await js.stream_info(stream)).state.messages == 4
     finally:
         await js.delete_stream(stream)
+
+
+async def test_the_retention_workflow_runs_the_same_retention_on_temporal(
+    pool: asyncpg.Pool,
+    store: AttachmentStore,
+    nats_url: str,
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    person = new_person()
+    complaint_id = await complaint_of(pool, store, person, days_ago=2100)
+    task_queue = f"retention-{uuid.uuid4()}"
+    activities = RetentionActivities(pool, store, [nats_url], DEFAULT_POLICY)
+    async with Worker(
+        time_skipping_env.client,
+        task_queue=task_queue,
+        workflows=[RetentionRun],
+        workflow_runner=workflow_runner(),
+        activities=activities.all(),
+    ):
+        counts = await time_skipping_env.client.execute_workflow(
+            RetentionRun.run, id=f"retention-{uuid.uuid4()}", task_queue=task_queue
+        )
+    assert counts["closed_complaints"] >= 1
+    assert (await _row(pool, complaint_id))["description"] == ERASED_TEXT
+    assert await _traces(pool, person) == []

@@ -11,7 +11,15 @@ import pytest
 
 import aduan.lifecycle
 
-WORKFLOW_CODE = ["workflow.py", "steps.py", "state.py", "clocks.py", "rules.py", "models.py"]
+WORKFLOW_CODE = [
+    "workflow.py",
+    "steps.py",
+    "state.py",
+    "clocks.py",
+    "rules.py",
+    "models.py",
+    "retention_workflow.py",
+]
 FORBIDDEN_CALLS = {
     ("datetime", "now"),
     ("datetime", "utcnow"),
