@@ -462,7 +462,7 @@ async def track_rights(request: Request, pool: PoolDep, settings: SettingsDep) -
     kind = form.text("kind") or ""
     if kind not in rights.REQUEST_KINDS:
         return await _track_page(
-            request, pool, row, status=422, errors=[Message("track.rights.kind")]
+            request, pool, row, status=422, errors=[Message("track.rights.pick")]
         )
     await rights.request(pool, row["id"], kind)
     return RedirectResponse("/track?done=rights", 303)
