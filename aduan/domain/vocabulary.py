@@ -94,6 +94,7 @@ class ActionName(StrEnum):
     NOTE = "note"
     SCHEDULE_FIELD_CHECK = "schedule_field_check"
     RECORD_FIELD_CHECK = "record_field_check"
+    WITHDRAW = "withdraw"  # closed as withdrawn: the complainant's data is to be erased
     REPLY = "reply"
     CONFIRM = "confirm"
     DISPUTE = "dispute"

@@ -21,6 +21,7 @@ from aduan.lifecycle.models import (
     RespondInput,
     ScheduleFieldCheckInput,
     TransferInput,
+    WithdrawInput,
 )
 
 
@@ -53,3 +54,6 @@ COMPLAINANT_ACTIONS: dict[str, Action] = {
     "dispute": Action(ActionName.DISPUTE, DisputeInput),
     "rating": Action(ActionName.RATE, RatingInput),
 }
+
+# Desk, for an erasure only (services/desk/rights.py): not an action staff take on a page.
+WITHDRAW = Action(ActionName.WITHDRAW, WithdrawInput)

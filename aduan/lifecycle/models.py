@@ -162,6 +162,12 @@ class RecordFieldCheckInput(ActionInput):
     )
 
 
+class WithdrawInput(ActionInput):
+    """Close the complaint as withdrawn before its complainant's data is erased."""
+
+    reason: Text
+
+
 class FieldVisit(BaseModel):
     """A field check scheduled and not yet recorded, as the lifecycle holds it."""
 

@@ -22,6 +22,7 @@ ALLOWED_FROM: dict[ActionName, frozenset[Status]] = {
     ActionName.SCHEDULE_FIELD_CHECK: frozenset({Status.IN_PROGRESS}),
     # Findings may come in while the complainant is asked something meanwhile.
     ActionName.RECORD_FIELD_CHECK: frozenset({Status.IN_PROGRESS, Status.WAITING_COMPLAINANT}),
+    ActionName.WITHDRAW: _HANDLING | {Status.RESPONDED},
     ActionName.REPLY: frozenset({Status.WAITING_COMPLAINANT}),
     ActionName.CONFIRM: frozenset({Status.RESPONDED}),
     ActionName.DISPUTE: frozenset({Status.RESPONDED}),

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         RespondInput,
         ScheduleFieldCheckInput,
         TransferInput,
+        WithdrawInput,
     )
     from aduan.lifecycle.rules import parse_extension, refusal
     from aduan.lifecycle.state import Lifecycle, LifecycleInput, deadline_set, shared
@@ -412,6 +413,18 @@ class ComplaintLifecycle:
                 type="ActionNotAllowed",
                 non_retryable=True,
             )
+
+    @workflow.update
+    async def withdraw(self, action: WithdrawInput) -> LifecycleState:
+        """Closed as `withdrawn` at once, so its complainant's data can be erased."""
+        async with self.steps.lock:
+            self._check(ActionName.WITHDRAW)
+            await self.steps.close(Outcome.WITHDRAWN, action.actor, reason=action.reason)
+        return self._changed()
+
+    @withdraw.validator
+    def _validate_withdraw(self, action: WithdrawInput) -> None:
+        self._check(ActionName.WITHDRAW)
 
     # Complainant actions ----------------------------------------------------------------
 

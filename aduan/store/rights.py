@@ -112,6 +112,15 @@ async def export(pool: asyncpg.Pool, ids: Sequence[uuid.UUID]) -> dict[str, Any]
     return exported
 
 
+async def still_open(pool: asyncpg.Pool, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """Those of `ids` not closed yet (they are withdrawn before an erasure)."""
+    rows = await pool.fetch(
+        "SELECT id FROM complaints WHERE id = ANY($1) AND status <> 'closed' ORDER BY id",
+        list(ids),
+    )
+    return [row["id"] for row in rows]
+
+
 async def erase(
     pool: asyncpg.Pool,
     store: AttachmentStore | None,
@@ -132,10 +141,11 @@ async def erase(
         )
         still_open = sorted(row["tracking_code"] for row in rows if row["status"] != "closed")
         if still_open:
-            # No lifecycle Update closes a complaint as withdrawn yet (docs/privacy.md).
+            # Withdrawing closes it first (services/desk/rights.py); one not yet routed, or
+            # one that opened meanwhile, is refused whole.
             raise ActionNotAllowed(
-                f"complaint {', '.join(still_open)} is still open: close it before erasing"
-                " (an open complaint cannot be withdrawn from the desk yet)",
+                f"complaint {', '.join(still_open)} is still open and could not be withdrawn"
+                " first; try again once it is routed",
                 open=still_open,
             )
         refs = await anonymise(connection, ids, now)

@@ -11,6 +11,8 @@ from fastapi import Request
 from aduan.domain.access_log import Access
 from aduan.domain.errors import InvalidInput, NotFound
 from aduan.domain.staff import Staff
+from aduan.lifecycle.actions import WITHDRAW
+from aduan.lifecycle.models import WithdrawInput
 from aduan.store import rights
 from services.desk import access, audit
 
@@ -58,6 +60,15 @@ async def erase(
     await audit.record_reads(
         request, staff, Access.RIGHTS_ERASE, dict.fromkeys(ids, False), surface=surface
     )
+    # An open complaint is closed as withdrawn through its own lifecycle first (its
+    # deadlines stop, the complainant is told); Temporal away, nothing is erased (503).
+    for complaint_id in await rights.still_open(pool, ids):
+        await request.app.state.lifecycles.act(
+            complaint_id,
+            WITHDRAW,
+            WithdrawInput(actor=staff.user, reason=f"erasure: {reason}"),
+            update_id=f"erasure-{complaint_id}",
+        )
     return await rights.erase(
         pool,
         request.app.state.attachments,
