@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from aduan.domain.access_log import Access
-from aduan.domain.errors import ActionNotAllowed, InvalidInput, NotFound
+from aduan.domain.errors import ActionNotAllowed, InvalidInput, NotFound, Unavailable
 from aduan.store import rights as held
 from services.desk import audit, rights
 from services.desk.pages.render import page
@@ -89,7 +89,8 @@ async def rights_export(request: Request, signed: AdminDep) -> Response:
 
 @router.post("/rights/erase", response_class=HTMLResponse)
 async def rights_erase(request: Request, signed: AdminDep) -> Response:
-    """Erase the complainant's data now, with the reason; an open complaint is refused."""
+    """Erase the complainant's data now, with the reason; an open complaint is withdrawn
+    first, and nothing is erased when that cannot be done."""
     fields = await posted(request, signed)
     values = _asked(fields)
     reason = fields.get("reason", "").strip()[:1000]
@@ -103,8 +104,12 @@ async def rights_erase(request: Request, signed: AdminDep) -> Response:
         )
     except (InvalidInput, NotFound):
         return await _page(request, signed, values)
+    except Unavailable:  # an open complaint could not be withdrawn first: nothing erased
+        return await _page(
+            request, signed, values, status=503, problems=[("desk.rights.engine_away", {})]
+        )
     except ActionNotAllowed as exc:
-        codes = ", ".join(exc.extra.get("open", []))
+        codes = ", ".join(exc.extra.get("open", [])) or values.get("tracking_code", "")
         return await _page(
             request,
             signed,
