@@ -85,6 +85,11 @@ class RuleSet(BaseModel):
         found = self.field_conditions.get(category or "")
         return found if found is not None else self.field_conditions.get("*", [])
 
+    def condition_label(self, category: str | None, code: str, language: str) -> str:
+        """What a field check's finding `code` is called in `language` (the code if unknown)."""
+        known = next((c for c in self.conditions_for(category) if c.code == code), None)
+        return known.label(language) if known else code
+
     def questions_for(self, category: str | None) -> list[Question]:
         """The questions a complaint of `category` answers; none without a category."""
         targets: list[Target] = [*self.rules, self.default]

@@ -49,9 +49,7 @@ def _entry(rules: RuleSet, language: str, t: Mapping[str, Any]) -> TimelineEntry
     data = t["data"]
     condition = None
     if t["event_type"] == EventType.FIELD_CHECK_RECORDED:
-        found = {c.code: c for c in rules.conditions_for(data.get("category"))}
-        known = found.get(data.get("condition", ""))
-        condition = known.label(language) if known else data.get("condition")
+        condition = rules.condition_label(data.get("category"), data.get("condition", ""), language)
     return TimelineEntry(
         event_type=t["event_type"],
         status=t["status"],

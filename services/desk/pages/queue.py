@@ -224,13 +224,14 @@ def _field_check_summary(request: Request, detail: dict[str, Any], language: str
     if not found:
         return ""
     data = found[-1]["data"]
-    conditions = request.app.state.rules.conditions_for(data.get("category"))
-    condition = next((c.label(language) for c in conditions if c.code == data["condition"]), "")
+    condition = request.app.state.rules.condition_label(
+        data.get("category"), data["condition"], language
+    )
     summary = i18n.text(
         language,
         "desk.templates.field_check",
         day=i18n.day(date.fromisoformat(data["date"]), language),
-        condition=condition or data["condition"],
+        condition=condition,
     )
     if data.get("meter_reading"):
         reading = i18n.text(language, "desk.templates.meter", reading=data["meter_reading"])
@@ -368,11 +369,8 @@ async def _complaint_page(
 
 
 def _condition_labeller(request: Request, detail: dict[str, Any]) -> Any:
-    language = choose_language(request)[0]
-    labels = {
-        c.code: c.label(language) for c in request.app.state.rules.conditions_for(_category(detail))
-    }
-    return lambda code: labels.get(code, code)
+    language, rules = choose_language(request)[0], request.app.state.rules
+    return lambda code: rules.condition_label(_category(detail), code, language)
 
 
 async def _refused(
