@@ -88,3 +88,17 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def temporal_address(server_dir: Path) -> Iterator[str]:
+    """A Temporal dev server with Aduan's search attributes and visibility (the time-skipping
+    server has neither), for what only a real cluster does, like deleting a workflow."""
+    port = servers.free_port()
+    argv = servers.temporal_command(
+        server_dir / "temporal.db", port, servers.free_port(), temporal.dev_server_flags()
+    )
+    process = servers.spawn(argv, log=server_dir / "temporal.log")
+    servers.wait_for_port(port, 60, process, "temporal")
+    yield f"127.0.0.1:{port}"
+    servers.stop(process)

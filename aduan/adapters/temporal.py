@@ -7,15 +7,18 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.service import RPCError, RPCStatusCode
 
 from aduan.adapters.payload_codec import EncryptionCodec, keys_of
 from aduan.config import PayloadKey, Settings
@@ -79,3 +82,21 @@ async def ensure_search_attributes(client: Client) -> None:
         await service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
         )
+
+
+async def delete_runs(client: Client, workflow: str) -> int:
+    """Delete every run of `workflow` (a running one is terminated first): its history and
+    its visibility record, memory of earlier runs included; how many runs there were."""
+    runs = [run.run_id async for run in client.list_workflows(f'WorkflowId = "{workflow}"')]
+    for run_id in runs or [""]:  # visibility may lag a start: the latest run by id alone
+        try:
+            await client.workflow_service.delete_workflow_execution(
+                DeleteWorkflowExecutionRequest(
+                    namespace=client.namespace,
+                    workflow_execution=WorkflowExecution(workflow_id=workflow, run_id=run_id),
+                )
+            )
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:  # already gone: nothing to delete
+                raise
+    return len(runs)

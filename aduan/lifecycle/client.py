@@ -93,3 +93,13 @@ class Lifecycles:
                     "this complaint's lifecycle has not started or has ended"
                 ) from exc
             raise _unavailable() from exc
+
+    async def forget(self, complaint_id: uuid.UUID) -> int:
+        """Delete the complaint's lifecycle from Temporal, every run's history and search
+        attributes (an erasure); Unavailable when Temporal cannot be reached."""
+        try:
+            return await temporal.delete_runs(
+                await self.client(), temporal.workflow_id(complaint_id)
+            )
+        except RPCError as exc:
+            raise _unavailable() from exc

@@ -69,6 +69,10 @@ async def erase(
             WithdrawInput(actor=staff.user, reason=f"erasure: {reason}"),
             update_id=f"erasure-{complaint_id}",
         )
+    # Then its lifecycle leaves Temporal: every run's history (encrypted, but with keys
+    # still held) and search attributes; Temporal away, nothing is erased either.
+    for complaint_id in ids:
+        await request.app.state.lifecycles.forget(complaint_id)
     return await rights.erase(
         pool,
         request.app.state.attachments,

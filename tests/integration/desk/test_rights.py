@@ -1,10 +1,12 @@
-"""A complainant's rights through desk's API against real PostgreSQL and the attachment
-store: the export holds all of theirs and nothing of another's; erasure leaves no trace of
-them in any table or in the object store; only admins may; an open complaint is refused."""
+"""A complainant's rights through desk's API against real PostgreSQL, the attachment store
+and Temporal: the export holds all of theirs and nothing of another's; erasure leaves no
+trace of them in any table or in the object store; only admins may; with the lifecycle
+engine away nothing is erased. (Temporal's side of an erasure: tests/e2e/test_rights.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 import httpx
@@ -17,26 +19,39 @@ from services.desk.app import create_app
 from tests.support.complaints import tracking_code
 from tests.support.desk import SECRET, auth
 from tests.support.http import asgi_client, assert_problem
+from tests.support.payload_keys import TEST_KEYRING
 from tests.support.retention import columns_holding, complaint_of, new_person
 
 ADMIN = auth("admin", user="rights-admin")
 
 
-@pytest_asyncio.fixture
-async def desk(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
+def _desk(
+    pg_dsn: str, nats_url: str, temporal_address: str
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
     settings = Settings(
-        database_url=pg_dsn,
-        nats_url=nats_url,
-        secret_key=SECRET,
-        temporal_address=f"127.0.0.1:{servers.free_port()}",
+        database_url=pg_dsn, nats_url=nats_url, secret_key=SECRET, temporal_address=temporal_address
     )
-    async with asgi_client(create_app(settings), "http://desk") as client:
+    return asgi_client(create_app(settings), "http://desk")
+
+
+@pytest_asyncio.fixture
+async def desk(
+    pg_dsn: str, nats_url: str, temporal_address: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with _desk(pg_dsn, nats_url, temporal_address) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def desk_alone(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Desk with the lifecycle engine away."""
+    async with _desk(pg_dsn, nats_url, f"127.0.0.1:{servers.free_port()}") as client:
         yield client
 
 
 @pytest_asyncio.fixture
 async def store(nats_url: str) -> AsyncIterator[AttachmentStore]:
-    attachments = AttachmentStore([nats_url])
+    attachments = AttachmentStore([nats_url], TEST_KEYRING)
     yield attachments
     await attachments.close()
 
@@ -91,7 +106,10 @@ async def test_only_admins_export_and_a_lookup_names_exactly_one_way(
 
 
 async def test_erasure_leaves_no_trace_in_postgresql_or_the_object_store(
-    desk: httpx.AsyncClient, pool: asyncpg.Pool, store: AttachmentStore
+    desk: httpx.AsyncClient,
+    desk_alone: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    store: AttachmentStore,
 ) -> None:
     siti, other = new_person(), new_person()
     ids = [await complaint_of(pool, store, siti, days_ago=d) for d in (3, 40)]
@@ -104,14 +122,15 @@ async def test_erasure_leaves_no_trace_in_postgresql_or_the_object_store(
     ]
     # One still open must be withdrawn through its lifecycle first: with the lifecycle engine
     # away (as here), nothing is erased. (Withdrawing: tests/integration/lifecycle.)
-    refused = await desk.post(
-        "/v1/staff/rights/erase",
-        json={"email": siti.email, "reason": "permintaan pelapor"},
-        headers=ADMIN,
-    )
+    erase = {"email": siti.email, "reason": "permintaan pelapor"}
+    refused = await desk_alone.post("/v1/staff/rights/erase", json=erase, headers=ADMIN)
     assert_problem(refused, 503)
     assert await columns_holding(pool, siti.email)
     await pool.execute("UPDATE complaints SET status = 'closed' WHERE id = $1", open_id)
+    # All closed, but their lifecycles must leave Temporal too: still nothing erased.
+    refused = await desk_alone.post("/v1/staff/rights/erase", json=erase, headers=ADMIN)
+    assert_problem(refused, 503)
+    assert await columns_holding(pool, siti.email)
 
     answer = await desk.post(
         "/v1/staff/rights/erase",
