@@ -1,4 +1,5 @@
-"""The JetStream Object Store that keeps attachments: intake stores them, desk reads them.
+"""The JetStream Object Store that keeps attachments: intake stores them, desk reads them,
+each file encrypted under the payload keys (docs/privacy.md "Encryption").
 
 What a file may be (type by its bytes, limits) is aduan.domain.attachments."""
 
@@ -20,7 +21,8 @@ from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
 from nats.js.object_store import ObjectStore
 from prometheus_client import Gauge
 
-from aduan.config import Settings
+from aduan.adapters.payload_codec import Keyring, PayloadKeyError, keys_of
+from aduan.config import PayloadKey, Settings
 from aduan.domain import errors
 from aduan.domain.attachments import AttachmentRef, Checked, valid_key
 
@@ -28,6 +30,9 @@ log = structlog.get_logger(__name__)
 
 BUCKET = "ATTACHMENTS"  # the Object Store bucket (stream OBJ_ATTACHMENTS)
 _CONNECT_TIMEOUT_S = 3.0
+# A sealed object: this mark, the key id's length (one byte) and id, then nonce and cipher.
+# An object without it was stored before encryption and is read as it is.
+SEALED = b"aduan-sealed-1\n"
 ALARM_SHARE = 0.8  # the store's use alarm rises once this share of its quota is used
 STORE_BYTES = Gauge(
     "aduan_attachment_store_bytes",
@@ -62,9 +67,15 @@ class AttachmentStore:
     """The attachments bucket, connected on first use: NATS away means 503, not a dead app."""
 
     def __init__(
-        self, servers: list[str], *, replicas: int = 1, quota_bytes: int | None = None
+        self,
+        servers: list[str],
+        keys: Sequence[PayloadKey],
+        *,
+        replicas: int = 1,
+        quota_bytes: int | None = None,
     ) -> None:
         self.servers, self.replicas, self.quota_bytes = servers, replicas, quota_bytes
+        self.keyring = Keyring(keys)
         self._client: NATS | None = None
         self._bucket: ObjectStore | None = None
         self._lock = asyncio.Lock()
@@ -115,6 +126,7 @@ class AttachmentStore:
         event stream (3 on a cluster), and its quota."""
         return cls(
             settings.nats_servers,
+            keys_of(settings),
             replicas=settings.stream_replicas,
             quota_bytes=settings.attachment_store_max_bytes,
         )
@@ -159,7 +171,7 @@ class AttachmentStore:
                     size=len(file.data),
                     sha256=hashlib.sha256(file.data).hexdigest(),
                 )
-                await bucket.put(ref.key, file.data)
+                await bucket.put(ref.key, self._seal(ref.key, file.data))
                 stored.append(ref)
         except (OSError, NatsError) as exc:
             await self.discard(stored)
@@ -178,7 +190,24 @@ class AttachmentStore:
             return None
         except (OSError, NatsError) as exc:
             raise _unavailable() from exc
-        return result.data or b""
+        return self._unseal(key, result.data or b"")
+
+    def _seal(self, key: str, data: bytes) -> bytes:
+        # The object's key is the associated data: one object cannot pass for another.
+        newest = self.keyring.newest
+        sealed = self.keyring.seal(data, key.encode())
+        return SEALED + bytes([len(newest)]) + newest + sealed
+
+    def _unseal(self, key: str, stored: bytes) -> bytes:
+        if not stored.startswith(SEALED):
+            return stored
+        rest = stored[len(SEALED) :]
+        key_id, sealed = rest[1 : 1 + rest[0]], rest[1 + rest[0] :]
+        try:
+            return self.keyring.open(key_id, sealed, key.encode())
+        except PayloadKeyError as exc:  # a key taken out of ADUAN_PAYLOAD_KEYS too early
+            log.error("attachments.undecryptable", error=str(exc))
+            raise _unavailable() from exc
 
     async def discard(self, refs: Sequence[AttachmentRef]) -> None:
         """Delete objects no complaint will reference; failures only leave unreachable bytes."""

@@ -28,22 +28,54 @@ class PayloadKeyError(ValueError):
     """A payload this process cannot decrypt: its key is not listed, or the bytes changed."""
 
 
+class Keyring:
+    """AES-256-GCM under the newest key, opened with the key a sealed text names: the one
+    cipher of Temporal's payloads and the attachment store."""
+
+    def __init__(self, keys: Sequence[PayloadKey]) -> None:
+        if not keys:
+            raise ValueError("encryption needs at least one key")
+        self._ciphers = {key.id: AESGCM(key.secret) for key in keys}
+        self.newest = keys[-1].id.encode()
+        self._sealing = self._ciphers[keys[-1].id]
+
+    def seal(self, plain: bytes, context: bytes = b"") -> bytes:
+        """`plain` sealed under the newest key (a random nonce first). The key id and
+        `context` are the associated data: neither can be swapped without opening failing."""
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._sealing.encrypt(nonce, plain, self.newest + context)
+
+    def open(self, key_id: bytes, sealed: bytes, context: bytes = b"") -> bytes:
+        """What `seal` was given; PayloadKeyError when the key is not listed or the bytes
+        (or their key id or context) changed."""
+        name = key_id.decode(errors="replace")
+        cipher = self._ciphers.get(name)
+        if cipher is None:
+            raise PayloadKeyError(
+                f"data is encrypted with key {name!r}, which is not in ADUAN_PAYLOAD_KEYS:"
+                " put it back (docs/privacy.md, rotating keys)"
+            )
+        try:
+            return cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], key_id + context)
+        except (InvalidTag, ValueError):  # ValueError: too short to hold a nonce
+            raise PayloadKeyError(
+                f"data under key {name!r} does not decrypt: the key listed under that id is"
+                " not the one it was encrypted with, or the data changed"
+            ) from None
+
+
 class EncryptionCodec(PayloadCodec):
     """Encrypts each payload whole (metadata and data) with the newest key; decrypts with
     the key its metadata names. A payload without the encrypted encoding (written before
     encryption was on, e.g. the recorded replay histories) passes through as it is."""
 
     def __init__(self, keys: Sequence[PayloadKey]) -> None:
-        if not keys:
-            raise ValueError("the payload codec needs at least one key")
-        self._ciphers = {key.id: AESGCM(key.secret) for key in keys}
-        self._newest = keys[-1].id.encode()
-        self._sealing = self._ciphers[keys[-1].id]
+        self.keyring = Keyring(keys)
 
     @property
     def newest_key_id(self) -> str:
         """The id new payloads are encrypted under."""
-        return self._newest.decode()
+        return self.keyring.newest.decode()
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Each payload encrypted under the newest key."""
@@ -54,31 +86,16 @@ class EncryptionCodec(PayloadCodec):
         return [self.decrypt(payload) for payload in payloads]
 
     def encrypt(self, payload: Payload) -> Payload:
-        """One payload sealed; the key id is also the associated data, so it cannot be
-        swapped for another listed key's id without the decryption failing."""
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._sealing.encrypt(nonce, payload.SerializeToString(), self._newest)
-        return Payload(metadata={"encoding": ENCODING, KEY_ID: self._newest}, data=nonce + sealed)
+        """One payload sealed, its key id beside it."""
+        sealed = self.keyring.seal(payload.SerializeToString())
+        return Payload(metadata={"encoding": ENCODING, KEY_ID: self.keyring.newest}, data=sealed)
 
     def decrypt(self, payload: Payload) -> Payload:
         """One payload opened, or passed through when it was never encrypted."""
         if payload.metadata.get("encoding") != ENCODING:
             return payload
-        key_id = payload.metadata.get(KEY_ID, b"")
-        cipher = self._ciphers.get(key_id.decode(errors="replace"))
-        if cipher is None:
-            raise PayloadKeyError(
-                f"a payload is encrypted with key {key_id.decode(errors='replace')!r}, which is"
-                " not in ADUAN_PAYLOAD_KEYS: put it back (docs/privacy.md, rotating keys)"
-            )
-        nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
-        try:
-            return Payload.FromString(cipher.decrypt(nonce, sealed, key_id))
-        except (InvalidTag, ValueError):  # ValueError: too short to hold a nonce
-            raise PayloadKeyError(
-                f"a payload under key {key_id.decode()!r} does not decrypt: the key listed"
-                " under that id is not the one it was encrypted with, or the payload changed"
-            ) from None
+        opened = self.keyring.open(payload.metadata.get(KEY_ID, b""), payload.data)
+        return Payload.FromString(opened)
 
 
 def keys_of(settings: Settings) -> list[PayloadKey]:

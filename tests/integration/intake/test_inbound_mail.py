@@ -32,6 +32,7 @@ from services.intake.inbound import Inbound
 from services.intake.mail import receiver as mail
 from tests.support import lifecycle as on_test_server
 from tests.support.complaints import insert_complaint
+from tests.support.payload_keys import TEST_KEYRING
 from tests.support.samples import EXE, png
 
 POLICY = load_policy(PACKAGE_DIR / "default_policy.yaml")
@@ -39,7 +40,7 @@ INBOX = "pengaduan@pdam.example.go.id"
 
 
 async def _receiver(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[int]:
-    store = AttachmentStore(settings.nats_servers)
+    store = AttachmentStore.from_settings(settings)
     inbound = Inbound(pool, settings, POLICY, Lifecycles(settings), store)
     server = await mail.start(inbound, "127.0.0.1", 0)
     yield server.sockets[0].getsockname()[1]
@@ -158,7 +159,7 @@ async def test_the_plain_part_wins_and_photos_are_kept_other_files_noted(
     assert complaint["description"] == "Meter rusak, lihat foto."
     [kept] = complaint["attachments"]
     assert (kept["name"], kept["content_type"]) == ("meter.png", "image/png")
-    store = AttachmentStore([nats_url])
+    store = AttachmentStore([nats_url], TEST_KEYRING)
     assert await store.get(kept["key"]) == photo  # the very bytes, in the object store
     await store.close()
     assert complaint["channel_data"]["attachments_skipped"] == [

@@ -26,6 +26,7 @@ from services.intake import watch
 from services.intake.app import create_app
 from services.intake.inbound import Inbound, InboundMessage, Result, Sender
 from tests.support.http import assert_problem
+from tests.support.payload_keys import TEST_KEYRING
 from tests.support.routing import SHIPPED_RULES
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
@@ -213,7 +214,7 @@ async def test_mail_is_taken_without_its_files_when_the_store_is_full_and_refuse
     pool: asyncpg.Pool,
 ) -> None:
     settings = Settings(database_url=pg_dsn, nats_url=nats_url, rate_contact="1/hour")
-    store = AttachmentStore([nats_url], quota_bytes=0)  # no room at all
+    store = AttachmentStore([nats_url], TEST_KEYRING, quota_bytes=0)  # no room at all
     inbound = Inbound(
         pool, settings, create_app(settings).state.policy, Lifecycles(settings), store
     )

@@ -32,6 +32,7 @@ from aduan.lifecycle.retention_workflow import RetentionRun
 from aduan.lifecycle.runner import workflow_runner
 from aduan.store import retention, stats
 from tests.support.lifecycle import DEFAULT_POLICY
+from tests.support.payload_keys import TEST_KEYRING
 from tests.support.retention import Person, columns_holding, complaint_of, new_person
 
 ZONE = "Asia/Jakarta"
@@ -39,7 +40,7 @@ ZONE = "Asia/Jakarta"
 
 @pytest_asyncio.fixture
 async def store(nats_url: str) -> AsyncIterator[AttachmentStore]:
-    attachments = AttachmentStore([nats_url])
+    attachments = AttachmentStore([nats_url], TEST_KEYRING)
     yield attachments
     await attachments.close()
 
