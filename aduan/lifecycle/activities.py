@@ -38,6 +38,7 @@ class LifecycleActivities:
             self.schedule_all,
             self.shift,
             self.record_transition,
+            self.record_transitions,
         ]
 
     @activity.defn
@@ -81,3 +82,9 @@ class LifecycleActivities:
     async def record_transition(self, transition: transitions.Transition) -> bool:
         """Write status, timeline row, deadlines and event in one transaction (idempotent)."""
         return await transitions.record(self.pool, transition)
+
+    @activity.defn
+    async def record_transitions(self, batch: list[transitions.Transition]) -> list[bool]:
+        """Write transitions of one instant (a missed deadline and its escalation, say) in
+        one transaction, each as `record_transition` would (idempotent)."""
+        return await transitions.record_all(self.pool, batch)

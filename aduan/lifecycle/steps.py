@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from aduan.lifecycle.clocks import Clock, Fire, Timer
     from aduan.lifecycle.models import Schedule
     from aduan.lifecycle.state import Lifecycle, deadline_set
-    from aduan.store.transitions import DeadlineChange
+    from aduan.store.transitions import DeadlineChange, Transition
 
 _RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -47,6 +47,12 @@ LOCAL_ACTIVITIES = "local-activities-v1"
 # after every transition: a timer that records a miss and an escalation, or an opening with
 # routing already known, costs the server one upsert (and one visibility write), not two.
 ONE_UPSERT_PER_WAIT = "one-upsert-per-wait-v1"
+# Lifecycles begun under this patch fire the timers due at one instant together, what they
+# record written by one local activity in one transaction (a deadline cliff costs each one
+# write and one upsert for its miss and escalation, not two of each), and take the two
+# patches above as given without asking: each patch asked costs a marker and an upsert of
+# TemporalChangeVersion in the first workflow task.
+LIFECYCLE_2026_12 = "lifecycle-2026-12"
 
 
 T = TypeVar("T")
@@ -56,13 +62,21 @@ class Steps:
     """The lifecycle's steps with their I/O; `lifecycle` is None until the start activity."""
 
     def __init__(
-        self, complaint_id: uuid.UUID, *, indexed: bool, local: bool, once_per_wait: bool
+        self,
+        complaint_id: uuid.UUID,
+        *,
+        indexed: bool,
+        local: bool,
+        once_per_wait: bool,
+        together: bool,
     ) -> None:
         self.complaint_id = complaint_id
         self.indexed = indexed  # keep search attributes current
         self.local = local  # workflow.patched(LOCAL_ACTIVITIES), asked once per run
         self.once_per_wait = once_per_wait  # workflow.patched(ONE_UPSERT_PER_WAIT), likewise
+        self.together = together  # workflow.patched(LIFECYCLE_2026_12), likewise
         self._unpublished = False
+        self._batch: list[Transition] | None = None  # transitions held for one write
         self.lifecycle: Lifecycle | None = None
         self.lock = asyncio.Lock()  # one step at a time: Updates and timers interleave
 
@@ -101,7 +115,10 @@ class Steps:
             deadlines=deadlines or [],
             **fields,
         )
-        await self.run(LifecycleActivities.record_transition, transition)
+        if self._batch is not None:
+            self._batch.append(transition)
+        else:
+            await self.run(LifecycleActivities.record_transition, transition)
         lifecycle.recorded(transition, status, actor)
         self._unpublished = True
         if not self.once_per_wait:
@@ -206,6 +223,25 @@ class Steps:
         )
 
     # Timers -----------------------------------------------------------------------------
+
+    async def fire_due(self, timer: Timer) -> None:
+        """Fire `timer`, and under LIFECYCLE_2026_12 every other timer due by now with it,
+        their transitions written in one local activity; callers hold the lock."""
+        if not self.together:
+            await self.fire(timer)
+            return
+        self._batch = []
+        try:
+            await self.fire(timer)
+            while (due := self.held.next_timer()) is not None and due.at <= workflow.now():
+                await self.fire(due)
+            batch = self._batch
+        finally:
+            self._batch = None
+        if len(batch) == 1:
+            await self.run(LifecycleActivities.record_transition, batch[0])
+        elif batch:
+            await self.run(LifecycleActivities.record_transitions, batch)
 
     async def fire(self, timer: Timer) -> None:
         """What a timer that fired does: a reminder, a missed deadline, an escalation step."""

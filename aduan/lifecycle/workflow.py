@@ -46,7 +46,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from aduan.lifecycle.rules import parse_extension, refusal
     from aduan.lifecycle.state import Lifecycle, LifecycleInput, deadline_set, shared
-    from aduan.lifecycle.steps import LOCAL_ACTIVITIES, ONE_UPSERT_PER_WAIT, Steps, wait_until
+    from aduan.lifecycle.steps import (
+        LIFECYCLE_2026_12,
+        LOCAL_ACTIVITIES,
+        ONE_UPSERT_PER_WAIT,
+        Steps,
+        wait_until,
+    )
 
 
 @workflow.defn
@@ -59,11 +65,13 @@ class ComplaintLifecycle:
         self.indexed = input.search_attributes
         self._decision: RoutingDecision | None = None
         self._version = 0  # counts changes made by Updates, so a timer wait knows to redo
+        current = workflow.patched(LIFECYCLE_2026_12)  # implies the earlier two
         self.steps = Steps(
             input.complaint_id,
             indexed=input.search_attributes,
-            local=workflow.patched(LOCAL_ACTIVITIES),
-            once_per_wait=workflow.patched(ONE_UPSERT_PER_WAIT),
+            local=current or workflow.patched(LOCAL_ACTIVITIES),
+            once_per_wait=current or workflow.patched(ONE_UPSERT_PER_WAIT),
+            together=current,
         )
         if input.memory is not None:
             input.memory.policy = shared(input.memory.policy)
@@ -129,7 +137,7 @@ class ComplaintLifecycle:
         assert timer is not None
         async with self.steps.lock:
             if self._version == version:
-                await self.steps.fire(timer)
+                await self.steps.fire_due(timer)
 
     def _check(self, action: ActionName) -> None:
         opened = self.steps.lifecycle

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,53 +45,63 @@ class Transition(BaseModel):
 
 async def record(pool: asyncpg.Pool, t: Transition) -> bool:
     """Write the transition once; False if this step was already recorded."""
+    return (await record_all(pool, [t]))[0]
+
+
+async def record_all(pool: asyncpg.Pool, batch: Sequence[Transition]) -> list[bool]:
+    """Write transitions of one instant in one database transaction, in order, each once;
+    for each, False if its step was already recorded."""
     async with pool.acquire() as connection, connection.transaction():
-        inserted = await connection.fetchval(
-            """INSERT INTO timeline (complaint_id, step, event_type, status, escalation_level,
-                   public, data, occurred_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-            ON CONFLICT (complaint_id, step) DO NOTHING RETURNING id""",
-            t.complaint_id,
-            t.step,
-            t.event_type,
-            t.status,
-            t.escalation_level,
-            t.public,
-            t.data,
-            t.occurred_at,
-        )
-        if inserted is None:
-            return False
-        await connection.execute(
-            """UPDATE complaints SET status = $2, escalation_level = $3,
-                   outcome = COALESCE($4, outcome), unit = COALESCE($5, unit),
-                   officer = CASE WHEN $9 THEN $6 ELSE COALESCE($6, officer) END,
-                   complaint_class = COALESCE($7, complaint_class), updated_at = $8
-            WHERE id = $1""",
-            t.complaint_id,
-            t.status,
-            t.escalation_level,
-            t.outcome,
-            t.unit,
-            t.officer,
-            t.complaint_class,
-            t.occurred_at,
-            t.reassigned,
-        )
-        for change in t.deadlines:
-            await _apply_deadline(connection, t.complaint_id, change)
-        data = {
-            **t.data,
-            "status": t.status,
-            "escalation_level": t.escalation_level,
-            "outcome": t.outcome,
-            "unit": t.unit,
-            "public": t.public,
-        }
-        await outbox.enqueue(
-            connection, new_event(t.event_type, t.complaint_id, t.occurred_at, data, step=t.step)
-        )
-        return True
+        return [await _record(connection, t) for t in batch]
+
+
+async def _record(connection: asyncpg.Connection, t: Transition) -> bool:
+    inserted = await connection.fetchval(
+        """INSERT INTO timeline (complaint_id, step, event_type, status, escalation_level,
+               public, data, occurred_at)
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+        ON CONFLICT (complaint_id, step) DO NOTHING RETURNING id""",
+        t.complaint_id,
+        t.step,
+        t.event_type,
+        t.status,
+        t.escalation_level,
+        t.public,
+        t.data,
+        t.occurred_at,
+    )
+    if inserted is None:
+        return False
+    await connection.execute(
+        """UPDATE complaints SET status = $2, escalation_level = $3,
+               outcome = COALESCE($4, outcome), unit = COALESCE($5, unit),
+               officer = CASE WHEN $9 THEN $6 ELSE COALESCE($6, officer) END,
+               complaint_class = COALESCE($7, complaint_class), updated_at = $8
+        WHERE id = $1""",
+        t.complaint_id,
+        t.status,
+        t.escalation_level,
+        t.outcome,
+        t.unit,
+        t.officer,
+        t.complaint_class,
+        t.occurred_at,
+        t.reassigned,
+    )
+    for change in t.deadlines:
+        await _apply_deadline(connection, t.complaint_id, change)
+    data = {
+        **t.data,
+        "status": t.status,
+        "escalation_level": t.escalation_level,
+        "outcome": t.outcome,
+        "unit": t.unit,
+        "public": t.public,
+    }
+    await outbox.enqueue(
+        connection, new_event(t.event_type, t.complaint_id, t.occurred_at, data, step=t.step)
+    )
+    return True
 
 
 async def _apply_deadline(

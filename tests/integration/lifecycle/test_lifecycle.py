@@ -58,6 +58,22 @@ async def test_an_unrouted_complaint_misses_the_routing_deadline_and_escalates(
     assert (state.status, state.escalation_level) == ("routed", "supervisor")  # level stays
 
 
+async def test_a_missed_deadline_and_the_escalation_due_with_it_are_written_together(
+    lifecycles: Lifecycles,
+) -> None:
+    complaint = await lifecycles.start("light")
+    await lifecycles.skip(days=5)  # 1 working day missed; the supervisor step is due with it
+    rows = await complaint.pool.fetch(
+        "SELECT event_type, xmin::text AS transaction FROM timeline"
+        " WHERE complaint_id = $1 AND event_type IN ('deadline_missed', 'escalated')"
+        " AND data->>'deadline' = 'first_response'",
+        complaint.id,
+    )
+    assert sorted(r["event_type"] for r in rows) == ["deadline_missed", "escalated"]
+    # One database transaction for both: a deadline cliff costs each lifecycle one write.
+    assert len({r["transaction"] for r in rows}) == 1
+
+
 def _decision() -> object:
     from aduan.domain.routing import RoutingDecision
 
