@@ -1,14 +1,17 @@
-"""The whole stack for fault injection, as `aduan run` starts it, with its own data dir.
+"""The whole stack for fault injection, as `aduan run` starts it, with its own data dir; the
+three-node NATS cluster of deploy/nats/.
 
 Fixtures only: FaultStack and what the fault tests check are in tests/support."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.faults import ACK_WAIT_S, FAULTS_POLICY, INTAKE_WORKERS, FaultStack
+from tests.support.nats_cluster import Cluster
 from tests.support.stack import running_stack
 
 
@@ -25,3 +28,12 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         intake_workers=str(INTAKE_WORKERS),
     ) as running:
         yield running
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """The three-node NATS cluster of deploy/nats/, each node taking connections."""
+    running = Cluster(tmp_path)
+    running.start_all()
+    yield running
+    running.stop_all()
