@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.faults import ACK_WAIT_S, FAULTS_POLICY, INTAKE_WORKERS, FaultStack
 from tests.support.nats_cluster import Cluster
+from tests.support.replicas import DELIVERY_LEASE_S, Replicas
 from tests.support.stack import running_stack
 
 
@@ -37,3 +38,28 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     running.start_all()
     yield running
     running.stop_all()
+
+
+@pytest.fixture
+def replicas(tmp_path_factory: pytest.TempPathFactory, cluster: Cluster) -> Iterator[Replicas]:
+    # A stack of its own on the cluster (its embedded NATS stays idle), at three replicas,
+    # with one intake process per replica, plus a second copy of each process. A delivery
+    # the killed notifier held is taken over after DELIVERY_LEASE_S, not two minutes.
+    cluster.create_stream()
+    with running_stack(
+        tmp_path_factory.mktemp("replica-stack"),
+        FAULTS_POLICY,
+        FaultStack,
+        ombudsman_url="",
+        consumer_ack_wait_s=str(ACK_WAIT_S),
+        intake_workers="1",
+        nats_url=",".join(cluster.urls),
+        stream_replicas="3",
+        delivery_lease_s=str(DELIVERY_LEASE_S),
+    ) as stack:
+        both = Replicas(stack)
+        try:
+            both.start()
+            yield both
+        finally:
+            both.stop()

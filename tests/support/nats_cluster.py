@@ -3,6 +3,7 @@ replicas, and the means to find and kill the stream's leader."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import subprocess
@@ -62,6 +63,19 @@ class Cluster:
         """SIGKILL one node, as a lost machine would go."""
         self.processes[name].send_signal(signal.SIGKILL)
         self.processes[name].wait(10)
+
+    def create_stream(self) -> None:
+        """Create the event stream at 3 replicas, from synchronous code, once the nodes have
+        elected their meta leader (`aduan setup` tries once, and a start fails with it)."""
+
+        async def create() -> None:
+            client = await bus.connect(self.urls, "cluster-setup")
+            try:
+                await ensure_replicated_stream(client.jetstream())
+            finally:
+                await client.close()
+
+        asyncio.run(create())
 
     @property
     def urls(self) -> list[str]:
