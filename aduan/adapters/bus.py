@@ -205,7 +205,13 @@ async def _handle(message: Msg, handler: Handler, durable: str, ack_wait: float)
             log.exception("consumer.handler_failed", consumer=durable)
             await message.nak(delay=5)
             return
-        await message.ack_sync()
+        try:
+            await message.ack_sync()
+        except (nats.errors.Error, TimeoutError) as exc:
+            # Nobody answers while the consumer's leader is elected again (a lost node). The
+            # effect is durable: the event comes back after the ack wait to a handler that
+            # does nothing twice. Raising would end the process, the batch's other events too.
+            log.warning("consumer.ack_failed", consumer=durable, error=type(exc).__name__)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ class Relay:
                 if count is None:
                     break
                 if count:
-                    log.debug("relay.published", count=count)
+                    # Info, not debug: with several replicas, each one's log says how much
+                    # of the outbox it published (SKIP LOCKED splits the rows between them).
+                    log.info("relay.published", count=count)
                     continue
                 self._wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):

@@ -14,6 +14,9 @@
   workflow writes them; a sentinel proving the consumer has moved on
 - fuzz: schemathesis settings, checks and schemas
 - stack: the whole stack as `aduan run` starts it (e2e and faults)
-- faults: the stack and the means to hurt it; stream: complaints posted under faults;
-  invariants: what must hold after any fault
+- faults: the stack and the means to hurt it; stream: complaints posted and acknowledged
+  under faults; invariants: what must hold after any fault
+- nats_cluster: the three-node NATS cluster of deploy/nats/ and its stream's leader
+- replicas: a second copy of every replicated process beside the stack's, and each
+  replica's share of the work
 """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psutil
 
+from aduan.config import comma_separated
 from tests.support.stack import Stack
 
 # Ordinary clocks stay quiet for an hour; class `kilat` misses its first response in 12 s.
@@ -23,6 +24,11 @@ class FaultStack(Stack):
     @property
     def intake_url(self) -> str:
         return self.url("INTAKE_PORT")
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The NATS servers its processes use: ADUAN_NATS_URL's when set, else its own."""
+        return comma_separated(self.env.get("ADUAN_NATS_URL", "")) or [self.nats_url]
 
     @property
     def mail_root(self) -> Path:

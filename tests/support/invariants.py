@@ -69,7 +69,7 @@ async def _unsettled(faults: FaultStack, ids: list[uuid.UUID]) -> str | None:
         return f"{rows[0]['routed']} of {len(ids)} routed"
     if rows[0]["unpublished"]:
         return f"{rows[0]['unpublished']} outbox rows unpublished"
-    nc = await nats.connect(faults.nats_url, connect_timeout=3, max_reconnect_attempts=1)
+    nc = await nats.connect(faults.nats_servers, connect_timeout=3, max_reconnect_attempts=1)
     try:
         js = nc.jetstream()
         for durable in CONSUMERS:

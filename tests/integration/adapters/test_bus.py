@@ -1,4 +1,5 @@
-"""Durable consumers against real NATS JetStream: a slow handler keeps its event."""
+"""Durable consumers against real NATS JetStream: a slow handler keeps its event, an ack
+nobody answers does not end the consumer."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from datetime import UTC, datetime
 
 import pytest
 from nats.js import JetStreamContext
+from structlog.testing import capture_logs
 
 from aduan.adapters import bus
 from aduan.domain.events import STREAM, Event, new_event
+from tests.support.waiting import wait_until
 
 ACK_WAIT_S = 1.0
 WORK_S = 2.5 * ACK_WAIT_S  # each handling outlasts the ack wait more than twice
@@ -71,3 +74,30 @@ async def test_a_handler_slower_than_the_ack_wait_is_not_redelivered_to_a_replic
         await js.delete_consumer(STREAM, durable)
 
     assert started == Counter({e.id: 1 for e in events})
+
+
+async def test_an_ack_nobody_answers_is_left_to_redelivery_and_the_consumer_goes_on(
+    js: JetStreamContext,
+) -> None:
+    subject = f"aduan.test.{uuid.uuid4().hex}"
+    durable = f"leaderless-{uuid.uuid4().hex[:8]}"
+    event = new_event("received", uuid.uuid4(), datetime.now(UTC), {})
+    await bus.publish(js, event, subject=subject)
+    handled: list[uuid.UUID] = []
+
+    async def handler(arrived: Event) -> None:
+        handled.append(arrived.id)
+        # The ack then finds no responder, as while a lost node's consumer elects a leader.
+        await js.delete_consumer(STREAM, durable)
+
+    stop = asyncio.Event()
+    with capture_logs() as logs:
+        consumer = asyncio.create_task(bus.consume(js, durable, [subject], handler, stop))
+        await wait_until(
+            lambda: any(entry["event"] == "consumer.ack_failed" for entry in logs),
+            what="the failed ack logged",
+        )
+        assert not consumer.done(), "the failed ack ended the consumer"
+        stop.set()
+        await asyncio.wait_for(consumer, timeout=30)  # ends when told, raising nothing
+    assert handled == [event.id]

@@ -102,15 +102,20 @@ async def test_a_failed_publish_keeps_the_row_and_retries_with_the_same_id(
 
     relay = Relay(pool, js, poll_s=0.1)
     stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
+    with capture_logs() as logs:
+        task = asyncio.create_task(relay.run(stop))
 
-    async def marked() -> bool:
-        return bool(
-            await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", event.id)
-        )
+        async def marked() -> bool:
+            return bool(
+                await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", event.id)
+            )
 
-    await wait_until(marked, what="the row marked published")
-    stop.set()
-    await task
+        await wait_until(marked, what="the row marked published")
+        stop.set()
+        await task
     published = await _published(js, {str(event.complaint_id)})
     assert [e.id for e in published] == [event.id]
+    # Each replica's log says how much it published (tests/faults/test_replicas.py counts it).
+    batches = [entry for entry in logs if entry["event"] == "relay.published"]
+    assert batches and all(entry["log_level"] == "info" for entry in batches), batches
+    assert sum(entry["count"] for entry in batches) >= 1
