@@ -4,7 +4,6 @@ deadlines no lifecycle step marked."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -23,6 +22,7 @@ from aduan.store import db
 from aduan.store import watch as figures
 from services.intake import watch
 from tests.support.complaints import new_unit, unit_complaint
+from tests.support.databases import empty_database
 
 MINUTES_AGO_10 = timedelta(minutes=-10)
 
@@ -30,9 +30,7 @@ MINUTES_AGO_10 = timedelta(minutes=-10)
 @pytest_asyncio.fixture
 async def empty_db(pg_dsn: str) -> AsyncIterator[tuple[str, asyncpg.Pool]]:
     """A database of this test's own: the session's holds every other test's rows."""
-    dsn = f"{pg_dsn.rsplit('/', 1)[0]}/aduan_watch_{uuid.uuid4().hex[:8]}"
-    await db.ensure_database(dsn)
-    await asyncio.to_thread(db.migrate, dsn)
+    dsn = await empty_database(pg_dsn, "aduan_watch")
     pool = await db.create_pool(dsn)
     yield dsn, pool
     await pool.close()
