@@ -4,14 +4,12 @@ and the wheel it installs holds what the processes read at run time."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
-from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
 
@@ -23,45 +21,12 @@ from aduan.cli import DEV_SERVERS, app
 from aduan.processes import PROCESS_NAMES
 from aduan.web.ops import ops_app
 from devtools import servers
+from tests.support.containerfile import CONTAINERFILE, Instruction, stages
 from tests.support.http import serve
 
 ROOT = Path(__file__).resolve().parents[3]
-CONTAINERFILE = ROOT / "deploy" / "Containerfile"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
 PACKAGES = ("aduan", "services", "devtools")  # [tool.setuptools.packages.find]
-
-
-@dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    arguments: str
-
-    def exec_form(self) -> list[str]:
-        """The JSON array of CMD, ENTRYPOINT or HEALTHCHECK CMD."""
-        text = self.arguments
-        if self.keyword == "HEALTHCHECK":  # its options (--interval=...), then CMD [...]
-            options, _, text = text.partition("CMD ")
-            assert all(o.startswith("--") for o in options.split()), self.arguments
-        value = json.loads(text)
-        assert isinstance(value, list), f"{self.keyword} must be in exec form: {text}"
-        return [str(part) for part in value]
-
-
-def stages(text: str) -> list[list[Instruction]]:
-    """The Containerfile's instructions, by stage, continuation lines joined."""
-    joined = re.sub(r"\\\n", " ", text)
-    found: list[list[Instruction]] = []
-    for line in joined.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        keyword, _, arguments = line.partition(" ")
-        if keyword.upper() == "FROM":
-            found.append([])
-        elif not found:
-            continue  # ARG before the first FROM
-        found[-1].append(Instruction(keyword.upper(), arguments.strip()))
-    return found
 
 
 STAGES = stages(CONTAINERFILE.read_text("utf-8"))

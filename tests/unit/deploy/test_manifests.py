@@ -25,7 +25,7 @@ import services.intake.watch  # noqa: F401
 from aduan.adapters.temporal import SEARCH_ATTRIBUTES
 from aduan.config import Settings
 from aduan.processes import NEEDS, PROCESS_NAMES
-from tests.unit.deploy.test_image import FINAL
+from tests.support.containerfile import image_user
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -139,7 +139,7 @@ def test_every_pod_has_resources_and_runs_read_only_as_the_image_user(
 ) -> None:
     pod = _pod(document)
     assert pod is not None
-    user = next(i for i in reversed(FINAL) if i.keyword == "USER").arguments.split(":")
+    user = image_user()
     context = pod["securityContext"]
     assert context["runAsNonRoot"] is True
     assert [str(context["runAsUser"]), str(context["runAsGroup"])] == user
