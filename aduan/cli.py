@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import httpx
 import typer
 
 from aduan.adapters.passwords import generate_password, hash_password
@@ -78,6 +79,27 @@ def setup() -> None:
     typer.echo("database migrated, stream ready")
     if first_admin:
         typer.echo(f"created the first account: admin, password {first_admin} (shown once)")
+
+
+@app.command()
+def probe(
+    timeout: Annotated[float, typer.Option(min=0.1, help="seconds per port")] = 2.0,
+) -> None:
+    """Exit 0 if this container's process answers /healthz (the image's HEALTHCHECK)."""
+    settings = get_settings()
+    # One image runs every process and a check cannot know which: the one process of the
+    # container answers on one of these, the others are refused at once.
+    ports = [p for p in (settings.ops_port, settings.intake_port, settings.desk_port) if p]
+    for port in ports:
+        try:
+            answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=timeout)
+        except httpx.HTTPError:
+            continue
+        if answer.status_code == 200:
+            typer.echo(f"healthy on port {port}")
+            return
+    typer.echo(f"aduan probe: nothing answers /healthz on {ports}", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -219,6 +219,10 @@ class Settings(BaseSettings):
     desk_public_url: HttpUrlText = ""
     intake_port: int = 8000
     desk_port: int = 8001
+    # /healthz, /readyz and /metrics of a process without HTTP of its own (routing,
+    # notification, worker, relay, inbound-mail); 0: none, as `aduan run` runs them all on one
+    # host. Each pod of deploy/k8s sets it.
+    ops_port: int = Field(0, ge=0, le=65535)
     max_body_bytes: int = 1024 * 1024
     # Attachments (JetStream Object Store): each file at most this size, at most this many
     # per complaint; only JPEG, PNG, WebP, GIF and PDF, recognised from the bytes.

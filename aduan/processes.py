@@ -19,6 +19,7 @@ from aduan.adapters.passwords import generate_password, hash_password
 from aduan.config import Settings, get_settings
 from aduan.logs import configure_logging
 from aduan.store import accounts, db
+from aduan.web import ops
 
 Service = Callable[[Settings, asyncio.Event], Awaitable[None]]
 
@@ -86,6 +87,17 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+# What each process without HTTP of its own needs before it can work: what its /readyz
+# checks (ADUAN_OPS_PORT). Inbound mail answers 451 without PostgreSQL; the rest only waits.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "routing": ("database", "nats"),
+    "notification": ("database", "nats"),
+    "worker": ("database", "nats", "temporal"),
+    "relay": ("database", "nats"),
+    "mailsink": (),
+    "inbound-mail": ("database",),
+}
+
 PROCESS_NAMES = [
     "intake",
     "desk",
@@ -129,7 +141,8 @@ def serve(name: str, settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await service(settings, stop)
+        async with ops.serving(settings, NEEDS[name]):
+            await service(settings, stop)
 
     asyncio.run(main())
 

@@ -234,15 +234,7 @@ async def consumer_backlogs(servers: list[str]) -> dict[str, Backlog] | None:
             servers=servers, name="aduan-watch", allow_reconnect=False, connect_timeout=2
         )
         try:
-            js = nc.jetstream()
-            found: dict[str, Backlog] = {}
-            for consumer in Consumer:
-                try:
-                    info = await js.consumer_info(STREAM, consumer)
-                except NotFoundError:
-                    continue  # that process has not started yet
-                found[consumer] = Backlog(info.num_pending or 0, info.num_ack_pending or 0)
-            return found
+            return await backlogs(nc.jetstream())
         finally:
             await nc.close()
 
@@ -250,6 +242,21 @@ async def consumer_backlogs(servers: list[str]) -> dict[str, Backlog] | None:
         return await asyncio.wait_for(read(), WATCH_TIMEOUT_S)
     except (TimeoutError, OSError, nats.errors.Error, nats.js.errors.Error):
         return None
+
+
+async def backlogs(
+    js: JetStreamContext, consumers: Iterable[str] = tuple(Consumer)
+) -> dict[str, Backlog]:
+    """Each durable consumer's backlog, by name, over an open connection; a consumer whose
+    process has not started yet is left out."""
+    found: dict[str, Backlog] = {}
+    for consumer in consumers:
+        try:
+            info = await js.consumer_info(STREAM, consumer)
+        except NotFoundError:
+            continue
+        found[consumer] = Backlog(info.num_pending or 0, info.num_ack_pending or 0)
+    return found
 
 
 async def unacked_floor(

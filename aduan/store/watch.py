@@ -29,6 +29,34 @@ class Watch:
     dead_deliveries: int
 
 
+@dataclass(frozen=True)
+class Alarms:
+    """The figures ops are alerted on (intake's /metrics): counts only, no complaint."""
+
+    outbox_pending: int  # events not yet published to JetStream
+    outbox_oldest: datetime | None  # when the oldest of them was written
+    dead_deliveries: int
+    stuck_deadlines: int  # legal deadlines past due by STUCK_AFTER that no step marked
+
+
+async def alarms(pool: asyncpg.Pool, now: datetime) -> Alarms:
+    """The alarm figures at `now`, from the partial indexes of unpublished outbox rows, dead
+    deliveries and open deadlines (cheap enough for every intake replica to read often)."""
+    outbox = await pool.fetchrow(
+        "SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE published_at IS NULL"
+    )
+    dead = await pool.fetchval("SELECT count(*) FROM deliveries WHERE status = 'dead'")
+    stuck = await pool.fetchval(
+        """SELECT count(*) FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
+        WHERE d.kind = ANY($1::text[]) AND d.met_at IS NULL AND d.missed_at IS NULL
+          AND d.due_at < $2 AND c.status <> $3""",
+        _LEGAL,
+        now - STUCK_AFTER,
+        Status.CLOSED,
+    )
+    return Alarms(outbox["n"], outbox["oldest"], dead, stuck)
+
+
 async def watch(pool: asyncpg.Pool, now: datetime, month_start: datetime) -> Watch:
     """Every figure at `now`; deadlines count from `month_start` (the provider's month)."""
     backlog = await pool.fetch(

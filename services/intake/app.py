@@ -36,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = await db.create_pool(settings.dsn, min_size=0, max_size=20)
         app.state.limits = RateLimits(app.state.pool, settings)
-        watching = asyncio.create_task(watch(app.state.attachments, settings))
+        watching = asyncio.create_task(watch(app.state.attachments, app.state.pool, settings))
         yield
         watching.cancel()
         await asyncio.wait([watching], timeout=5)

@@ -1,5 +1,6 @@
 """A worker for ComplaintLifecycle on the time-skipping server, for every integration test
-that needs running lifecycles (the lifecycle tests, and intake's replies and webhooks).
+that needs running lifecycles (the lifecycle tests, and intake's replies and webhooks); the
+attachment store.
 
 Fixtures only: Lifecycles and Complaint are in tests/support/lifecycle.py."""
 
@@ -15,10 +16,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from aduan.adapters.attachments import AttachmentStore
 from aduan.lifecycle.activities import LifecycleActivities
 from aduan.lifecycle.runner import workflow_runner
 from aduan.lifecycle.workflow import ComplaintLifecycle
 from tests.support.lifecycle import DEFAULT_POLICY, Lifecycles
+from tests.support.payload_keys import TEST_KEYRING
 
 
 @pytest_asyncio.fixture
@@ -42,3 +45,11 @@ async def lifecycles(
         for complaint in running.started:
             with contextlib.suppress(RPCError):
                 await complaint.handle.terminate()
+
+
+@pytest_asyncio.fixture
+async def store(nats_url: str) -> AsyncIterator[AttachmentStore]:
+    """The attachment store on the session's NATS, under the suite's payload key."""
+    attachments = AttachmentStore([nats_url], TEST_KEYRING)
+    yield attachments
+    await attachments.close()

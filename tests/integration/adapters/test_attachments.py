@@ -3,27 +3,17 @@ a key added later still reads the old ones, and an object cannot pass for anothe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 from nats.js import JetStreamContext
 
 from aduan.adapters.attachments import BUCKET, AttachmentStore
 from aduan.domain import errors
 from aduan.domain.attachments import Checked
-from tests.support.payload_keys import ROTATED_KEYRING, TEST_KEYRING
+from tests.support.payload_keys import ROTATED_KEYRING
 from tests.support.samples import png
 
 PLAIN_KEY = "p" * 32  # the shape of a key, of an object stored before encryption
 PHOTO = Checked(name="meter.png", data=png(), content_type="image/png")
-
-
-@pytest_asyncio.fixture
-async def store(nats_url: str) -> AsyncIterator[AttachmentStore]:
-    attachments = AttachmentStore([nats_url], TEST_KEYRING)
-    yield attachments
-    await attachments.close()
 
 
 async def test_what_nats_holds_is_not_the_file_yet_the_file_comes_back(

@@ -19,7 +19,6 @@ from services.desk.app import create_app
 from tests.support.complaints import tracking_code
 from tests.support.desk import SECRET, auth
 from tests.support.http import asgi_client, assert_problem
-from tests.support.payload_keys import TEST_KEYRING
 from tests.support.retention import columns_holding, complaint_of, new_person
 
 ADMIN = auth("admin", user="rights-admin")
@@ -47,13 +46,6 @@ async def desk_alone(pg_dsn: str, nats_url: str) -> AsyncIterator[httpx.AsyncCli
     """Desk with the lifecycle engine away."""
     async with _desk(pg_dsn, nats_url, f"127.0.0.1:{servers.free_port()}") as client:
         yield client
-
-
-@pytest_asyncio.fixture
-async def store(nats_url: str) -> AsyncIterator[AttachmentStore]:
-    attachments = AttachmentStore([nats_url], TEST_KEYRING)
-    yield attachments
-    await attachments.close()
 
 
 async def test_the_export_holds_every_complaint_of_one_complainant_and_none_of_another(

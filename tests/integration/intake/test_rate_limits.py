@@ -202,7 +202,7 @@ async def test_uploads_that_would_pass_the_store_quota_are_refused_with_507(
         )
         assert len(attached) == 3
         await js.publish("aduan.test.alarm", b"{}")  # a subject no consumer reads
-        await watch.refresh(store, settings)
+        await watch.refresh(store, pool, settings)
     assert REGISTRY.get_sample_value("aduan_attachment_store_alarm") == 1
     assert REGISTRY.get_sample_value("aduan_event_stream_alarm") == 1
     assert REGISTRY.get_sample_value("aduan_event_stream_bytes") > 0

@@ -7,14 +7,12 @@ import asyncio
 import dataclasses
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
-import pytest_asyncio
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 from temporalio.testing import WorkflowEnvironment
@@ -32,17 +30,9 @@ from aduan.lifecycle.retention_workflow import RetentionRun
 from aduan.lifecycle.runner import workflow_runner
 from aduan.store import retention, stats
 from tests.support.lifecycle import DEFAULT_POLICY
-from tests.support.payload_keys import TEST_KEYRING
 from tests.support.retention import Person, columns_holding, complaint_of, new_person
 
 ZONE = "Asia/Jakarta"
-
-
-@pytest_asyncio.fixture
-async def store(nats_url: str) -> AsyncIterator[AttachmentStore]:
-    attachments = AttachmentStore([nats_url], TEST_KEYRING)
-    yield attachments
-    await attachments.close()
 
 
 async def _statistics(pool: asyncpg.Pool) -> tuple[dict[str, Any], Any]:
