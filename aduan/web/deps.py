@@ -10,12 +10,14 @@ from fastapi import Depends, Request
 from aduan.config import Settings
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+# Async although they await nothing: FastAPI runs a plain `def` dependency in its thread
+# pool, two thread hand-offs per request for reading app.state.
+async def _pool(request: Request) -> asyncpg.Pool:
     pool: asyncpg.Pool = request.app.state.pool
     return pool
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
